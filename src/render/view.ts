@@ -1,0 +1,270 @@
+// model → the data templates read. Everything a template decides on is computed here, so templates
+// only choose, repeat and escape.
+import { basename } from 'node:path';
+import type { DefaultPrivilege, Grant, Model, Role, Target } from '../model/model.js';
+import { PUBLIC } from '../model/model.js';
+import { pgrantVersion } from '../paths.js';
+import { ROLE_FLAGS, type RoleFlag } from '../sql/privileges.js';
+import { locationOf, unite as unitePrivileges } from '../model/builder.js';
+
+/** One privilege a role must hold directly, as rows the SQL compares with aclexplode(). */
+export interface PlannedPrivilege {
+  grantee: string;
+  /** table | sequence | column | function | schema | database */
+  kind: string;
+  schema: string | null;
+  /** Object name; null = every object of the kind in the schema. */
+  name: string | null;
+  /** Column name, function argument list, or FUNCTION/PROCEDURE for every routine in a schema. */
+  sub: string | null;
+  privilege: string;
+  grantable: boolean;
+}
+
+export interface PlannedDefault {
+  owner: string | null;
+  schema: string | null;
+  /** pg_default_acl.defaclobjtype */
+  objtype: string;
+  grantee: string;
+  privilege: string;
+  grantable: boolean;
+}
+
+/** A privilege a role must (or, without INHERIT, must not) have through a group it belongs to. */
+export interface InheritedExpectation extends PlannedPrivilege {
+  role: string;
+  expect: boolean;
+}
+
+const OBJTYPE: Record<DefaultPrivilege['objects'], string> = { tables: 'r', sequences: 'S', functions: 'f', 'large objects': 'L' };
+const OBJECTS_KEYWORD: Record<DefaultPrivilege['objects'], string> = { tables: 'TABLES', sequences: 'SEQUENCES', functions: 'FUNCTIONS', 'large objects': 'LARGE OBJECTS' };
+
+function plannedRows(g: Grant): PlannedPrivilege[] {
+  const t = g.target;
+  const base = { grantee: g.grantee, grantable: g.grantOption };
+  const rows = (kind: string, schema: string | null, name: string | null, sub: string | null): PlannedPrivilege[] =>
+    g.privileges.map((privilege) => ({ ...base, kind, schema, name, sub, privilege }));
+  switch (t.kind) {
+    case 'table':
+      return rows('table', t.schema, t.name, null);
+    case 'all-tables':
+      return rows('table', t.schema, null, null);
+    case 'sequence':
+      return rows('sequence', t.schema, t.name, null);
+    case 'all-sequences':
+      return rows('sequence', t.schema, null, null);
+    case 'columns':
+      return t.columns.flatMap((c) => rows('column', t.schema, t.table, c));
+    case 'function':
+      return rows('function', t.schema, t.name, t.args.join(', '));
+    case 'all-functions':
+      return rows('function', t.schema, null, t.routine);
+    case 'schema':
+      return rows('schema', null, t.name, null);
+    case 'database':
+      return rows('database', null, t.name, null);
+  }
+}
+
+function describeTarget(t: Target): string {
+  switch (t.kind) {
+    case 'table':
+      return `table ${t.schema}.${t.name}`;
+    case 'all-tables':
+      return `every table in schema ${t.schema}`;
+    case 'sequence':
+      return `sequence ${t.schema}.${t.name}`;
+    case 'all-sequences':
+      return `every sequence in schema ${t.schema}`;
+    case 'columns':
+      return `columns ${t.columns.join(', ')} of ${t.schema}.${t.table}`;
+    case 'function':
+      return `${t.routine.toLowerCase()} ${t.schema}.${t.name}(${t.args.join(', ')})`;
+    case 'all-functions':
+      return `every ${t.routine.toLowerCase()} in schema ${t.schema}`;
+    case 'schema':
+      return `schema ${t.name}`;
+    case 'database':
+      return `database ${t.name}`;
+  }
+}
+
+function roleLabel(r: Role): string {
+  if (r.attrs.superuser) return 'SUPERUSER';
+  return r.attrs.login ? 'login' : 'group (NOLOGIN)';
+}
+
+function flags(r: Role): string[] {
+  return (Object.keys(ROLE_FLAGS) as RoleFlag[]).map((f) => ROLE_FLAGS[f][r.attrs[f] ? 0 : 1]);
+}
+
+/** Groups whose privileges `role` uses without SET ROLE, following memberships among managed roles. */
+export function inheritedGroups(model: Model, role: string): { inherited: string[]; setOnly: string[] } {
+  const byName = new Map(model.roles.map((r) => [r.name, r]));
+  // Before 16 the member's INHERIT attribute decides; from 16 the membership's option, which defaults to it.
+  const inheritsVia = (member: string, m: { inherit: boolean | null }): boolean => m.inherit ?? byName.get(member)?.attrs.inherit ?? true;
+  const inherited = new Set<string>();
+  const setOnly = new Set<string>();
+  const visit = (member: string): void => {
+    for (const m of model.memberships.filter((x) => x.member === member)) {
+      if (inheritsVia(member, m)) {
+        if (!inherited.has(m.group)) {
+          inherited.add(m.group);
+          visit(m.group);
+        }
+      } else setOnly.add(m.group);
+    }
+  };
+  visit(role);
+  return { inherited: [...inherited], setOnly: [...setOnly].filter((g) => !inherited.has(g)) };
+}
+
+const CHECK = '✓';
+
+function attributeSummary(r: Role): string {
+  const a = r.attrs;
+  const parts = [a.login ? 'LOGIN' : 'NOLOGIN'];
+  for (const f of ['superuser', 'createdb', 'createrole', 'replication', 'bypassrls'] as const) if (a[f]) parts.push(ROLE_FLAGS[f][0]);
+  if (!a.inherit) parts.push('NOINHERIT');
+  if (a.connectionLimit !== -1) parts.push(`CONNECTION LIMIT ${a.connectionLimit}`);
+  if (a.validUntil) parts.push(`VALID UNTIL ${a.validUntil}`);
+  return parts.join(', ');
+}
+
+function passwordSummary(r: Role): string {
+  const p = r.password;
+  if (!p) return r.attrs.login ? 'not set by the plan' : '';
+  if (p.kind === 'psql') return `psql variable ${p.variable}`;
+  return { env: 'SCRAM verifier (from the environment at render time)', plain: 'SCRAM verifier (the plan holds the password: lint warns)', scram: 'SCRAM verifier (given in the plan)' }[p.from];
+}
+
+/** Per role: attributes, memberships, and a matrix of objects × privileges, direct and through groups. */
+function accessView(model: Model) {
+  const grantsOf = (role: string) => model.grants.filter((g) => g.grantee === role);
+  const defaultsOf = (role: string) => model.defaults.filter((d) => d.grantee === role);
+  return model.roles.map((r) => {
+    const { inherited, setOnly } = inheritedGroups(model, r.name);
+    const rows: { object: string; via: string; privileges: string[] }[] = [];
+    for (const [source, via] of [[r.name, 'direct'], ...inherited.map((g) => [g, g])] as [string, string][]) {
+      for (const g of grantsOf(source)) rows.push({ object: describeTarget(g.target) + (g.grantOption ? ' (with grant option)' : ''), via, privileges: g.privileges });
+      for (const d of defaultsOf(source)) {
+        rows.push({
+          object: `future ${d.objects} created by ${d.owner ?? 'the role that runs deploy.sql'}${d.schema ? ` in schema ${d.schema}` : ''}`,
+          via: via === 'direct' ? 'default privileges' : `${via} (default privileges)`,
+          privileges: d.privileges,
+        });
+      }
+    }
+    const columns = unitePrivileges([], rows.flatMap((row) => row.privileges));
+    return {
+      name: r.name,
+      kind: roleLabel(r),
+      attributes: attributeSummary(r),
+      password: passwordSummary(r),
+      comment: r.comment ?? '',
+      memberOf: model.memberships
+        .filter((m) => m.member === r.name)
+        .map((m) => ({
+          name: m.group,
+          options: [m.admin ? 'admin' : '', m.inherit === false ? 'no inherit' : '', m.set === false ? 'no set' : ''].filter(Boolean).join(', '),
+        })),
+      columns,
+      rows: rows.map((row) => ({ object: row.object, via: row.via, cells: columns.map((c) => (row.privileges.includes(c) ? CHECK : '')) })),
+      setRole: setOnly,
+    };
+  });
+}
+
+export function buildView(model: Model, options: { planFile: string }) {
+  const major = model.plan.postgres;
+  const managed = model.roles.map((r) => r.name).filter((n) => !model.additiveRoles.includes(n));
+  const createdSchemas = model.schemas.filter((s) => s.create);
+  const psqlVariables = model.roles.flatMap((r) => (r.password?.kind === 'psql' ? [{ name: r.password.variable, role: r.name }] : []));
+
+  const planned = model.grants.flatMap(plannedRows);
+  const plannedByGrantee = new Map<string, PlannedPrivilege[]>();
+  for (const p of planned) plannedByGrantee.set(p.grantee, [...(plannedByGrantee.get(p.grantee) ?? []), p]);
+
+  const inheritedExpectations: InheritedExpectation[] = [];
+  for (const r of model.roles) {
+    const { inherited, setOnly } = inheritedGroups(model, r.name);
+    const own = new Set((plannedByGrantee.get(r.name) ?? []).map((p) => JSON.stringify({ ...p, grantee: '', grantable: false })));
+    const can = new Set<string>();
+    for (const g of inherited) {
+      for (const p of plannedByGrantee.get(g) ?? []) {
+        const key = JSON.stringify({ ...p, grantee: '', grantable: false });
+        if (own.has(key) || can.has(key)) continue;
+        can.add(key);
+        inheritedExpectations.push({ ...p, role: r.name, grantee: g, expect: true });
+      }
+    }
+    for (const g of setOnly) {
+      for (const p of plannedByGrantee.get(g) ?? []) {
+        const key = JSON.stringify({ ...p, grantee: '', grantable: false });
+        if (own.has(key) || can.has(key)) continue;
+        inheritedExpectations.push({ ...p, role: r.name, grantee: g, expect: false });
+      }
+    }
+  }
+
+  const plannedDefaults: PlannedDefault[] = model.defaults.flatMap((d) =>
+    d.privileges.map((privilege) => ({ owner: d.owner, schema: d.schema, objtype: OBJTYPE[d.objects], grantee: d.grantee, privilege, grantable: d.grantOption })),
+  );
+
+  const withOptions = (m: Model['memberships'][number]): { name: string; value: string }[] => {
+    if (major >= 16) {
+      const opts = [{ name: 'ADMIN', value: m.admin ? 'TRUE' : 'FALSE' }];
+      if (m.inherit !== null) opts.push({ name: 'INHERIT', value: m.inherit ? 'TRUE' : 'FALSE' });
+      if (m.set !== null) opts.push({ name: 'SET', value: m.set ? 'TRUE' : 'FALSE' });
+      return m.admin || m.inherit !== null || m.set !== null ? opts : [];
+    }
+    return m.admin ? [{ name: 'ADMIN', value: 'OPTION' }] : [];
+  };
+
+  const origin = (o: { source: { file: string }; path: (string | number)[]; label: string }) => {
+    const loc = locationOf(o as never);
+    return `${basename(loc.file)}:${loc.line}`;
+  };
+
+  return {
+    tool: { name: 'pgrant', version: pgrantVersion() },
+    plan: { ...model.plan, file: options.planFile },
+    pg16: major >= 16,
+    psqlVariables,
+    hasPsqlPasswords: psqlVariables.length > 0,
+    roles: model.roles.map((r) => ({
+      name: r.name,
+      label: roleLabel(r),
+      flags: flags(r),
+      connectionLimit: r.attrs.connectionLimit,
+      validUntil: r.attrs.validUntil,
+      psqlPassword: r.password?.kind === 'psql' ? r.password.variable : null,
+      verifier: r.password?.kind === 'verifier' ? r.password.verifier : null,
+      comment: r.comment ?? `Managed by pgrant (plan ${model.plan.name})`,
+      where: r.origins.map((o) => `${o.label} at ${origin(o)}`).join('; '),
+      attrs: r.attrs,
+    })),
+    external: model.external,
+    createdSchemas: createdSchemas.map((s) => ({ name: s.name, owner: s.create!.owner })),
+    requiredSchemas: model.scope.schemas.filter((s) => !createdSchemas.some((c) => c.name === s)),
+    requiredTables: model.requiredTables,
+    memberships: model.memberships.map((m) => ({ ...m, withOptions: withOptions(m) })),
+    grants: model.grants.map((g) => ({ ...g, what: describeTarget(g.target), toPublic: g.grantee === PUBLIC })),
+    defaults: model.defaults.map((d) => ({ ...d, objectsKeyword: OBJECTS_KEYWORD[d.objects] })),
+    managed,
+    scope: model.scope,
+    owners: model.owners.filter((o): o is string => o !== null),
+    ownersIncludeDeployer: model.owners.includes(null),
+    planned,
+    plannedDefaults,
+    plannedMemberships: model.memberships,
+    inheritedExpectations,
+    hasConverge: managed.length > 0,
+    revertRoles: model.roles.map((r) => r.name).reverse(),
+    reassignTo: model.plan.reassignTo,
+    access: accessView(model),
+  };
+}
+
+export type View = ReturnType<typeof buildView>;

@@ -1,0 +1,60 @@
+// The only code that writes generated files: all plans rendered first, then each folder swapped in.
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface PlanOutput {
+  /** Folder name under the output directory (the plan name). */
+  name: string;
+  files: Map<string, string>;
+}
+
+/** Files that differ from what is on disk (missing, changed, or on disk but no longer generated). */
+export async function staleFiles(outDir: string, output: PlanOutput): Promise<string[]> {
+  const dir = join(outDir, output.name);
+  const stale: string[] = [];
+  for (const [file, content] of output.files) {
+    const current = await readFile(join(dir, file), 'utf8').catch(() => undefined);
+    if (current !== content) stale.push(join(dir, file));
+  }
+  const present = await readdir(dir).catch(() => [] as string[]);
+  for (const file of present) if (!output.files.has(file)) stale.push(join(dir, file));
+  return stale.sort();
+}
+
+/** Hook for tests: simulate a failing disk. */
+export const writeHooks: { beforeWrite?: (path: string) => void } = {};
+
+/**
+ * Writes every plan's folder atomically: each is written to a temporary sibling, then swapped in with
+ * renames. If anything fails, the previous folders are left as they were and temporary ones removed.
+ */
+export async function writeOutputs(outDir: string, outputs: PlanOutput[]): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  const staged: { tmp: string; final: string }[] = [];
+  try {
+    for (const output of outputs) {
+      const tmp = join(outDir, `.${output.name}.pgrant-tmp-${process.pid}`);
+      await rm(tmp, { recursive: true, force: true });
+      await mkdir(tmp);
+      staged.push({ tmp, final: join(outDir, output.name) });
+      for (const [file, content] of output.files) {
+        const path = join(tmp, file);
+        writeHooks.beforeWrite?.(path);
+        await writeFile(path, content);
+      }
+    }
+  } catch (e) {
+    await Promise.all(staged.map((s) => rm(s.tmp, { recursive: true, force: true })));
+    throw e;
+  }
+  for (const { tmp, final } of staged) {
+    const old = `${tmp}-old`;
+    await rm(old, { recursive: true, force: true });
+    const hadOld = await rename(final, old).then(
+      () => true,
+      () => false,
+    );
+    await rename(tmp, final);
+    if (hadOld) await rm(old, { recursive: true, force: true });
+  }
+}
