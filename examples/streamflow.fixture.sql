@@ -1,5 +1,6 @@
 -- StreamFlow's schema (seed 001), owned by the application's owner role, with a few rows.
-CREATE ROLE streamflow_owner NOLOGIN;
+-- `pgrant test` creates the roles the plan references but does not create (here streamflow_owner)
+-- before it loads this file.
 GRANT CREATE ON SCHEMA public TO streamflow_owner;
 SET ROLE streamflow_owner;
 

@@ -12,8 +12,8 @@ export interface Rendered {
 }
 
 /** Loads, validates, expands and renders one plan; throws UserError for problems in the plan. */
-export function renderPlanFile(file: string, options: { text?: string; postgres?: number } = {}): Rendered {
-  const plan = loadPlan(file, { text: options.text, postgres: options.postgres });
+export function renderPlanFile(file: string, options: { text?: string; postgres?: number; database?: string } = {}): Rendered {
+  const plan = loadPlan(file, options);
   const model = buildModel(plan);
   // The file's name alone, so the output is the same bytes wherever pgrant runs from.
   return { plan, model, files: renderModel(model, { planFile: basename(file) }) };

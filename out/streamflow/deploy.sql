@@ -370,7 +370,7 @@ pgrant_drift(rolname, message, statement) AS (
   UNION ALL
   SELECT rolname,
          format('role %s gets %s%s by default on %s created by %s%s, which the plan does not grant', rolname, privilege,
-                CASE WHEN grantable THEN ' WITH GRANT OPTION' ELSE '' END, objects, owner,
+                CASE WHEN grantable THEN ' WITH GRANT OPTION' ELSE '' END, lower(objects), owner,
                 CASE WHEN schema IS NULL THEN '' ELSE format(' in schema %s', schema) END),
          format('ALTER DEFAULT PRIVILEGES FOR ROLE %I%s REVOKE %s ON %s FROM %I', owner,
                 CASE WHEN schema IS NULL THEN '' ELSE format(' IN SCHEMA %I', schema) END, privilege, objects, rolname)

@@ -51,18 +51,18 @@ export function runPsql(server: ServerAddress, options: PsqlOptions): Promise<Ps
   if (options.onErrorStop !== false) args.push('-v', 'ON_ERROR_STOP=1');
   if (options.tuplesOnly) args.push('-A', '-t');
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('-v', `${name}=${value}`);
-  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env, PGDATABASE: options.database, PGCONNECT_TIMEOUT: '10' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...server.env, ...options.env, PGDATABASE: options.database, PGCONNECT_TIMEOUT: '10' };
   delete env.PGSERVICE;
   delete env.PGPASSFILE;
   if (options.login) {
-    env.PGHOST = '127.0.0.1';
+    env.PGHOST = server.tcpHost;
     env.PGUSER = options.login.user;
     env.PGPASSWORD = options.login.password;
-    env.PGSSLMODE = 'disable';
   } else {
-    env.PGHOST = server.socketDir;
+    env.PGHOST = server.host;
     env.PGUSER = server.user;
-    delete env.PGPASSWORD;
+    if (server.password !== undefined) env.PGPASSWORD = server.password;
+    else delete env.PGPASSWORD;
   }
   env.PGPORT = String(server.port);
   if (options.file) args.push('-f', options.file);

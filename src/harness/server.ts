@@ -149,26 +149,27 @@ async function freePort(): Promise<number> {
   });
 }
 
-export interface Server {
-  major: Major;
-  /** The directory holding the Unix socket (psql -h). */
-  socketDir: string;
+/** How to reach a server as a superuser; serializable, so test workers can share servers. */
+export interface ServerAddress {
+  major: number;
+  /** A host name, or the directory holding the Unix socket. */
+  host: string;
   port: number;
-  /** The superuser, trusted on the Unix socket. */
+  /** A superuser. */
   user: string;
+  password?: string;
+  /** Where login roles connect over TCP with their passwords (scram-sha-256). */
+  tcpHost: string;
+  /** Extra libpq environment (e.g. PGSSLMODE) for this server. */
+  env?: Record<string, string>;
+}
+
+export interface Server extends ServerAddress {
   stop(): Promise<void>;
 }
 
-/** Serializable address of a running server, for passing between processes. */
-export interface ServerAddress {
-  major: Major;
-  socketDir: string;
-  port: number;
-  user: string;
-}
-
-export function addressOf(s: Server): ServerAddress {
-  return { major: s.major, socketDir: s.socketDir, port: s.port, user: s.user };
+export function addressOf(s: ServerAddress): ServerAddress {
+  return { major: s.major, host: s.host, port: s.port, user: s.user, password: s.password, tcpHost: s.tcpHost, env: s.env };
 }
 
 /** Starts a fresh server: copy of the template data directory, Unix socket + TCP on 127.0.0.1. */
@@ -208,9 +209,10 @@ export async function startServer(major: Major): Promise<Server> {
       let stopped = false;
       return {
         major,
-        socketDir: dir,
+        host: dir,
         port,
         user: 'postgres',
+        tcpHost: '127.0.0.1',
         async stop() {
           if (stopped) return;
           stopped = true;

@@ -82,7 +82,10 @@ export class ModelBuilder {
   private readonly tests: TestCase[] = [];
   private readonly additive = new Set<string>();
 
-  constructor(readonly plan: Model['plan']) {}
+  constructor(
+    readonly plan: Model['plan'],
+    private readonly databaseAlias: { from: string; to: string } | null = null,
+  ) {}
 
   error(origin: Origin, message: string, hint?: string): void {
     this.out.error(locationOf(origin), formatPath(origin.path), message, hint);
@@ -191,7 +194,13 @@ export class ModelBuilder {
     if (create?.owner) this.reference(create.owner, origin);
   }
 
+  /** A database name as the plan gives it, after the harness's scratch-database alias. */
+  databaseName(name: string): string {
+    return this.databaseAlias && name === this.databaseAlias.from ? this.databaseAlias.to : name;
+  }
+
   addDatabase(db: Database): void {
+    db.name = this.databaseName(db.name);
     this.databases.push(db);
     this.scopeDatabases.add(db.name);
     if (db.owner) this.reference(db.owner, db.origin);
@@ -216,6 +225,7 @@ export class ModelBuilder {
   }
 
   addGrant(g: Grant): void {
+    if (g.target.kind === 'database') g.target = { kind: 'database', name: this.databaseName(g.target.name) };
     this.reference(g.grantee, g.origin);
     this.noteTargetScope(g.target);
     this.grants.push(g);

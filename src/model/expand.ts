@@ -6,7 +6,7 @@ import { ModelBuilder } from './builder.js';
 import type { Model, Origin } from './model.js';
 
 export function buildModel(plan: Plan): Model {
-  const b = new ModelBuilder({ name: plan.name, file: plan.file, postgres: plan.postgres, database: plan.database, reassignTo: plan.reassignTo });
+  const b = new ModelBuilder({ name: plan.name, file: plan.file, postgres: plan.postgres, database: plan.database, reassignTo: plan.reassignTo }, plan.databaseAlias);
   if (plan.reassignTo) b.reference(plan.reassignTo, { source: plan.source, path: ['reassign_to'], label: 'reassign_to' });
   for (const instance of plan.instances) {
     const expander = EXPANDERS[instance.def.expander];

@@ -19,8 +19,11 @@ export type AttributeName = keyof RoleAttributes;
 
 export type Password =
   | { kind: 'psql'; variable: string }
-  /** A SCRAM-SHA-256 verifier; `from` records how the plan gave it (for lint and ACCESS.md). */
-  | { kind: 'verifier'; verifier: string; from: 'env' | 'plain' | 'scram' };
+  /**
+   * A SCRAM-SHA-256 verifier; `from` records how the plan gave it (for lint and ACCESS.md). `plaintext`
+   * is kept in memory only, for `pgrant test` to log in with; no template can reach it.
+   */
+  | { kind: 'verifier'; verifier: string; from: 'env' | 'plain' | 'scram'; plaintext?: string };
 
 export interface Role {
   name: string;

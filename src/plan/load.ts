@@ -33,6 +33,8 @@ export interface Plan {
   name: string;
   postgres: number;
   database: string;
+  /** Set when the harness runs the plan in a scratch database: every mention of `from` means `to`. */
+  databaseAlias: { from: string; to: string } | null;
   reassignTo: string | null;
   instances: PlanInstance[];
   test: { fixture?: string; cases: PlanTestCase[] };
@@ -88,9 +90,10 @@ const HEADER_TYPE: Extract<TypeDesc, { kind: 'object' }> = { kind: 'object', tit
 
 /**
  * Loads and validates a plan file; throws a UserError listing every problem. `postgres` overrides the
- * plan's target major (the harness renders a plan for each server it runs on).
+ * plan's target major (the harness renders a plan for each server it runs on); `database` renames the
+ * plan's database (the harness's scratch database on a shared server).
  */
-export function loadPlan(file: string, options: { text?: string; postgres?: number } = {}): Plan {
+export function loadPlan(file: string, options: { text?: string; postgres?: number; database?: string } = {}): Plan {
   let content = options.text;
   if (content === undefined) {
     try {
@@ -177,7 +180,8 @@ export function loadPlan(file: string, options: { text?: string; postgres?: numb
     source,
     name: (h.name as string | undefined) ?? basename(file, extname(file)),
     postgres: major,
-    database: h.database as string,
+    database: options.database ?? (h.database as string),
+    databaseAlias: options.database ? { from: h.database as string, to: options.database } : null,
     reassignTo: (h.reassign_to as string | undefined) ?? null,
     instances,
     test: {

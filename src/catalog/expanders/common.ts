@@ -123,7 +123,7 @@ type PasswordValue = string | { psql?: string; env?: string; scram?: string };
 /** Turns a plan's password into what may be written: a psql variable or a SCRAM verifier. */
 export function resolvePassword(ctx: ExpandContext, value: PasswordValue | undefined, role: string, origin: Origin): Password | null {
   if (value === undefined) return null;
-  if (typeof value === 'string') return { kind: 'verifier', verifier: scramVerifier(role, value), from: 'plain' };
+  if (typeof value === 'string') return { kind: 'verifier', verifier: scramVerifier(role, value), from: 'plain', plaintext: value };
   if (value.psql) return { kind: 'psql', variable: value.psql };
   if (value.scram) return { kind: 'verifier', verifier: value.scram, from: 'scram' };
   const variable = value.env!;
@@ -132,7 +132,7 @@ export function resolvePassword(ctx: ExpandContext, value: PasswordValue | undef
     ctx.b.error(origin, `environment variable ${variable} is not set (it holds the password of "${role}")`, `export ${variable}=… before rendering, or use {psql: ${variable}} to supply it when deploy.sql runs`);
     return null;
   }
-  return { kind: 'verifier', verifier: scramVerifier(role, secret), from: 'env' };
+  return { kind: 'verifier', verifier: scramVerifier(role, secret), from: 'env', plaintext: secret };
 }
 
 /** A role definition from a login spec or a pattern's role parameters. */

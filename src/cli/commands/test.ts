@@ -1,0 +1,81 @@
+// pgrant test <plan.yaml>... [--pg 17|14,16|all] [--fixture F] [--engine E] [--database-url URL] [--json] [--keep]
+import { UserError } from '../../diagnostics.js';
+import { runTests } from '../../harness/run.js';
+import { colorStyle, formatReport, plainStyle } from '../../harness/report.js';
+import { SUPPORTED_MAJORS } from '../../harness/server.js';
+import type { EngineName } from '../../harness/engines.js';
+import type { CommandModule } from '../main.js';
+import type { Io } from '../io.js';
+
+export function parseMajors(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'all') return [...SUPPORTED_MAJORS];
+  const majors = value.split(',').map((v) => Number(v.trim()));
+  const bad = majors.filter((m) => !(SUPPORTED_MAJORS as readonly number[]).includes(m));
+  if (bad.length || majors.length === 0) {
+    throw new UserError({ level: 'error', path: '', message: `--pg ${value}: supported majors are ${SUPPORTED_MAJORS.join(', ')}`, hint: 'e.g. --pg 17, --pg 14,16 or --pg all' });
+  }
+  return [...new Set(majors)].sort();
+}
+
+/** A spinner line on a terminal; plain lines otherwise (CI logs). */
+function progress(io: Io) {
+  const state = new Map<number, string>();
+  const frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+  let frame = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const draw = () => {
+    const line = [...state.entries()].sort(([a], [b]) => a - b).map(([m, s]) => `pg${m} ${s}`).join(' | ');
+    process.stderr.write(`\r\x1b[2K${frames[frame++ % frames.length]} ${line}`.slice(0, (process.stderr.columns ?? 120) + 8));
+  };
+  if (io.isTTY && process.stderr.isTTY) timer = setInterval(draw, 100);
+  return {
+    update(e: { major: number; plan?: string; phase: string }) {
+      const text = e.plan ? `${e.plan.split('/').pop()}: ${e.phase}` : e.phase;
+      state.set(e.major, text);
+      if (!timer) io.err(`pg${e.major} ${text}`);
+    },
+    stop() {
+      if (timer) {
+        clearInterval(timer);
+        process.stderr.write('\r\x1b[2K');
+      }
+    },
+  };
+}
+
+export const testCommand: CommandModule = {
+  command: 'test <plans..>',
+  describe: 'prove plans on throwaway PostgreSQL servers: deploy, idempotence, verify, probes as each role, logins, revert',
+  builder: (y) =>
+    y
+      .positional('plans', { type: 'string', array: true, describe: 'plan files' })
+      .option('pg', { type: 'string', describe: 'majors: 17, 14,16 or all (default: each plan\'s target)' })
+      .option('fixture', { type: 'string', describe: 'SQL schema loaded before deploy (overrides the plan\'s test.fixture)' })
+      .option('engine', { choices: ['embedded', 'testcontainers'], default: 'embedded', describe: 'where servers come from' })
+      .option('database-url', { type: 'string', describe: 'use an existing server (a scratch database; refuses if a plan role exists there)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
+      .option('keep', { type: 'boolean', default: false, describe: 'keep the scratch databases for inspection' }),
+  async run(args, io) {
+    const majors = parseMajors(args.pg as string | undefined);
+    if (args.databaseUrl && args.pg) throw new UserError('--pg and --database-url do not go together: the server at the URL decides the major');
+    const display = progress(io);
+    let report;
+    try {
+      report = await runTests({
+        plans: args.plans as string[],
+        majors,
+        fixture: args.fixture as string | undefined,
+        engine: args.engine as EngineName,
+        databaseUrl: args.databaseUrl as string | undefined,
+        keep: args.keep as boolean,
+        onProgress: (e) => display.update(e),
+      });
+    } finally {
+      display.stop();
+    }
+    if (args.json) io.out(JSON.stringify(report, null, 2));
+    else for (const line of formatReport(report, io.color ? colorStyle : plainStyle)) io.out(line);
+    return report.ok ? 0 : 1;
+  },
+};

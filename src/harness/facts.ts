@@ -1,0 +1,86 @@
+// What the live database holds in the plan's scope: the objects probes act on, with their owners and
+// the privileges PUBLIC has on them.
+import type { Db } from './db.js';
+
+export interface ColumnFact {
+  name: string;
+  attnum: number;
+}
+
+export interface TableFact {
+  schema: string;
+  name: string;
+  /** pg_class.relkind */
+  relkind: string;
+  owner: string;
+  columns: ColumnFact[];
+  /** Sequences that INSERT … DEFAULT VALUES calls nextval() on (serial columns). */
+  serialSequences: string[];
+  /** Privileges PUBLIC holds on the table (from its ACL). */
+  publicPrivileges: string[];
+  /** Null for tables that existed when deploy.sql ran; else the role that created it afterwards. */
+  createdAfterDeployBy: string | null;
+}
+
+export interface SequenceFact {
+  schema: string;
+  name: string;
+  owner: string;
+  publicPrivileges: string[];
+  createdAfterDeployBy: string | null;
+}
+
+export interface SchemaFact {
+  name: string;
+  owner: string;
+  publicPrivileges: string[];
+}
+
+export interface Facts {
+  schemas: SchemaFact[];
+  tables: TableFact[];
+  sequences: SequenceFact[];
+}
+
+/** Reads the objects in `schemas`; tables named in `after` were created after deploy by the given role. */
+export async function readFacts(db: Db, schemas: string[], after: Map<string, string>): Promise<Facts> {
+  const schemaRows = await db.query<{ name: string; owner: string; public: string[] }>(
+    `SELECT n.nspname AS name, pg_get_userbyid(n.nspowner) AS owner,
+            ARRAY(SELECT a.privilege_type FROM aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a WHERE a.grantee = 0) AS public
+     FROM pg_namespace n WHERE n.nspname = ANY($1) ORDER BY 1`,
+    [schemas],
+  );
+  const relRows = await db.query<{ schema: string; name: string; relkind: string; owner: string; public: string[]; columns: ColumnFact[]; serials: string[] }>(
+    `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, pg_get_userbyid(c.relowner) AS owner,
+            ARRAY(SELECT a.privilege_type FROM aclexplode(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))) a WHERE a.grantee = 0) AS public,
+            coalesce((SELECT json_agg(json_build_object('name', a.attname, 'attnum', a.attnum) ORDER BY a.attnum)
+                      FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns,
+            ARRAY(SELECT format('%I.%I', sn.nspname, s.relname) FROM pg_depend d
+                  JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+                  JOIN pg_namespace sn ON sn.oid = s.relnamespace
+                  WHERE d.refobjid = c.oid AND d.classid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype = 'a') AS serials
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+     ORDER BY 1, 2`,
+    [schemas],
+  );
+  const key = (schema: string, name: string) => `${schema}.${name}`;
+  return {
+    schemas: schemaRows.rows.map((r) => ({ name: r.name, owner: r.owner, publicPrivileges: r.public })),
+    tables: relRows.rows
+      .filter((r) => r.relkind !== 'S')
+      .map((r) => ({
+        schema: r.schema,
+        name: r.name,
+        relkind: r.relkind,
+        owner: r.owner,
+        columns: r.columns,
+        serialSequences: r.serials,
+        publicPrivileges: r.public,
+        createdAfterDeployBy: after.get(key(r.schema, r.name)) ?? null,
+      })),
+    sequences: relRows.rows
+      .filter((r) => r.relkind === 'S')
+      .map((r) => ({ schema: r.schema, name: r.name, owner: r.owner, publicPrivileges: r.public, createdAfterDeployBy: after.get(key(r.schema, r.name)) ?? null })),
+  };
+}

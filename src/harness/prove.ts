@@ -1,0 +1,437 @@
+// Proves one plan on one server: fixture → deploy → deploy again → objects created later → verify →
+// probes → the plan's own cases → verify catches drift → logins → revert → nothing left behind.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { UserError } from '../diagnostics.js';
+import type { Model } from '../model/model.js';
+import { renderPlanFile, type Rendered } from '../pipeline.js';
+import { connect, ident, literal, type Db } from './db.js';
+import { readFacts } from './facts.js';
+import { DEPLOYER, Intent, type RuntimeRoles } from './intent.js';
+import { buildProbes, runProbes, type ProbeResult } from './probes.js';
+import { runPsql, type PsqlResult } from './psql.js';
+import type { ServerAddress } from './server.js';
+import { diffSnapshots, snapshot } from './snapshot.js';
+
+export interface PhaseReport {
+  name: string;
+  /** 'pass' | 'fail' | 'skip' (not run because an earlier phase failed, or nothing to do: says why). */
+  status: 'pass' | 'fail' | 'skip';
+  detail?: string;
+}
+
+export interface CaseCheck {
+  as: string;
+  sql: string;
+  expected: string;
+  ok: boolean;
+  actual: string;
+}
+
+export interface CaseReport {
+  plan: string;
+  file: string;
+  major: number;
+  /** The major the SQL was rendered for (the plan's target, or the server's when older). */
+  renderedFor: number;
+  ok: boolean;
+  phases: PhaseReport[];
+  probes: ProbeResult[];
+  cases: CaseCheck[];
+  durationMs: number;
+}
+
+export interface ProveOptions {
+  planFile: string;
+  server: ServerAddress;
+  /** Overrides the plan's `test.fixture`. */
+  fixture?: string;
+  /** Run in a scratch database with this name instead of the plan's (shared servers). */
+  scratchDatabase?: string;
+  /** Keep the database after the run (for inspection). */
+  keep?: boolean;
+  onPhase?: (phase: string) => void;
+}
+
+class PhaseFailed extends Error {}
+
+function psqlError(r: PsqlResult): string {
+  const lines = (r.stderr + r.stdout).split('\n').filter((l) => /ERROR|FATAL|FAIL|HINT|DETAIL|psql:/.test(l));
+  return (lines.length ? lines : (r.stderr || r.stdout).split('\n')).slice(0, 12).join('\n').trim();
+}
+
+/** Renders the plan for a server: the plan's own files when the server is as new as its target, else re-rendered for the server's major. */
+export function renderFor(planFile: string, major: number, scratchDatabase?: string): Rendered {
+  const own = renderPlanFile(planFile, { database: scratchDatabase });
+  if (major >= own.plan.postgres) return own;
+  return renderPlanFile(planFile, { postgres: major, database: scratchDatabase });
+}
+
+export async function provePlan(options: ProveOptions): Promise<CaseReport> {
+  const started = Date.now();
+  const { server } = options;
+  const major = server.major;
+  const rendered = renderFor(options.planFile, major, options.scratchDatabase);
+  const { model, plan } = rendered;
+  const database = model.plan.database;
+  const report: CaseReport = {
+    plan: plan.name,
+    file: options.planFile,
+    major,
+    renderedFor: model.plan.postgres,
+    ok: false,
+    phases: [],
+    probes: [],
+    cases: [],
+    durationMs: 0,
+  };
+  const dir = await mkdtemp(join(tmpdir(), `pgrant-case-${plan.name}-`));
+  for (const [name, content] of rendered.files) await writeFile(join(dir, name), content);
+
+  // Passwords for psql variables: fresh per run, never written anywhere.
+  const passwords = new Map<string, string>();
+  for (const r of model.roles) if (r.password?.kind === 'psql') passwords.set(r.password.variable, randomBytes(12).toString('base64url'));
+  const vars = Object.fromEntries(passwords);
+  const psql = (file: string, extra: Partial<Parameters<typeof runPsql>[1]> = {}) =>
+    runPsql(server, { database, file: join(dir, file), vars, ...extra });
+
+  let admin: Db | undefined;
+  let failed = false;
+  const phase = async (name: string, fn: () => Promise<string | void>, opts: { fatal?: boolean } = {}): Promise<void> => {
+    if (failed && opts.fatal !== false) {
+      report.phases.push({ name, status: 'skip', detail: 'not run: an earlier phase failed' });
+      return;
+    }
+    options.onPhase?.(name);
+    try {
+      const detail = await fn();
+      report.phases.push({ name, status: 'pass', detail: detail || undefined });
+    } catch (e) {
+      const detail = e instanceof PhaseFailed || e instanceof UserError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
+      report.phases.push({ name, status: 'fail', detail });
+      if (opts.fatal !== false) failed = true;
+    }
+  };
+  const skip = (name: string, why: string) => report.phases.push({ name, status: 'skip', detail: why });
+
+  const maintenance = await connect(server, 'postgres');
+  const rolesBefore = new Set((await maintenance.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
+  const managed = model.roles.map((r) => r.name);
+  let checksums = new Map<string, string>();
+  const createdAfter = new Map<string, string>();
+
+  try {
+    await phase('setup', async () => {
+      const clash = managed.filter((r) => rolesBefore.has(r));
+      if (clash.length) throw new PhaseFailed(`roles the plan creates already exist on this server: ${clash.join(', ')}; refusing to touch them`);
+      const exists = await maintenance.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (exists.rowCount) throw new PhaseFailed(`database ${database} already exists on this server; refusing to use it`);
+      await maintenance.query(`CREATE DATABASE ${ident(database)}`);
+      admin = await connect(server, database);
+      // Roles the plan relies on but does not create (owners, groups it references) exist before the fixture.
+      for (const name of model.external) {
+        if (!rolesBefore.has(name) && !name.startsWith('pg_')) await admin.query(`CREATE ROLE ${ident(name)} NOLOGIN`);
+      }
+    });
+
+    await phase('fixture', async () => {
+      const fixture = options.fixture ?? (plan.test.fixture ? resolve(dirname(options.planFile), plan.test.fixture) : undefined);
+      if (fixture) {
+        const result = await runPsql(server, { database, file: fixture });
+        if (result.code !== 0) throw new PhaseFailed(`the fixture ${fixture} failed:\n${psqlError(result)}`);
+        checksums = await tableChecksums(admin!);
+        return `loaded ${fixture}`;
+      }
+      const sql = autoFixture(model);
+      await admin!.query(sql);
+      checksums = await tableChecksums(admin!);
+      return 'created the plan\'s schemas and a probe table per schema and owner';
+    });
+
+    await phase('deploy', async () => {
+      const result = await psql('deploy.sql');
+      if (result.code !== 0) throw new PhaseFailed(psqlError(result));
+    });
+
+    await phase('deploy again (idempotent)', async () => {
+      const before = await snapshot(admin!);
+      const result = await psql('deploy.sql');
+      if (result.code !== 0) throw new PhaseFailed(psqlError(result));
+      const diff = diffSnapshots(before, await snapshot(admin!));
+      if (diff.length) throw new PhaseFailed(`the catalog changed on the second run:\n${diff.slice(0, 20).join('\n')}`);
+    });
+
+    await phase('objects created after deploy (default privileges)', async () => {
+      const owners = [...new Set(model.owners.map((o) => o ?? DEPLOYER))];
+      const schemas = (await admin!.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1) ORDER BY 1', [model.scope.schemas])).rows.map((r) => r.nspname);
+      const made: string[] = [];
+      let n = 0;
+      for (const owner of owners) {
+        for (const schema of schemas) {
+          const canCreate = (await admin!.query<{ ok: boolean }>('SELECT has_schema_privilege($1, $2, \'CREATE\') AS ok', [owner, schema])).rows[0]!.ok;
+          if (!canCreate) {
+            if (managed.includes(owner)) continue;
+            await admin!.query(`GRANT CREATE ON SCHEMA ${ident(schema)} TO ${ident(owner)}`);
+          }
+          const table = `pgrant_after_${++n}`;
+          await admin!.query(`SET ROLE ${ident(owner)}; CREATE TABLE ${ident(schema)}.${ident(table)} (id bigserial PRIMARY KEY, name text); RESET ROLE`);
+          createdAfter.set(`${schema}.${table}`, owner);
+          createdAfter.set(`${schema}.${table}_id_seq`, owner);
+          made.push(`${schema}.${table} by ${owner}`);
+        }
+      }
+      return made.length ? `created ${made.join(', ')}` : 'no owner can create tables in the plan\'s schemas';
+    });
+
+    await phase('verify.sql', async () => {
+      const result = await psql('verify.sql');
+      if (result.code !== 0) throw new PhaseFailed(psqlError(result));
+      return result.stdout.trim().split('\n').pop();
+    });
+
+    await phase('probes (act as each role)', async () => {
+      const runtime = await runtimeRoles(admin!, model);
+      const facts = await readFacts(admin!, model.scope.schemas, createdAfter);
+      const intent = new Intent(model, runtime);
+      const probes = buildProbes(intent, facts, managed);
+      report.probes = await runProbes(admin!, probes);
+      const bad = report.probes.filter((p) => !p.ok);
+      if (bad.length) {
+        throw new PhaseFailed(
+          bad
+            .slice(0, 10)
+            .map((p) => `${p.role}: ${p.capability}: expected ${p.expected ? 'allowed' : 'denied'}, was ${p.actual ? 'allowed' : 'denied'} (${p.statement}${p.error ? `: ${p.error}` : ''})`)
+            .join('\n'),
+        );
+      }
+      return `${report.probes.length} probes as intended`;
+    });
+
+    if (model.tests.length) {
+      await phase("plan's test cases", async () => {
+        report.cases = await runCases(admin!, model);
+        const bad = report.cases.filter((c) => !c.ok);
+        if (bad.length) throw new PhaseFailed(bad.map((c) => `as ${c.as}: ${c.sql}: expected ${c.expected}, got ${c.actual}`).join('\n'));
+        return `${report.cases.length} cases`;
+      });
+    } else skip("plan's test cases", 'the plan has no test.cases');
+
+    await phase('verify.sql catches a privilege added by hand', async () => {
+      const tamper = await chooseTamper(admin!, model);
+      if (!tamper) return 'no managed role with a privilege to add';
+      await admin!.query(tamper.grant);
+      const result = await psql('verify.sql');
+      if (result.code === 0) throw new PhaseFailed(`verify.sql passed after: ${tamper.grant}`);
+      if (!result.stdout.includes(tamper.expect)) throw new PhaseFailed(`verify.sql failed but did not say "${tamper.expect}":\n${result.stdout}`);
+      const again = await psql('deploy.sql');
+      if (again.code !== 0) throw new PhaseFailed(`deploy.sql failed to converge:\n${psqlError(again)}`);
+      const clean = await psql('verify.sql');
+      if (clean.code !== 0) throw new PhaseFailed(`after deploy.sql converged, verify.sql still fails:\n${psqlError(clean)}`);
+      return `${tamper.grant} → "${tamper.expect}"; deploy.sql removed it`;
+    });
+
+    await phase('logins over TCP (scram-sha-256)', async () => {
+      const tried: string[] = [];
+      const problems: string[] = [];
+      for (const r of model.roles) {
+        if (!r.attrs.login || !r.password) continue;
+        const password = r.password.kind === 'psql' ? passwords.get(r.password.variable) : r.password.plaintext;
+        if (password === undefined) {
+          tried.push(`${r.name}: not tried (a verifier was given; the password is unknown)`);
+          continue;
+        }
+        const row = (
+          await admin!.query<{ expected: boolean }>(
+            `SELECT has_database_privilege($1, current_database(), 'CONNECT') AND (rolvaliduntil IS NULL OR rolvaliduntil > now()) AND rolconnlimit <> 0 AS expected
+             FROM pg_roles WHERE rolname = $1`,
+            [r.name],
+          )
+        ).rows[0];
+        const expected = row?.expected ?? false;
+        const result = await runPsql(server, { database, command: 'SELECT current_user', login: { user: r.name, password }, tuplesOnly: true });
+        const ok = result.code === 0 && result.stdout.trim() === r.name;
+        if (ok !== expected) problems.push(`${r.name}: expected ${expected ? 'to log in' : 'to be refused'}, ${ok ? 'logged in' : `was refused: ${result.stderr.trim()}`}`);
+        tried.push(`${r.name}: ${ok ? 'logged in' : 'refused'}`);
+      }
+      if (problems.length) throw new PhaseFailed(problems.join('\n'));
+      return tried.length ? tried.join('; ') : 'no login role with a password';
+    });
+
+    await phase('revert', async () => {
+      const result = await psql('revert.sql');
+      if (result.code !== 0) throw new PhaseFailed(psqlError(result));
+      const left = (await admin!.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [managed])).rows.map((r) => r.rolname);
+      if (left.length) throw new PhaseFailed(`roles left after revert: ${left.join(', ')}`);
+      const after = await tableChecksums(admin!);
+      const changed = [...checksums.keys()].filter((t) => after.get(t) !== checksums.get(t));
+      if (changed.length) throw new PhaseFailed(`rows changed in fixture tables: ${changed.join(', ')}`);
+      const schemasLeft = (await admin!.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = ANY($1)', [model.schemas.filter((s) => s.create).map((s) => s.name)])).rows[0]!.n;
+      if (schemasLeft !== model.schemas.filter((s) => s.create).length) throw new PhaseFailed('revert dropped a schema');
+      return `no managed role left; ${checksums.size} fixture tables unchanged`;
+    });
+  } finally {
+    await admin?.end().catch(() => {});
+    if (!options.keep) {
+      await maintenance.query(`DROP DATABASE IF EXISTS ${ident(database)}${server.major >= 13 ? ' WITH (FORCE)' : ''}`).catch(() => {});
+      const now = (await maintenance.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname);
+      for (const role of now.filter((r) => !rolesBefore.has(r))) {
+        await maintenance.query(`DROP ROLE IF EXISTS ${ident(role)}`).catch(() => {});
+      }
+    }
+    await maintenance.end().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  }
+  report.ok = report.phases.every((p) => p.status !== 'fail') && !failed;
+  report.durationMs = Date.now() - started;
+  return report;
+}
+
+/** md5 of every row of every user table, to prove revert (and probes) changed no data. */
+async function tableChecksums(db: Db): Promise<Map<string, string>> {
+  const tables = await db.query<{ name: string }>(
+    `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' ORDER BY 1`,
+  );
+  const sums = new Map<string, string>();
+  for (const { name } of tables.rows) {
+    const r = await db.query<{ sum: string | null }>(`SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) AS sum FROM ${name} t`);
+    sums.set(name, r.rows[0]!.sum ?? '');
+  }
+  return sums;
+}
+
+/** Without a fixture: the plan's schemas, the tables it names, and a probe table per schema and owner. */
+function autoFixture(model: Model): string {
+  const owners = [...new Set(model.owners.map((o) => o ?? DEPLOYER))];
+  const created = new Set(model.schemas.filter((s) => s.create).map((s) => s.name));
+  const lines: string[] = [];
+  const tableColumns = new Map<string, Set<string>>();
+  for (const g of model.grants) {
+    if (g.target.kind === 'columns') {
+      const key = `${g.target.schema}\0${g.target.table}`;
+      tableColumns.set(key, new Set([...(tableColumns.get(key) ?? []), ...g.target.columns]));
+    }
+  }
+  let n = 0;
+  for (const schema of model.scope.schemas.filter((s) => !created.has(s))) {
+    const first = owners[0] ?? DEPLOYER;
+    lines.push(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)} AUTHORIZATION ${ident(first)};`);
+    for (const owner of owners) {
+      if (owner !== DEPLOYER) lines.push(`GRANT USAGE, CREATE ON SCHEMA ${ident(schema)} TO ${ident(owner)};`);
+      const table = `${ident(schema)}.${ident(`pgrant_probe_${++n}`)}`;
+      lines.push(`SET ROLE ${ident(owner)};`, `CREATE TABLE ${table} (id bigserial PRIMARY KEY, name text);`, `INSERT INTO ${table} (name) VALUES ('one'), ('two');`, 'RESET ROLE;');
+    }
+  }
+  for (const t of model.requiredTables) {
+    if (created.has(t.schema)) continue;
+    const owner = owners[0] ?? DEPLOYER;
+    const cols = [...(tableColumns.get(`${t.schema}\0${t.name}`) ?? [])].filter((c) => c !== 'id');
+    lines.push(`CREATE SCHEMA IF NOT EXISTS ${ident(t.schema)} AUTHORIZATION ${ident(owner)};`);
+    lines.push(`SET ROLE ${ident(owner)};`);
+    lines.push(`CREATE TABLE IF NOT EXISTS ${ident(t.schema)}.${ident(t.name)} (id bigserial PRIMARY KEY${cols.map((c) => `, ${ident(c)} text`).join('')});`);
+    lines.push(`INSERT INTO ${ident(t.schema)}.${ident(t.name)} DEFAULT VALUES;`, 'RESET ROLE;');
+  }
+  for (const g of model.grants) {
+    if (g.target.kind !== 'function' || created.has(g.target.schema)) continue;
+    const t = g.target;
+    lines.push(`CREATE SCHEMA IF NOT EXISTS ${ident(t.schema)};`);
+    lines.push(
+      `CREATE OR REPLACE ${t.routine === 'PROCEDURE' ? 'PROCEDURE' : 'FUNCTION'} ${ident(t.schema)}.${ident(t.name)}(${t.args.join(', ')})${t.routine === 'PROCEDURE' ? '' : ' RETURNS void'} LANGUAGE sql AS ${literal('')};`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Ownership through membership and external groups, asked of the server. */
+async function runtimeRoles(db: Db, model: Model): Promise<RuntimeRoles> {
+  const roles = model.roles.map((r) => r.name);
+  const rows = await db.query<{ role: string; other: string; has: boolean }>(
+    `SELECT r.rolname AS role, o.rolname AS other, pg_has_role(r.oid, o.oid, 'USAGE') AS has
+     FROM pg_roles r CROSS JOIN pg_roles o WHERE r.rolname = ANY($1)`,
+    [roles],
+  );
+  const has = new Set(rows.rows.filter((r) => r.has).map((r) => `${r.role}\0${r.other}`));
+  const ext = new Map<string, boolean>();
+  const externalRoles = model.external;
+  for (const e of externalRoles) {
+    const res = await db.query<{ kind: string; schema: string; name: string; privilege: string; has: boolean }>(
+      `SELECT 'table' AS kind, n.nspname AS schema, c.relname AS name, p.privilege, has_table_privilege($1, c.oid, p.privilege) AS has
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       CROSS JOIN unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS p(privilege)
+       WHERE n.nspname = ANY($2) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+       UNION ALL
+       SELECT 'sequence', n.nspname, c.relname, p.privilege, has_sequence_privilege($1, c.oid, p.privilege)
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       CROSS JOIN unnest(ARRAY['USAGE', 'SELECT', 'UPDATE']) AS p(privilege)
+       WHERE n.nspname = ANY($2) AND c.relkind = 'S'
+       UNION ALL
+       SELECT 'schema', n.nspname, n.nspname, p.privilege, has_schema_privilege($1, n.oid, p.privilege)
+       FROM pg_namespace n CROSS JOIN unnest(ARRAY['USAGE', 'CREATE']) AS p(privilege)
+       WHERE n.nspname = ANY($2)`,
+      [e, model.scope.schemas],
+    ).catch(() => ({ rows: [] as { kind: string; schema: string; name: string; privilege: string; has: boolean }[] }));
+    for (const r of res.rows) ext.set(`${e}\0${r.kind}\0${r.schema}\0${r.name}\0${r.privilege}`, r.has);
+  }
+  return {
+    hasPrivilegesOf: (role, other) => role === other || has.has(`${role}\0${other}`),
+    externalHolds: (role, object, privilege) => ext.get(`${role}\0${object.kind}\0${object.schema}\0${object.name}\0${privilege}`) ?? false,
+  };
+}
+
+/** The plan's own acceptance cases, in order, in one transaction that is rolled back. */
+async function runCases(db: Db, model: Model): Promise<CaseCheck[]> {
+  const results: CaseCheck[] = [];
+  await db.query('BEGIN');
+  try {
+    for (const c of model.tests) {
+      await db.query('SAVEPOINT pgrant_case');
+      let actual = 'success';
+      let failedWith: string | undefined;
+      try {
+        await db.query(`SET ROLE ${ident(c.as)}`);
+        await db.query(c.sql);
+        await db.query('RESET ROLE');
+        await db.query('RELEASE SAVEPOINT pgrant_case');
+      } catch (e) {
+        failedWith = (e as Error).message;
+        actual = `ERROR: ${failedWith}`;
+        await db.query('ROLLBACK TO SAVEPOINT pgrant_case');
+        await db.query('RESET ROLE');
+      }
+      const ok = 'error' in c.expect ? failedWith !== undefined && failedWith.includes(c.expect.error) : failedWith === undefined;
+      results.push({ as: c.as, sql: c.sql, expected: 'error' in c.expect ? `ERROR: ${c.expect.error}` : 'success', ok, actual });
+    }
+  } finally {
+    await db.query('ROLLBACK');
+  }
+  return results;
+}
+
+/** A privilege to add by hand that the plan does not give a managed role, and the line verify must print. */
+async function chooseTamper(db: Db, model: Model): Promise<{ grant: string; expect: string } | undefined> {
+  const managed = model.roles.filter((r) => !r.attrs.superuser && !model.additiveRoles.includes(r.name)).map((r) => r.name);
+  const rows = await db.query<{ schema: string; name: string; role: string; privilege: string }>(
+    `SELECT n.nspname AS schema, c.relname AS name, r.rolname AS role, p.privilege
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     CROSS JOIN unnest(ARRAY['TRUNCATE', 'DELETE', 'TRIGGER', 'REFERENCES']) AS p(privilege)
+     CROSS JOIN pg_roles r
+     WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND r.rolname = ANY($2) AND c.relowner <> r.oid
+       AND NOT EXISTS (SELECT FROM aclexplode(c.relacl) a WHERE a.grantee = r.oid AND a.privilege_type = p.privilege)
+     ORDER BY array_position($2, r.rolname::text), 1, 2, array_position(ARRAY['TRUNCATE', 'DELETE', 'TRIGGER', 'REFERENCES'], p.privilege)
+     LIMIT 1`,
+    [model.scope.schemas, managed],
+  );
+  const t = rows.rows[0];
+  if (t) {
+    return {
+      grant: `GRANT ${t.privilege} ON TABLE ${ident(t.schema)}.${ident(t.name)} TO ${ident(t.role)}`,
+      expect: `role ${t.role} holds ${t.privilege} on table ${t.schema}.${t.name}`,
+    };
+  }
+  const schema = model.scope.schemas[0];
+  const role = managed[0];
+  if (schema && role) return { grant: `GRANT CREATE ON SCHEMA ${ident(schema)} TO ${ident(role)}`, expect: `role ${role} holds CREATE on schema ${schema}` };
+  return undefined;
+}

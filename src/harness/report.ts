@@ -1,0 +1,104 @@
+// The run's result for people: per plan, phases × majors, then role × capability × major against intent,
+// then every failure with its statement and PostgreSQL's message.
+import type { RunReport } from './run.js';
+import type { CaseReport } from './prove.js';
+
+export interface Style {
+  ok(text: string): string;
+  bad(text: string): string;
+  dim(text: string): string;
+  bold(text: string): string;
+}
+
+export const plainStyle: Style = { ok: (t) => t, bad: (t) => t, dim: (t) => t, bold: (t) => t };
+export const colorStyle: Style = {
+  ok: (t) => `\x1b[32m${t}\x1b[0m`,
+  bad: (t) => `\x1b[31m${t}\x1b[0m`,
+  dim: (t) => `\x1b[2m${t}\x1b[0m`,
+  bold: (t) => `\x1b[1m${t}\x1b[0m`,
+};
+
+function pad(text: string, width: number): string {
+  const visible = [...text.replace(/\x1b\[[0-9;]*m/g, '')].length;
+  return text + ' '.repeat(Math.max(0, width - visible));
+}
+
+export function formatReport(report: RunReport, style: Style = plainStyle): string[] {
+  const lines: string[] = [];
+  const files = [...new Set(report.cases.map((c) => c.file))];
+  for (const file of files) {
+    const cases = report.cases.filter((c) => c.file === file);
+    const majors = cases.map((c) => c.major);
+    const cell = (c: CaseReport | undefined, text: (c: CaseReport) => string) => (c ? text(c) : '');
+    lines.push(style.bold(`${cases[0]!.plan} (${file})`) + style.dim(cases.some((c) => c.renderedFor !== cases[0]!.renderedFor) ? '  SQL rendered for each server older than the plan\'s target' : ''));
+    const phaseNames = [...new Set(cases.flatMap((c) => c.phases.map((p) => p.name)))];
+    const w = Math.max(30, ...phaseNames.map((n) => n.length)) + 2;
+    lines.push(`  ${pad('phase', w)}${majors.map((m) => pad(`pg${m}`, 8)).join('')}`);
+    for (const name of phaseNames) {
+      lines.push(
+        `  ${pad(name, w)}${majors
+          .map((m) =>
+            pad(
+              cell(cases.find((c) => c.major === m), (c) => {
+                const p = c.phases.find((x) => x.name === name);
+                if (!p) return '';
+                return p.status === 'pass' ? style.ok('✓') : p.status === 'fail' ? style.bad('✗') : style.dim('-');
+              }),
+              8,
+            ),
+          )
+          .join('')}`,
+      );
+    }
+    // Role × capability × major.
+    const keys = [...new Set(cases.flatMap((c) => c.probes.map((p) => `${p.role}\0${p.capability}`)))];
+    if (keys.length) {
+      const rw = Math.max(4, ...keys.map((k) => k.split('\0')[0]!.length)) + 2;
+      const header = 'capability (intent: yes = allowed, no = denied)';
+      const cw = Math.max(header.length, ...keys.map((k) => k.split('\0')[1]!.length)) + 2;
+      lines.push('');
+      lines.push(`  ${pad('role', rw)}${pad(header, cw)}${majors.map((m) => pad(`pg${m}`, 8)).join('')}`);
+      for (const key of keys) {
+        const [role, capability] = key.split('\0') as [string, string];
+        const cells = majors.map((m) => {
+          const p = cases.find((c) => c.major === m)?.probes.find((x) => x.role === role && x.capability === capability);
+          if (!p) return pad('', 8);
+          return pad(p.ok ? style.ok(`✓ ${p.expected ? 'yes' : 'no'}`) : style.bad(`✗ ${p.expected ? 'yes' : 'no'}`), 8);
+        });
+        lines.push(`  ${pad(role, rw)}${pad(capability, cw)}${cells.join('')}`);
+      }
+    }
+    if (cases.some((c) => c.cases.length)) {
+      lines.push('');
+      lines.push("  plan's test cases");
+      const first = cases.find((c) => c.cases.length)!;
+      const label = (tc: (typeof first.cases)[number]) => `as ${tc.as}: ${tc.sql.replace(/\s+/g, ' ')} → ${tc.expected}`;
+      const lw = Math.max(...first.cases.map((tc) => label(tc).length)) + 2;
+      first.cases.forEach((tc, i) => {
+        const marks = majors.map((m) => {
+          const r = cases.find((c) => c.major === m)?.cases[i];
+          return pad(r ? (r.ok ? style.ok('✓') : style.bad('✗')) : '', 8);
+        });
+        lines.push(`  ${pad(label(tc), lw)}${marks.join('')}`);
+      });
+    }
+    // Failures, in full.
+    for (const c of cases) {
+      for (const p of c.phases.filter((x) => x.status === 'fail')) {
+        lines.push(style.bad(`  ✗ pg${c.major} ${p.name}:`));
+        for (const l of (p.detail ?? '').split('\n')) lines.push(`      ${l}`);
+      }
+    }
+    lines.push('');
+  }
+  for (const e of report.errors) lines.push(style.bad(`✗ pg${e.major}: ${e.message}`));
+  const total = report.cases.length;
+  const passed = report.cases.filter((c) => c.ok).length;
+  const probes = report.cases.reduce((n, c) => n + c.probes.length, 0);
+  lines.push(
+    (report.ok ? style.ok : style.bad)(
+      `${report.ok ? 'PASS' : 'FAIL'}: ${passed}/${total} plan × major runs passed (${probes} probes; engine ${report.engine}; PostgreSQL ${report.majors.join(', ')})`,
+    ),
+  );
+  return lines;
+}

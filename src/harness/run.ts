@@ -1,0 +1,85 @@
+// A test run: plans × majors, majors in parallel (one server each), cases on a server one after another.
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { loadPlan } from '../plan/load.js';
+import { embeddedEngine, testcontainersEngine, urlServer, type Engine, type EngineName } from './engines.js';
+import { provePlan, type CaseReport } from './prove.js';
+import { addressOf, findBinaries, SUPPORTED_MAJORS, type Major, type Server } from './server.js';
+
+export interface RunOptions {
+  plans: string[];
+  /** Majors to run on; undefined = each plan's target. */
+  majors?: number[];
+  fixture?: string;
+  engine: EngineName;
+  databaseUrl?: string;
+  keep?: boolean;
+  onProgress?: (event: { major: number; plan?: string; phase: string }) => void;
+}
+
+export interface RunReport {
+  ok: boolean;
+  engine: string;
+  majors: number[];
+  cases: CaseReport[];
+  /** Problems that stopped a major from running at all (e.g. a server that did not start). */
+  errors: { major: number; message: string }[];
+}
+
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  }));
+}
+
+export async function runTests(options: RunOptions): Promise<RunReport> {
+  // Validate every plan before starting anything: a plan error is the user's, reported with its location.
+  const targets = new Map(options.plans.map((file) => [file, loadPlan(file).postgres]));
+  const report: RunReport = { ok: false, engine: options.databaseUrl ? 'database-url' : options.engine, majors: [], cases: [], errors: [] };
+
+  if (options.databaseUrl) {
+    const server = await urlServer(options.databaseUrl);
+    report.majors = [server.major];
+    for (const file of options.plans) {
+      const scratch = `pgrant_test_${randomBytes(4).toString('hex')}`;
+      report.cases.push(await provePlan({ planFile: file, server: addressOf(server), fixture: options.fixture, scratchDatabase: scratch, keep: options.keep, onPhase: (phase) => options.onProgress?.({ major: server.major, plan: file, phase }) }));
+    }
+    report.ok = report.cases.every((c) => c.ok);
+    return report;
+  }
+
+  const byMajor = new Map<number, string[]>();
+  for (const file of options.plans) {
+    for (const major of options.majors ?? [targets.get(file)!]) byMajor.set(major, [...(byMajor.get(major) ?? []), file]);
+  }
+  report.majors = [...byMajor.keys()].sort();
+  const engine: Engine = options.engine === 'testcontainers' ? await testcontainersEngine() : embeddedEngine;
+  if (engine === embeddedEngine) {
+    // Name every missing major at once, with the command that adds it, before starting anything.
+    for (const major of report.majors) {
+      if (!(SUPPORTED_MAJORS as readonly number[]).includes(major)) continue;
+      await findBinaries(major as Major);
+    }
+  }
+
+  await pool(report.majors, availableParallelism(), async (major) => {
+    let server: Server | undefined;
+    try {
+      options.onProgress?.({ major, phase: 'starting server' });
+      server = await engine.start(major);
+      for (const file of byMajor.get(major)!) {
+        const result = await provePlan({ planFile: file, server: addressOf(server), fixture: options.fixture, keep: options.keep, onPhase: (phase) => options.onProgress?.({ major, plan: file, phase }) });
+        report.cases.push(result);
+      }
+      options.onProgress?.({ major, phase: 'done' });
+    } catch (e) {
+      report.errors.push({ major, message: e instanceof Error ? e.message : String(e) });
+    } finally {
+      await server?.stop().catch(() => {});
+    }
+  });
+  report.cases.sort((a, b) => options.plans.indexOf(a.file) - options.plans.indexOf(b.file) || a.major - b.major);
+  report.ok = report.errors.length === 0 && report.cases.length > 0 && report.cases.every((c) => c.ok);
+  return report;
+}
