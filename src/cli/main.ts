@@ -20,14 +20,14 @@ export const COMMANDS: CommandModule[] = [renderCommand, testCommand, patternsCo
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let exitCode = 0;
-  let parser = yargs(argv)
+  let parser = yargs()
     .scriptName('pgrant')
     .usage('$0 <command> [options]\n\nPostgreSQL access control as code: YAML plans rendered to reviewable SQL.')
     .version(pgrantVersion())
     .help()
     .alias('h', 'help')
     .strict()
-    .demandCommand(1, 'name a command (see pgrant --help)')
+    .demandCommand(1, 'name a command: render, test, patterns, …')
     .recommendCommands()
     .exitProcess(false)
     .wrap(Math.min(100, process.stdout.columns ?? 100))
@@ -41,7 +41,13 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     });
   }
   try {
-    await parser.parseAsync();
+    // A parse callback makes yargs hand over --help/--version text instead of printing it itself.
+    let failure: unknown;
+    await parser.parseAsync(argv, {}, (err, _args, output) => {
+      if (err) failure = err;
+      else if (output) io.out(output);
+    });
+    if (failure) throw failure;
     return exitCode;
   } catch (e) {
     if (e instanceof UserError) {

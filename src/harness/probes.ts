@@ -70,7 +70,14 @@ export function buildProbes(intent: Intent, facts: Facts, roles: string[]): Prob
         return usage(seq.schema) && (intent.can(role, subjectSeq, 'USAGE') || intent.can(role, subjectSeq, 'UPDATE'));
       });
       const first = t.columns[0];
-      probes.push({ role, capability: `INSERT ${label}`, statement: `INSERT INTO ${name} DEFAULT VALUES`, expected: can('INSERT') && sequencesOk });
+      if (first) {
+        // Zero rows: only the INSERT privilege is checked (no defaults evaluated, no constraints).
+        probes.push({ role, capability: `INSERT ${label}`, statement: `INSERT INTO ${name} (${ident(first.name)}) SELECT NULL WHERE false`, expected: can('INSERT') });
+      }
+      if (t.serialSequences.length) {
+        // A real row with serial defaults also needs USAGE on their sequences (the classic trap).
+        probes.push({ role, capability: `INSERT ${label} using its serial sequences`, statement: `INSERT INTO ${name} DEFAULT VALUES`, expected: can('INSERT') && sequencesOk });
+      }
       if (first) {
         probes.push({ role, capability: `UPDATE ${label}`, statement: `UPDATE ${name} SET ${ident(first.name)} = DEFAULT WHERE false`, expected: can('UPDATE') });
       }

@@ -53,6 +53,8 @@ export interface ProveOptions {
   /** Keep the database after the run (for inspection). */
   keep?: boolean;
   onPhase?: (phase: string) => void;
+  /** Test seam: runs right after the second deploy, e.g. to add a privilege the plan does not give. */
+  afterDeploy?: (db: Db) => Promise<void>;
 }
 
 class PhaseFailed extends Error {}
@@ -100,7 +102,8 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
   let admin: Db | undefined;
   let failed = false;
   const phase = async (name: string, fn: () => Promise<string | void>, opts: { fatal?: boolean } = {}): Promise<void> => {
-    if (failed && opts.fatal !== false) {
+    // After a fatal failure (the database is not in a state later phases can use), the rest is skipped.
+    if (failed) {
       report.phases.push({ name, status: 'skip', detail: 'not run: an earlier phase failed' });
       return;
     }
@@ -161,35 +164,38 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
       if (result.code !== 0) throw new PhaseFailed(psqlError(result));
       const diff = diffSnapshots(before, await snapshot(admin!));
       if (diff.length) throw new PhaseFailed(`the catalog changed on the second run:\n${diff.slice(0, 20).join('\n')}`);
+      await options.afterDeploy?.(admin!);
     });
 
     await phase('objects created after deploy (default privileges)', async () => {
-      const owners = [...new Set(model.owners.map((o) => o ?? DEPLOYER))];
-      const schemas = (await admin!.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1) ORDER BY 1', [model.scope.schemas])).rows.map((r) => r.nspname);
+      // Each owner creates a table in each schema its default privileges cover: those grants must apply.
+      const pairs = [...new Set(model.defaults.filter((d) => d.schema !== null).map((d) => JSON.stringify([d.owner ?? DEPLOYER, d.schema])))].map(
+        (p) => JSON.parse(p) as [string, string],
+      );
       const made: string[] = [];
       let n = 0;
-      for (const owner of owners) {
-        for (const schema of schemas) {
-          const canCreate = (await admin!.query<{ ok: boolean }>('SELECT has_schema_privilege($1, $2, \'CREATE\') AS ok', [owner, schema])).rows[0]!.ok;
-          if (!canCreate) {
-            if (managed.includes(owner)) continue;
-            await admin!.query(`GRANT CREATE ON SCHEMA ${ident(schema)} TO ${ident(owner)}`);
-          }
-          const table = `pgrant_after_${++n}`;
-          await admin!.query(`SET ROLE ${ident(owner)}; CREATE TABLE ${ident(schema)}.${ident(table)} (id bigserial PRIMARY KEY, name text); RESET ROLE`);
-          createdAfter.set(`${schema}.${table}`, owner);
-          createdAfter.set(`${schema}.${table}_id_seq`, owner);
-          made.push(`${schema}.${table} by ${owner}`);
+      for (const [owner, schema] of pairs) {
+        const exists = (await admin!.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount;
+        if (!exists) continue;
+        const canCreate = (await admin!.query<{ ok: boolean }>("SELECT has_schema_privilege($1, $2, 'CREATE') AS ok", [owner, schema])).rows[0]!.ok;
+        if (!canCreate) {
+          if (managed.includes(owner)) continue;
+          await admin!.query(`GRANT CREATE ON SCHEMA ${ident(schema)} TO ${ident(owner)}`);
         }
+        const table = `pgrant_after_${++n}`;
+        await admin!.query(`SET ROLE ${ident(owner)}; CREATE TABLE ${ident(schema)}.${ident(table)} (id bigserial PRIMARY KEY, name text); RESET ROLE`);
+        createdAfter.set(`${schema}.${table}`, owner);
+        createdAfter.set(`${schema}.${table}_id_seq`, owner);
+        made.push(`${schema}.${table} by ${owner}`);
       }
-      return made.length ? `created ${made.join(', ')}` : 'no owner can create tables in the plan\'s schemas';
+      return made.length ? `created ${made.join(', ')}` : 'the plan sets no default privileges';
     });
 
     await phase('verify.sql', async () => {
       const result = await psql('verify.sql');
       if (result.code !== 0) throw new PhaseFailed(psqlError(result));
       return result.stdout.trim().split('\n').pop();
-    });
+    }, { fatal: false });
 
     await phase('probes (act as each role)', async () => {
       const runtime = await runtimeRoles(admin!, model);
@@ -207,7 +213,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
         );
       }
       return `${report.probes.length} probes as intended`;
-    });
+    }, { fatal: false });
 
     if (model.tests.length) {
       await phase("plan's test cases", async () => {

@@ -27,12 +27,12 @@ export interface PsqlOptions {
   tuplesOnly?: boolean;
 }
 
-let psqlPath: string | undefined;
+const found = new Set<string>();
 
 /** The psql binary: $PGRANT_PSQL, else `psql` on PATH. Fails with a clear message when missing. */
 export function findPsql(): string {
-  if (psqlPath) return psqlPath;
   const candidate = process.env.PGRANT_PSQL ?? 'psql';
+  if (found.has(candidate)) return candidate;
   const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     throw new UserError({
@@ -42,7 +42,7 @@ export function findPsql(): string {
       hint: 'install it (Debian/Ubuntu: apt-get install postgresql-client) or set PGRANT_PSQL to its path',
     });
   }
-  psqlPath = candidate;
+  found.add(candidate);
   return candidate;
 }
 

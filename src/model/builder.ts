@@ -50,9 +50,17 @@ interface RoleEntry {
   statedAt: Map<AttributeName | 'password' | 'comment', Origin>;
 }
 
+/** The location of the nearest node on the origin's path that the file has (defaults are not in it). */
 export function locationOf(origin: Origin): Location {
-  return origin.source.locNode(origin.source.nodeAt(origin.path) ?? origin.source.nodeAt(origin.path.slice(0, -1)));
+  for (let n = origin.path.length; n >= 0; n--) {
+    const node = origin.source.nodeAt(origin.path.slice(0, n));
+    if (node) return origin.source.locNode(node);
+  }
+  return origin.source.locNode(undefined);
 }
+
+/** Attribute names as plans spell them, for messages. */
+const PLAN_KEYS: Partial<Record<AttributeName, string>> = { connectionLimit: 'connection_limit', validUntil: 'valid_until' };
 
 function describeOrigin(origin: Origin): string {
   const loc = locationOf(origin);
@@ -129,7 +137,7 @@ export class ModelBuilder {
     for (const [key, value] of Object.entries(def.explicit) as [AttributeName, RoleAttributes[AttributeName]][]) {
       const previous = statedAt.get(key);
       if (previous && role.attrs[key] !== value) {
-        this.conflict(def.name, key, role.attrs[key], value, previous, origin);
+        this.conflict(def.name, PLAN_KEYS[key] ?? key, role.attrs[key], value, previous, origin);
         continue;
       }
       (role.attrs as Record<string, unknown>)[key] = value;

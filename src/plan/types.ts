@@ -293,7 +293,7 @@ export function checkObject(
   }
   for (const [key, field] of Object.entries(t.fields)) {
     if (field.required && !seen.has(key)) {
-      ctx.out.error(ctx.source.locNode(node), where, `missing required key "${key}"`, `add "${key}:" (${field.doc})`);
+      ctx.out.error(ctx.source.locNode(node), where, `missing required key "${key}"`, `add "${key}:": ${field.doc}`);
       ok = false;
     }
   }

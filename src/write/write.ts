@@ -1,6 +1,7 @@
 // The only code that writes generated files: all plans rendered first, then each folder swapped in.
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UserError } from '../diagnostics.js';
 
 export interface PlanOutput {
   /** Folder name under the output directory (the plan name). */
@@ -45,7 +46,12 @@ export async function writeOutputs(outDir: string, outputs: PlanOutput[]): Promi
     }
   } catch (e) {
     await Promise.all(staged.map((s) => rm(s.tmp, { recursive: true, force: true })));
-    throw e;
+    throw new UserError({
+      level: 'error',
+      path: '',
+      message: `cannot write to ${outDir}: ${(e as Error).message}; the previous output is unchanged`,
+      hint: 'check free space and permissions of the output directory',
+    });
   }
   for (const { tmp, final } of staged) {
     const old = `${tmp}-old`;

@@ -72,6 +72,12 @@ export function resolveFunction(value: FunctionValue, defaultSchema: string): { 
   return { schema: value.schema ?? defaultSchema, name: value.name, args: value.args.map((a) => a.trim().replace(/\s+/g, ' ')) };
 }
 
+/** The parameter an intent entry reads its privileges from (`$privileges`), if any. */
+export function intentSource(def: PatternDef, kind: string): string | undefined {
+  const entry = (def.intent[kind] ?? []).find((e) => typeof e === 'string' && e.startsWith('$'));
+  return typeof entry === 'string' ? entry.slice(1) : undefined;
+}
+
 /** Privileges from a pattern's intent for one object kind, given the instance's parameters. */
 export function intentPrivileges(def: PatternDef, kind: string, params: Record<string, unknown>): string[] {
   const entries: IntentEntry[] = def.intent[kind] ?? [];
@@ -135,18 +141,21 @@ export function resolvePassword(ctx: ExpandContext, value: PasswordValue | undef
   return { kind: 'verifier', verifier: scramVerifier(role, secret), from: 'env', plaintext: secret };
 }
 
-/** A role definition from a login spec or a pattern's role parameters. */
+/**
+ * A role definition from a login spec or a pattern's role parameters; `valuesOrigin` is where the
+ * attribute keys are written (the login mapping, or the pattern instance).
+ */
 export function roleDefinition(
   ctx: ExpandContext,
   name: string,
   values: Record<string, unknown>,
-  origin: Origin,
+  valuesOrigin: Origin,
   base: Partial<RoleAttributes> = {},
 ): RoleDefinition {
   return {
     name,
     explicit: { ...base, ...statedAttributes(values) },
-    password: resolvePassword(ctx, values.password as PasswordValue | undefined, name, { ...origin, path: [...origin.path, 'password'] }),
+    password: resolvePassword(ctx, values.password as PasswordValue | undefined, name, { ...valuesOrigin, path: [...valuesOrigin.path, 'password'] }),
     comment: (values.comment as string | undefined) ?? null,
     allowSuperuser: (values.allow_superuser as boolean | undefined) ?? false,
   };

@@ -4,6 +4,7 @@ import type { ObjectKind } from '../../sql/privileges.js';
 import { privilegesFor } from '../../sql/privileges.js';
 import {
   checkTable,
+  intentSource,
   defineLogin,
   intentPrivileges,
   privileges,
@@ -25,7 +26,7 @@ export function expandSchemaPrivileges(ctx: ExpandContext): void {
 
   const base = { login: (def.settings.login as boolean | undefined) ?? false };
   if (group) Object.assign(base, { inherit: false });
-  b.defineRole(roleDefinition(ctx, role, params, roleOrigin, base), roleOrigin);
+  b.defineRole(roleDefinition(ctx, role, params, ctx.origin(), base), roleOrigin);
 
   // With noinherit_group, privileges go to a NOLOGIN group the role must SET ROLE to (seed 001).
   let grantee = role;
@@ -43,13 +44,23 @@ export function expandSchemaPrivileges(ctx: ExpandContext): void {
   const schemas = params.schemas as string[];
   const owners = (params.owners as string[] | undefined) ?? [null];
   const defaultSchema = schemas[0] ?? 'public';
+  // Each kind's privileges are checked once, reported at the parameter that supplies them.
+  const checked = new Map<string, string[] | undefined>();
+  const privilegesOf = (kind: ObjectKind, intentKey: string): string[] | undefined => {
+    const key = `${kind}\0${intentKey}`;
+    if (!checked.has(key)) {
+      const source = intentSource(def, intentKey);
+      checked.set(key, privileges(ctx, intentPrivileges(def, intentKey, params), kind, source ? ctx.origin(source) : ctx.origin()));
+    }
+    return checked.get(key);
+  };
   const grant = (kind: ObjectKind, intentKey: string, target: Target, origin: Origin): void => {
-    const privs = privileges(ctx, intentPrivileges(def, intentKey, params), kind, origin);
+    const privs = privilegesOf(kind, intentKey);
     if (privs && privs.length > 0) b.addGrant({ grantee, target, privileges: privs, grantOption: false, origin });
   };
   const defaults = (kind: ObjectKind, intentKey: string, objects: DefaultObjects, schema: string): void => {
     const origin = ctx.origin(params.owners ? 'owners' : 'schemas');
-    const privs = privileges(ctx, intentPrivileges(def, intentKey, params), kind, origin);
+    const privs = privilegesOf(kind, intentKey);
     if (!privs || privs.length === 0) return;
     for (const owner of owners) b.addDefault({ owner, schema, objects, grantee, privileges: privs, grantOption: false, origin });
   };

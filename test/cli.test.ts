@@ -1,0 +1,112 @@
+// The command line's contract: exit codes, --check, nothing written on error, atomic writes.
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeHooks } from '../src/write/write.js';
+import { loadCatalog } from '../src/catalog/catalog.js';
+import { cli } from './support/cli.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'pgrant-cli-'));
+
+afterEach(() => {
+  writeHooks.beforeWrite = undefined;
+});
+
+describe('pgrant', () => {
+  it('--version prints the package version', async () => {
+    const r = await cli('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+  });
+
+  it('--help works on every command', async () => {
+    for (const args of [['--help'], ['render', '--help'], ['test', '--help'], ['patterns', '--help']]) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/pgrant/);
+    }
+  });
+
+  it('an unknown command or flag is a user error (exit 1)', async () => {
+    expect((await cli('rendr', 'x.yaml')).code).toBe(1);
+    const r = await cli('render', 'examples/streamflow.yaml', '--outt', 'x');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Unknown argument/);
+  });
+
+  it('render writes every file; --check passes when fresh and fails, naming files, when stale', async () => {
+    const out = tmp();
+    const r = await cli('render', 'examples/streamflow.yaml', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(join(out, 'streamflow')).sort()).toEqual(['ACCESS.md', 'deploy.sql', 'revert.sql', 'verify.sql']);
+    expect((await cli('render', 'examples/streamflow.yaml', '--out', out, '--check')).code).toBe(0);
+    writeFileSync(join(out, 'streamflow', 'verify.sql'), '-- edited by hand\n');
+    const stale = await cli('render', 'examples/streamflow.yaml', '--out', out, '--check');
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain(join(out, 'streamflow', 'verify.sql'));
+    expect(readFileSync(join(out, 'streamflow', 'verify.sql'), 'utf8')).toBe('-- edited by hand\n');
+  });
+
+  it('the same plan renders the same bytes', async () => {
+    const [a, b] = [tmp(), tmp()];
+    await cli('render', 'examples/streamflow.yaml', '--out', a);
+    await cli('render', 'examples/streamflow.yaml', '--out', b);
+    for (const f of readdirSync(join(a, 'streamflow'))) {
+      expect(readFileSync(join(a, 'streamflow', f), 'utf8')).toBe(readFileSync(join(b, 'streamflow', f), 'utf8'));
+    }
+  });
+
+  it('writes nothing when any plan has an error', async () => {
+    const out = tmp();
+    const r = await cli('render', 'examples/streamflow.yaml', 'test/cases/unknown-key/plan.yaml', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^test\/cases\/unknown-key\/plan\.yaml:6:5: patterns\[0\]\.shemas: unknown key "shemas"/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('a render interrupted mid-way leaves the previous output intact', async () => {
+    const out = tmp();
+    cpSync('out/streamflow', join(out, 'streamflow'), { recursive: true });
+    const before = readFileSync(join(out, 'streamflow', 'deploy.sql'), 'utf8');
+    writeFileSync(join(out, 'streamflow', 'deploy.sql'), `${before}-- previous version\n`);
+    let writes = 0;
+    writeHooks.beforeWrite = () => {
+      if (++writes === 3) throw new Error('disk full (simulated)');
+    };
+    const r = await cli('render', 'examples/streamflow.yaml', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot write to .*: disk full \(simulated\); the previous output is unchanged/);
+    expect(readFileSync(join(out, 'streamflow', 'deploy.sql'), 'utf8')).toBe(`${before}-- previous version\n`);
+    expect(readdirSync(out)).toEqual(['streamflow']);
+  });
+
+  it('a missing plan file is a user error', async () => {
+    const r = await cli('render', 'no/such/plan.yaml', '--out', tmp());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot read plan no\/such\/plan\.yaml: ENOENT/);
+  });
+
+  it('patterns lists the catalog and shows one pattern with its parameters and example', async () => {
+    const list = await cli('patterns');
+    expect(list.code).toBe(0);
+    for (const name of loadCatalog().keys()) expect(list.stdout).toMatch(new RegExp(`^${name} `, 'm'));
+    const one = await cli('patterns', 'readonly');
+    expect(one.stdout).toMatch(/^ {2}role +role-name, required: the group role to create/m);
+    expect(one.stdout).toMatch(/schemas +schema\[\], \(default: \["public"\]\)|schemas +schema\[\] \(default: \["public"\]\)/);
+    expect(one.stdout).toMatch(/Example:\n {2}pgrant: 1/);
+    const bad = await cli('patterns', 'readonlyy');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/did you mean "readonly"/);
+  });
+
+  it('every pattern\'s example renders', async () => {
+    for (const def of loadCatalog().values()) {
+      const dir = tmp();
+      writeFileSync(join(dir, `${def.name}.yaml`), def.example);
+      const r = await cli('render', join(dir, `${def.name}.yaml`), '--out', join(dir, 'out'));
+      expect(r.code, `${def.name}: ${r.stderr}`).toBe(0);
+      expect(existsSync(join(dir, 'out'))).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,122 @@
+// The harness itself is proven: it notices what it exists to notice.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { addressOf } from '../../src/harness/server.js';
+import { provePlan } from '../../src/harness/prove.js';
+import { findPsql } from '../../src/harness/psql.js';
+import { cli } from '../support/cli.js';
+import { TEST_MAJORS, useServers } from '../support/servers.js';
+
+const major = TEST_MAJORS.includes(17) ? 17 : TEST_MAJORS[0]!;
+const servers = useServers([major]);
+
+function planFile(text: string, extra: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pgrant-harness-'));
+  for (const [name, content] of Object.entries(extra)) writeFileSync(join(dir, name), content);
+  const file = join(dir, 'plan.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+const READONLY = `pgrant: 1
+name: harness_readonly
+database: harness
+patterns:
+  - pattern: readonly
+    role: h_readonly
+    owners: [h_owner]
+    members: [h_alice]
+`;
+
+describe(`harness on PostgreSQL ${major}`, () => {
+  it('passes a correct plan, with every phase run', async () => {
+    const report = await provePlan({ planFile: planFile(READONLY), server: addressOf(servers.get(major)!) });
+    expect(report.phases.filter((p) => p.status === 'fail')).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.probes.some((p) => p.role === 'h_alice' && p.capability.startsWith('SELECT public.pgrant_probe') && p.expected && p.actual)).toBe(true);
+    expect(report.probes.some((p) => p.role === 'h_readonly' && p.capability.startsWith('INSERT') && !p.expected && !p.actual)).toBe(true);
+  });
+
+  it('notices a privilege the plan does not give: verify.sql names it and the probes see it', async () => {
+    const report = await provePlan({
+      planFile: planFile(READONLY),
+      server: addressOf(servers.get(major)!),
+      afterDeploy: async (db) => {
+        await db.query('GRANT INSERT ON ALL TABLES IN SCHEMA public TO h_readonly');
+      },
+    });
+    expect(report.ok).toBe(false);
+    const verify = report.phases.find((p) => p.name === 'verify.sql')!;
+    expect(verify.status).toBe('fail');
+    expect(verify.detail).toMatch(/FAIL: role h_readonly holds INSERT on table public\.pgrant_probe_1, which the plan does not grant/);
+    const wrong = report.probes.filter((p) => !p.ok);
+    expect(wrong.length).toBeGreaterThan(0);
+    expect(wrong.every((p) => p.capability.startsWith('INSERT') && !p.expected && p.actual)).toBe(true);
+    expect(wrong.map((p) => p.role)).toEqual(expect.arrayContaining(['h_readonly', 'h_alice']));
+  });
+
+  it('notices a privilege missing: verify.sql and the probes both fail', async () => {
+    const report = await provePlan({
+      planFile: planFile(READONLY),
+      server: addressOf(servers.get(major)!),
+      afterDeploy: async (db) => {
+        await db.query('REVOKE SELECT ON ALL TABLES IN SCHEMA public FROM h_readonly');
+      },
+    });
+    expect(report.ok).toBe(false);
+    expect(report.phases.find((p) => p.name === 'verify.sql')!.detail).toMatch(/FAIL: role h_readonly lacks SELECT on table public\.pgrant_probe_1/);
+    expect(report.probes.filter((p) => !p.ok).every((p) => p.capability.startsWith('SELECT') && p.expected && !p.actual)).toBe(true);
+  });
+
+  it('reports a broken fixture with PostgreSQL\'s message and line, and the CLI exits 1', async () => {
+    const file = planFile(READONLY, { 'broken.sql': 'CREATE TABLE ok (id int);\n\nCREATE TABLE broken (id int,);\n' });
+    const report = await provePlan({ planFile: file, server: addressOf(servers.get(major)!), fixture: join(file, '..', 'broken.sql') });
+    const fixture = report.phases.find((p) => p.name === 'fixture')!;
+    expect(fixture.status).toBe('fail');
+    expect(fixture.detail).toMatch(/broken\.sql:3: ERROR: {2}syntax error at or near "\)"/);
+    expect(report.phases.find((p) => p.name === 'deploy')!.status).toBe('skip');
+    const r = await cli('test', file, '--pg', String(major), '--fixture', join(file, '..', 'broken.sql'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/broken\.sql:3: ERROR: {2}syntax error/);
+  });
+
+  it('reports a plan test case whose outcome differs, with the actual message', async () => {
+    const file = planFile(`${READONLY}test:
+  cases:
+    - as: h_alice
+      sql: INSERT INTO pgrant_probe_1 (name) VALUES ('x')
+      ok: true
+`);
+    const report = await provePlan({ planFile: file, server: addressOf(servers.get(major)!) });
+    expect(report.cases).toHaveLength(1);
+    expect(report.cases[0]!.ok).toBe(false);
+    expect(report.cases[0]!.actual).toMatch(/permission denied for table pgrant_probe_1/);
+  });
+
+  it('refuses to run where a role the plan creates already exists', async () => {
+    const { connect } = await import('../../src/harness/db.js');
+    const db = await connect(servers.get(major)!, 'postgres');
+    await db.query('CREATE ROLE h_readonly');
+    try {
+      const report = await provePlan({ planFile: planFile(READONLY), server: addressOf(servers.get(major)!) });
+      expect(report.phases[0]).toMatchObject({ name: 'setup', status: 'fail' });
+      expect(report.phases[0]!.detail).toMatch(/roles the plan creates already exist on this server: h_readonly/);
+    } finally {
+      await db.query('DROP ROLE h_readonly');
+      await db.end();
+    }
+  });
+
+  it('says so when psql is missing', () => {
+    const saved = process.env.PGRANT_PSQL;
+    process.env.PGRANT_PSQL = '/nonexistent/psql';
+    try {
+      expect(() => findPsql()).toThrow(/the psql client was not found \(tried "\/nonexistent\/psql"\)/);
+    } finally {
+      if (saved === undefined) delete process.env.PGRANT_PSQL;
+      else process.env.PGRANT_PSQL = saved;
+    }
+  });
+});
