@@ -4,6 +4,7 @@ import { loadPlan, type Plan } from './plan/load.js';
 import { buildModel } from './model/expand.js';
 import type { Model } from './model/model.js';
 import { renderModel } from './render/render.js';
+import { loadSqlParser } from './sql/expression.js';
 
 export interface Rendered {
   plan: Plan;
@@ -12,8 +13,10 @@ export interface Rendered {
 }
 
 /** Loads, validates, expands and renders one plan; throws UserError for problems in the plan. */
-export function renderPlanFile(file: string, options: { text?: string; postgres?: number; database?: string } = {}): Rendered {
+export async function renderPlanFile(file: string, options: { text?: string; postgres?: number; database?: string } = {}): Promise<Rendered> {
   const plan = loadPlan(file, options);
+  // Patterns holding SQL written by the plan's author need the PostgreSQL parser (WebAssembly, loaded once).
+  if (plan.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();
   const model = buildModel(plan);
   // The file's name alone, so the output is the same bytes wherever pgrant runs from.
   return { plan, model, files: renderModel(model, { planFile: basename(file) }) };

@@ -1,5 +1,5 @@
 // The examples: out/ is fresh, and every example passes the harness on every supported major.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runTests } from '../src/harness/run.js';
 import { formatReport } from '../src/harness/report.js';
@@ -27,5 +27,22 @@ describe('examples', () => {
         expect.arrayContaining(['deploy', 'deploy again (idempotent)', 'verify.sql', 'probes (act as each role)', 'verify.sql catches a privilege added by hand', 'revert']),
       );
     }
+  });
+});
+
+// Golden cases that render are proven too, each on its own target major.
+const renderable = readdirSync('test/cases')
+  .filter((c) => existsSync(`test/cases/${c}/expected`))
+  .sort()
+  .map((c) => `test/cases/${c}/plan.yaml`);
+
+describe('golden cases', () => {
+  it('that render pass the harness on their target major', async () => {
+    process.env.PGRANT_TEST_SVC_PASSWORD ??= 'correct horse battery staple';
+    const report = await runTests({ plans: renderable, engine: 'embedded' });
+    const text = formatReport(report).join('\n');
+    expect(report.errors).toEqual([]);
+    expect(report.cases).toHaveLength(renderable.length);
+    for (const c of report.cases) expect(c.ok, `${c.file} on PostgreSQL ${c.major}:\n${text}`).toBe(true);
   });
 });

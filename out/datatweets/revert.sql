@@ -4,8 +4,12 @@
 -- Removes the roles the plan creates and never data: for each role, REASSIGN OWNED hands what it owns
 -- (tables, schemas, …) to the role that runs this script, DROP OWNED then removes only its
 -- privileges (it owns nothing any more), and DROP ROLE IF EXISTS removes it. Objects and rows stay.
--- Run it as a superuser in every database where the roles hold privileges or own objects:
+-- Run it as a superuser in every database where the roles hold privileges or own objects (REASSIGN OWNED
+-- and DROP OWNED act on the current database only):
 --   psql -X -v ON_ERROR_STOP=1 -d datatweets -f revert.sql
+
+--
+-- Not reverted: databases stay, with their owners and PUBLIC's access as deploy.sql left them.
 
 \set ON_ERROR_STOP on
 BEGIN;

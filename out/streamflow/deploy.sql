@@ -58,7 +58,7 @@ DECLARE
   missing text;
 BEGIN
   IF current_database() <> 'streamflow' THEN
-    RAISE EXCEPTION 'pgrant: this deploy.sql is for database %, but it runs in %; nothing was changed', 'streamflow', current_database()
+    RAISE EXCEPTION 'pgrant: this deploy.sql is for database %, but it runs in %; no role or privilege was changed', 'streamflow', current_database()
       USING HINT = 'connect with psql -d to the database the plan names';
   END IF;
   SELECT string_agg(what, ', ') INTO missing FROM (
@@ -74,7 +74,7 @@ BEGIN
     WHERE r IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r)
   ) AS m(what);
   IF missing IS NOT NULL THEN
-    RAISE EXCEPTION 'pgrant: the plan relies on objects that do not exist: %; nothing was changed', missing
+    RAISE EXCEPTION 'pgrant: the plan relies on objects that do not exist: %; no role or privilege was changed', missing
       USING HINT = 'create them (or load the schema) first: the plan grants on them but does not create them';
   END IF;
 END
@@ -416,7 +416,7 @@ GRANT SELECT, UPDATE, USAGE ON ALL SEQUENCES IN SCHEMA public TO streamflow_admi
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO streamflow_admin;
 GRANT CONNECT, CREATE ON DATABASE streamflow TO streamflow_admin;
 
--- 4c. Default privileges: objects created later by these owners get the same privileges.
+-- 4d. Default privileges: objects created later by these owners get the same privileges.
 ALTER DEFAULT PRIVILEGES FOR ROLE streamflow_owner IN SCHEMA public GRANT SELECT ON SEQUENCES TO streamflow_readonly;
 ALTER DEFAULT PRIVILEGES FOR ROLE streamflow_owner IN SCHEMA public GRANT SELECT, USAGE ON SEQUENCES TO streamflow_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE streamflow_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN ON TABLES TO streamflow_admin;

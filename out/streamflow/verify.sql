@@ -278,6 +278,8 @@ pgrant_expect AS (
 ),
 -- Each expectation on each object it covers (every table of a schema for an ALL TABLES grant).
 pgrant_targets AS (
+  -- The objects each row of pgrant_expect names: one row per object (every table of a schema when the
+  -- name is NULL), with its ACL (PostgreSQL's default when none is stored).
   SELECT e.*, c.oid AS objoid, NULL::smallint AS attnum, format('%s %s.%s', e.kind, n.nspname, c.relname) AS what,
          coalesce(c.relacl, pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner)) AS acl
   FROM pgrant_expect e
@@ -286,16 +288,14 @@ pgrant_targets AS (
    AND CASE e.kind WHEN 'table' THEN c.relkind IN ('r', 'p', 'v', 'm', 'f') ELSE c.relkind = 'S' END
   WHERE e.kind IN ('table', 'sequence')
   UNION ALL
-  SELECT e.*, c.oid, a.attnum, format('column %s.%s (%s)', n.nspname, c.relname, a.attname),
-         coalesce(a.attacl, '{}'::aclitem[])
+  SELECT e.*, c.oid, a.attnum, format('column %s.%s (%s)', n.nspname, c.relname, a.attname), coalesce(a.attacl, '{}'::aclitem[])
   FROM pgrant_expect e
   JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
   JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = e.name
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = e.sub AND NOT a.attisdropped
   WHERE e.kind = 'column'
   UNION ALL
-  SELECT e.*, p.oid, NULL, format('function %s', p.oid::regprocedure),
-         coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))
+  SELECT e.*, p.oid, NULL, format('function %s', p.oid::regprocedure), coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))
   FROM pgrant_expect e
   JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
   JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid
@@ -303,14 +303,49 @@ pgrant_targets AS (
             ELSE p.oid = pg_catalog.to_regprocedure(format('%I.%I(%s)', e.schema, e.name, e.sub)) END
   WHERE e.kind = 'function'
   UNION ALL
-  SELECT e.*, n.oid, NULL, format('schema %s', n.nspname),
-         coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))
+  SELECT e.*, n.oid, NULL, format('schema %s', n.nspname), coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))
   FROM pgrant_expect e JOIN pg_catalog.pg_namespace n ON n.nspname = e.name
   WHERE e.kind = 'schema'
   UNION ALL
-  SELECT e.*, d.oid, NULL, format('database %s', d.datname),
-         coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))
+  SELECT e.*, d.oid, NULL, format('database %s', d.datname), coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))
   FROM pgrant_expect e JOIN pg_catalog.pg_database d ON d.datname = e.name
+  WHERE e.kind = 'database'
+),
+pgrant_revoked(grantee, kind, schema, name, sub, privilege, grant_option_only) AS (VALUES
+  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean)
+),
+pgrant_revoked_targets AS (
+  -- The objects each row of pgrant_revoked names: one row per object (every table of a schema when the
+  -- name is NULL), with its ACL (PostgreSQL's default when none is stored).
+  SELECT e.*, c.oid AS objoid, NULL::smallint AS attnum, format('%s %s.%s', e.kind, n.nspname, c.relname) AS what,
+         coalesce(c.relacl, pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner)) AS acl
+  FROM pgrant_revoked e
+  JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
+  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND (e.name IS NULL OR c.relname = e.name)
+   AND CASE e.kind WHEN 'table' THEN c.relkind IN ('r', 'p', 'v', 'm', 'f') ELSE c.relkind = 'S' END
+  WHERE e.kind IN ('table', 'sequence')
+  UNION ALL
+  SELECT e.*, c.oid, a.attnum, format('column %s.%s (%s)', n.nspname, c.relname, a.attname), coalesce(a.attacl, '{}'::aclitem[])
+  FROM pgrant_revoked e
+  JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
+  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = e.name
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = e.sub AND NOT a.attisdropped
+  WHERE e.kind = 'column'
+  UNION ALL
+  SELECT e.*, p.oid, NULL, format('function %s', p.oid::regprocedure), coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))
+  FROM pgrant_revoked e
+  JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
+  JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid
+   AND CASE WHEN e.name IS NULL THEN (e.sub = 'PROCEDURE') = (p.prokind = 'p')
+            ELSE p.oid = pg_catalog.to_regprocedure(format('%I.%I(%s)', e.schema, e.name, e.sub)) END
+  WHERE e.kind = 'function'
+  UNION ALL
+  SELECT e.*, n.oid, NULL, format('schema %s', n.nspname), coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))
+  FROM pgrant_revoked e JOIN pg_catalog.pg_namespace n ON n.nspname = e.name
+  WHERE e.kind = 'schema'
+  UNION ALL
+  SELECT e.*, d.oid, NULL, format('database %s', d.datname), coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))
+  FROM pgrant_revoked e JOIN pg_catalog.pg_database d ON d.datname = e.name
   WHERE e.kind = 'database'
 ),
 pgrant_results AS (
@@ -397,6 +432,55 @@ pgrant_checks(ok, message) AS (
               ELSE format('schema %s is owned by %s, the plan says %s', s.nspname, pg_catalog.pg_get_userbyid(n.nspowner), s.owner) END
   FROM pgrant_created_schemas s LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = s.nspname
   WHERE s.nspname IS NOT NULL
+  UNION ALL
+  -- What the plan revokes (from PUBLIC or from a role) is not held.
+  SELECT NOT EXISTS (
+           SELECT FROM pg_catalog.aclexplode(t.acl) AS a
+           WHERE a.privilege_type = t.privilege AND (NOT t.grant_option_only OR a.is_grantable)
+             AND a.grantee = CASE WHEN t.grantee = 'public' THEN 0::oid ELSE (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = t.grantee) END),
+         format('%s holds %s%s on %s, which the plan revokes', CASE WHEN t.grantee = 'public' THEN 'PUBLIC' ELSE 'role ' || t.grantee END,
+                t.privilege, CASE WHEN t.grant_option_only THEN ' WITH GRANT OPTION' ELSE '' END, t.what)
+  FROM pgrant_revoked_targets t
+  UNION ALL
+  -- Databases exist, with their owners.
+  SELECT d.oid IS NOT NULL AND (e.owner IS NULL OR pg_catalog.pg_get_userbyid(d.datdba) = e.owner),
+         CASE WHEN d.oid IS NULL THEN format('database %s does not exist', e.datname)
+              ELSE format('database %s is owned by %s, the plan says %s', e.datname, pg_catalog.pg_get_userbyid(d.datdba), e.owner) END
+  FROM (VALUES (NULL::text, NULL::text)) AS e(datname, owner)
+  LEFT JOIN pg_catalog.pg_database d ON d.datname = e.datname
+  WHERE e.datname IS NOT NULL
+  UNION ALL
+  -- Row-level security: enabled (and forced) on each table, with exactly the plan's policies.
+  SELECT c.relrowsecurity AND c.relforcerowsecurity = e.force,
+         format('table %s.%s: row level security is %s, force is %s; the plan says enabled, force %s', e.schema, e.name,
+                CASE WHEN c.relrowsecurity THEN 'enabled' ELSE 'disabled' END, c.relforcerowsecurity, e.force)
+  FROM (VALUES (NULL::text, NULL::text, NULL::boolean)) AS e(schema, name, force)
+  JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
+  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = e.name
+  UNION ALL
+  SELECT EXISTS (
+           SELECT FROM pg_catalog.pg_policy p
+           JOIN pg_catalog.pg_class c ON c.oid = p.polrelid
+           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = e.schema AND c.relname = e.name AND p.polname = e.policy AND p.polcmd::text = e.cmd
+             AND p.polpermissive = e.permissive AND (p.polqual IS NOT NULL) = e.has_using AND (p.polwithcheck IS NOT NULL) = e.has_check
+             AND ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(r)::text END FROM unnest(p.polroles) AS r ORDER BY 1)
+                 = ARRAY(SELECT x FROM unnest(e.roles) AS x ORDER BY 1)),
+         format('table %s.%s has no policy %s as the plan states it (command, permissive, roles, using, with check)', e.schema, e.name, e.policy)
+  FROM (VALUES (NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean, NULL::text[], NULL::boolean, NULL::boolean)
+  ) AS e(schema, name, policy, cmd, permissive, roles, has_using, has_check)
+  WHERE e.schema IS NOT NULL
+  UNION ALL
+  SELECT false, format('table %s.%s has policy %s, which the plan does not name', p.schemaname, p.tablename, p.policyname)
+  FROM pg_catalog.pg_policies p
+  JOIN (VALUES (NULL::text, NULL::text, NULL::text[])) AS e(schema, name, policies)
+    ON e.schema = p.schemaname AND e.name = p.tablename
+  WHERE p.policyname <> ALL (e.policies)
+  UNION ALL
+  -- Roles the plan drops are gone.
+  SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = d.rolname), format('role %s still exists; the plan drops it', d.rolname)
+  FROM (VALUES (NULL::text)) AS d(rolname)
+  WHERE d.rolname IS NOT NULL
   UNION ALL
   -- Nothing more: no privilege, default privilege or membership beyond the plan in its scope.
   SELECT false, message FROM pgrant_drift

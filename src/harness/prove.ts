@@ -65,8 +65,8 @@ function psqlError(r: PsqlResult): string {
 }
 
 /** Renders the plan for a server: the plan's own files when the server is as new as its target, else re-rendered for the server's major. */
-export function renderFor(planFile: string, major: number, scratchDatabase?: string): Rendered {
-  const own = renderPlanFile(planFile, { database: scratchDatabase });
+export async function renderFor(planFile: string, major: number, scratchDatabase?: string): Promise<Rendered> {
+  const own = await renderPlanFile(planFile, { database: scratchDatabase });
   if (major >= own.plan.postgres) return own;
   return renderPlanFile(planFile, { postgres: major, database: scratchDatabase });
 }
@@ -75,7 +75,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
   const started = Date.now();
   const { server } = options;
   const major = server.major;
-  const rendered = renderFor(options.planFile, major, options.scratchDatabase);
+  const rendered = await renderFor(options.planFile, major, options.scratchDatabase);
   const { model, plan } = rendered;
   const database = model.plan.database;
   const report: CaseReport = {
@@ -96,8 +96,10 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
   const passwords = new Map<string, string>();
   for (const r of model.roles) if (r.password?.kind === 'psql') passwords.set(r.password.variable, randomBytes(12).toString('base64url'));
   const vars = Object.fromEntries(passwords);
+  // A plan that creates its database runs deploy.sql from the maintenance database (its header says so).
+  const createsDatabase = model.databases.some((d) => d.create && d.name === database);
   const psql = (file: string, extra: Partial<Parameters<typeof runPsql>[1]> = {}) =>
-    runPsql(server, { database, file: join(dir, file), vars, ...extra });
+    runPsql(server, { database: file === 'deploy.sql' && createsDatabase ? 'postgres' : database, file: join(dir, file), vars, ...extra });
 
   let admin: Db | undefined;
   let failed = false;
@@ -122,6 +124,9 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
   const maintenance = await connect(server, 'postgres');
   const rolesBefore = new Set((await maintenance.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
   const managed = model.roles.map((r) => r.name);
+  // Roles this run creates (the plan's, the external ones it stands in for, the fixture's): the only ones it drops.
+  const createdRoles = new Set<string>(managed);
+  const rolesNow = async () => new Set((await maintenance.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
   let checksums = new Map<string, string>();
   const createdAfter = new Map<string, string>();
 
@@ -131,18 +136,40 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
       if (clash.length) throw new PhaseFailed(`roles the plan creates already exist on this server: ${clash.join(', ')}; refusing to touch them`);
       const exists = await maintenance.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
       if (exists.rowCount) throw new PhaseFailed(`database ${database} already exists on this server; refusing to use it`);
-      await maintenance.query(`CREATE DATABASE ${ident(database)}`);
-      admin = await connect(server, database);
       // Roles the plan relies on but does not create (owners, groups it references) exist before the fixture.
       for (const name of model.external) {
-        if (!rolesBefore.has(name) && !name.startsWith('pg_')) await admin.query(`CREATE ROLE ${ident(name)} NOLOGIN`);
+        if (!rolesBefore.has(name) && !name.startsWith('pg_')) {
+          await maintenance.query(`CREATE ROLE ${ident(name)} NOLOGIN`);
+          createdRoles.add(name);
+        }
       }
+      if (createsDatabase) return 'deploy.sql creates the database';
+      await maintenance.query(`CREATE DATABASE ${ident(database)}`);
+      admin = await connect(server, database);
     });
+
+    if (createsDatabase) {
+      await phase('create the database (deploy.sql from the maintenance database)', async () => {
+        const result = await psql('deploy.sql');
+        const created = (await maintenance.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1;
+        if (!created) throw new PhaseFailed(`deploy.sql did not create database ${database}:\n${psqlError(result)}`);
+        admin = await connect(server, database);
+        if (result.code === 0) return `database ${database} created, then deploy.sql ran there`;
+        // In a new, empty database the tables the plan names cannot exist yet: deploy.sql must stop
+        // before changing anything, saying so; it runs again once the schema is loaded.
+        if (/the plan relies on objects that do not exist/.test(result.stderr)) {
+          return `database ${database} created; deploy.sql then stopped until the schema is loaded: ${psqlError(result).split('\n')[0]}`;
+        }
+        throw new PhaseFailed(psqlError(result));
+      });
+    }
 
     await phase('fixture', async () => {
       const fixture = options.fixture ?? (plan.test.fixture ? resolve(dirname(options.planFile), plan.test.fixture) : undefined);
       if (fixture) {
+        const before = await rolesNow();
         const result = await runPsql(server, { database, file: fixture });
+        for (const r of await rolesNow()) if (!before.has(r)) createdRoles.add(r);
         if (result.code !== 0) throw new PhaseFailed(`the fixture ${fixture} failed:\n${psqlError(result)}`);
         checksums = await tableChecksums(admin!);
         return `loaded ${fixture}`;
@@ -261,6 +288,20 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
         if (ok !== expected) problems.push(`${r.name}: expected ${expected ? 'to log in' : 'to be refused'}, ${ok ? 'logged in' : `was refused: ${result.stderr.trim()}`}`);
         tried.push(`${r.name}: ${ok ? 'logged in' : 'refused'}`);
       }
+      // A database closed to PUBLIC refuses a login the plan does not let in.
+      if (model.databases.some((d) => d.name === database && d.revokePublic)) {
+        const outsider = `pgrant_outsider_${randomBytes(4).toString('hex')}`;
+        const password = randomBytes(12).toString('base64url');
+        await admin!.query(`CREATE ROLE ${ident(outsider)} LOGIN PASSWORD ${literal(password)}`);
+        try {
+          const result = await runPsql(server, { database, command: 'SELECT 1', login: { user: outsider, password } });
+          if (result.code === 0) problems.push(`${outsider} (a login the plan does not mention) could connect to ${database}`);
+          else if (!/permission denied for database/.test(result.stderr)) problems.push(`${outsider} was refused, but not for lack of CONNECT: ${result.stderr.trim()}`);
+          else tried.push(`an outsider login: refused (permission denied for database)`);
+        } finally {
+          await admin!.query(`DROP ROLE ${ident(outsider)}`);
+        }
+      }
       if (problems.length) throw new PhaseFailed(problems.join('\n'));
       return tried.length ? tried.join('; ') : 'no login role with a password';
     });
@@ -281,9 +322,8 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
     await admin?.end().catch(() => {});
     if (!options.keep) {
       await maintenance.query(`DROP DATABASE IF EXISTS ${ident(database)}${server.major >= 13 ? ' WITH (FORCE)' : ''}`).catch(() => {});
-      const now = (await maintenance.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname);
-      for (const role of now.filter((r) => !rolesBefore.has(r))) {
-        await maintenance.query(`DROP ROLE IF EXISTS ${ident(role)}`).catch(() => {});
+      for (const role of createdRoles) {
+        if (!rolesBefore.has(role)) await maintenance.query(`DROP ROLE IF EXISTS ${ident(role)}`).catch(() => {});
       }
     }
     await maintenance.end().catch(() => {});
@@ -393,21 +433,28 @@ async function runCases(db: Db, model: Model): Promise<CaseCheck[]> {
   try {
     for (const c of model.tests) {
       await db.query('SAVEPOINT pgrant_case');
-      let actual = 'success';
       let failedWith: string | undefined;
+      let value: string | undefined;
       try {
         await db.query(`SET ROLE ${ident(c.as)}`);
-        await db.query(c.sql);
+        const result = await db.query({ text: c.sql, rowMode: 'array' });
+        const first = (result.rows as unknown[][])[0]?.[0];
+        value = (result.rows as unknown[]).length ? String(first) : undefined;
         await db.query('RESET ROLE');
         await db.query('RELEASE SAVEPOINT pgrant_case');
       } catch (e) {
         failedWith = (e as Error).message;
-        actual = `ERROR: ${failedWith}`;
         await db.query('ROLLBACK TO SAVEPOINT pgrant_case');
         await db.query('RESET ROLE');
       }
-      const ok = 'error' in c.expect ? failedWith !== undefined && failedWith.includes(c.expect.error) : failedWith === undefined;
-      results.push({ as: c.as, sql: c.sql, expected: 'error' in c.expect ? `ERROR: ${c.expect.error}` : 'success', ok, actual });
+      const e = c.expect;
+      const actual = failedWith !== undefined ? `ERROR: ${failedWith}` : `success${value !== undefined ? `, returned ${value}` : ''}`;
+      const ok =
+        'error' in e ? failedWith !== undefined && failedWith.includes(e.error)
+        : 'returns' in e ? failedWith === undefined && value === e.returns
+        : e.ok === (failedWith === undefined);
+      const expected = 'error' in e ? `ERROR: ${e.error}` : 'returns' in e ? `returns ${e.returns}` : e.ok ? 'success' : 'an error';
+      results.push({ as: c.as, sql: c.sql, expected, ok, actual });
     }
   } finally {
     await db.query('ROLLBACK');

@@ -83,6 +83,7 @@ export class ModelBuilder {
   private readonly rowSecurity: RowSecurity[] = [];
   private readonly drops: DropRole[] = [];
   private readonly revokes: Revoke[] = [];
+  private readonly publicRevokes: Model['publicRevokes'] = [];
   private readonly requiredTables = new Map<string, { schema: string; name: string }>();
   private readonly scopeSchemas = new Set<string>();
   private readonly scopeDatabases = new Set<string>();
@@ -254,6 +255,10 @@ export class ModelBuilder {
   }
 
   addDrop(d: DropRole): void {
+    if (this.roles.has(d.name)) {
+      this.error(d.origin, `role "${d.name}" is both created and dropped by this plan`, 'remove it from one of the two patterns');
+      return;
+    }
     this.reference(d.reassignTo, d.origin);
     this.drops.push(d);
   }
@@ -261,6 +266,11 @@ export class ModelBuilder {
   addRevoke(r: Revoke): void {
     this.reference(r.grantee, r.origin);
     this.revokes.push(r);
+  }
+
+  /** PUBLIC must not hold these privileges on the target (deploy revokes them; verify checks). */
+  revokeFromPublic(target: Target, privileges: string[], origin: Origin): void {
+    this.publicRevokes.push({ target, privileges, origin });
   }
 
   addTest(t: TestCase): void {
@@ -299,6 +309,9 @@ export class ModelBuilder {
 
   /** The finished model, or a UserError with every problem found. */
   build(): Model {
+    for (const d of this.drops) {
+      if (this.roles.has(d.name)) this.error(d.origin, `role "${d.name}" is both created and dropped by this plan`, 'remove it from one of the two patterns');
+    }
     this.out.throwIfErrors();
     const roles = [...this.roles.values()].map((e) => e.role);
     const created = new Set(roles.map((r) => r.name));
@@ -315,6 +328,7 @@ export class ModelBuilder {
       rowSecurity: this.rowSecurity,
       drops: this.drops,
       revokes: this.revokes,
+      publicRevokes: this.publicRevokes,
       requiredTables: [...this.requiredTables.values()],
       scope: { schemas: [...this.scopeSchemas], databases: [...this.scopeDatabases] },
       owners: [...this.owners],

@@ -23,7 +23,9 @@ export function buildModel(plan: Plan): Model {
   }
   plan.test.cases.forEach((c) => {
     const origin: Origin = { source: plan.source, path: c.path, label: formatPath(c.path) };
-    b.addTest({ as: c.as, sql: c.sql, expect: c.error !== undefined ? { error: c.error } : { ok: true }, origin });
+    const expect = c.error !== undefined ? { error: c.error } : c.returns !== undefined ? { returns: c.returns } : { ok: c.ok ?? true };
+    b.reference(c.as, origin);
+    b.addTest({ as: c.as, sql: c.sql, expect, origin });
   });
   return b.build();
 }

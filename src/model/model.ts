@@ -116,6 +116,8 @@ export interface RowSecurity {
   table: string;
   force: boolean;
   policies: Policy[];
+  /** With `mode: additive`, policies on the table that the plan does not name are left alone. */
+  additive: boolean;
   origin: Origin;
 }
 
@@ -126,9 +128,11 @@ export interface DropRole {
 }
 
 export interface Revoke {
+  /** A role name, or PUBLIC. */
   grantee: string;
   target: Target;
   privileges: string[];
+  grantOptionOnly: boolean;
   cascade: boolean;
   origin: Origin;
 }
@@ -137,7 +141,7 @@ export interface Revoke {
 export interface TestCase {
   as: string;
   sql: string;
-  expect: { ok: true } | { error: string };
+  expect: { ok: boolean } | { error: string } | { returns: string };
   origin: Origin;
 }
 
@@ -160,6 +164,8 @@ export interface Model {
   rowSecurity: RowSecurity[];
   drops: DropRole[];
   revokes: Revoke[];
+  /** Privileges PUBLIC must not hold (database `revoke_public`, `harden_public_schema`). */
+  publicRevokes: { target: Target; privileges: string[]; origin: Origin }[];
   /** Tables and functions the plan names: deploy.sql checks they exist before changing anything. */
   requiredTables: { schema: string; name: string }[];
   scope: Scope;

@@ -24,6 +24,7 @@ export interface PlanTestCase {
   sql: string;
   ok?: boolean;
   error?: string;
+  returns?: string;
   path: PathSegment[];
 }
 
@@ -65,13 +66,14 @@ export const PLAN_FIELDS: Record<string, Field> = {
             kind: 'list',
             of: {
               kind: 'object',
-              title: 'a test case {as, sql, ok | error}',
-              oneOf: ['ok', 'error'],
+              title: 'a test case {as, sql, ok | error | returns}',
+              oneOf: ['ok', 'error', 'returns'],
               fields: {
                 as: { type: { kind: 'ref', name: 'role' }, required: true, doc: 'the role to run the statement as (SET ROLE)' },
                 sql: { type: { kind: 'string' }, required: true, doc: 'one SQL statement' },
-                ok: { type: { kind: 'boolean' }, doc: 'true: the statement must succeed' },
+                ok: { type: { kind: 'boolean' }, doc: 'true: the statement must succeed; false: it must fail' },
                 error: { type: { kind: 'string' }, doc: "the statement must fail with this text in PostgreSQL's message" },
+                returns: { type: { kind: 'string' }, doc: 'the statement must succeed and its first value (as text) must be this' },
               },
             },
           },

@@ -1,5 +1,5 @@
 // The named types plans are written in (see the contract, "Common types").
-import { defineType, type Field, type TypeDesc } from './types.js';
+import { defineType, resolveType, type Field, type TypeDesc } from './types.js';
 import { ALL_PRIVILEGE_WORDS } from '../sql/privileges.js';
 
 const name = (purpose: Extract<TypeDesc, { kind: 'name' }>['purpose']): TypeDesc => ({ kind: 'name', purpose });
@@ -149,6 +149,18 @@ export function defineCommonTypes(): void {
     enum: [...ALL_PRIVILEGE_WORDS, 'TEMP', 'ALL', 'ALL PRIVILEGES'],
   });
 
+  defineType('future', {
+    kind: 'object',
+    title: 'a default privilege {on, privileges, schemas, owner}',
+    fields: {
+      on: { type: { kind: 'string', enum: ['tables', 'sequences', 'functions', 'large_objects'] }, required: true, doc: 'kind of objects created later (large_objects: PostgreSQL 18+)' },
+      privileges: { type: { kind: 'list', of: ref('privilege'), minItems: 1 }, required: true, doc: 'privileges they get' },
+      schemas: { type: list(ref('schema')), doc: 'in these schemas (default: the pattern\'s owners\' objects in any schema); not for large_objects' },
+      owners: { type: list(ref('role')), doc: 'created by these roles (default: the pattern\'s owners, else the role that runs deploy.sql)' },
+      with_grant_option: bool('WITH GRANT OPTION', false),
+    },
+  });
+
   defineType('grant', {
     kind: 'object',
     title: 'a grant {privileges, <one object kind>, with_grant_option}',
@@ -179,8 +191,100 @@ export function defineCommonTypes(): void {
       schemas: { type: list(ref('schema')), doc: 'schemas (USAGE, CREATE)' },
       databases: { type: list(ref('database-name')), doc: 'databases (CONNECT, CREATE, TEMPORARY)' },
       with_grant_option: bool('WITH GRANT OPTION: the grantee may grant these privileges to others (lint warns)', false),
+      future: bool('for all_*_in grants: also ALTER DEFAULT PRIVILEGES FOR ROLE the owners, so objects created later get them', true),
     },
   });
+
+  defineType('revoke', {
+    kind: 'object',
+    title: 'a revoke {privileges, <one object kind>, from, cascade}',
+    oneOf: resolveGrantKinds(),
+    fields: {
+      ...grantObjectFields(),
+      from: { type: { kind: 'list', of: ref('role'), minItems: 1 }, required: true, doc: 'roles (or PUBLIC) to revoke from' },
+      grant_option_only: bool('REVOKE GRANT OPTION FOR: keep the privileges, remove only the right to grant them', false),
+      cascade: bool('CASCADE: also revoke what the roles granted onward (else RESTRICT: fail if they did)', false),
+    },
+  });
+
+  defineType('team', {
+    kind: 'object',
+    title: 'a team {role, inherits, grants}',
+    shorthand: { into: 'role' },
+    fields: {
+      role: { type: ref('role-name'), required: true, doc: 'the team: a NOLOGIN group role' },
+      inherits: { type: list(ref('role')), default: [], doc: 'teams (or other roles) this team is a member of: it can do what they can' },
+      grants: { type: list(ref('grant')), default: [], doc: "the team's own privileges" },
+      comment: { type: { kind: 'string' }, doc: 'COMMENT ON ROLE' },
+    },
+  });
+
+  defineType('team-member', {
+    kind: 'object',
+    title: 'a team member (a login with `teams`)',
+    fields: {
+      ...(resolveObject('login').fields),
+      teams: { type: { kind: 'list', of: ref('role'), minItems: 1 }, required: true, doc: 'the teams this login joins' },
+    },
+  });
+
+  defineType('policy', {
+    kind: 'object',
+    title: 'a policy {name, command, roles, using, with_check, permissive}',
+    fields: {
+      name: { type: name('policy'), required: true, doc: 'the policy name (unique per table)' },
+      command: { type: { kind: 'string', enum: ['ALL', 'SELECT', 'INSERT', 'UPDATE', 'DELETE'], caseless: true }, default: 'ALL', doc: 'the command it applies to' },
+      roles: { type: list(ref('role')), default: ['public'], doc: 'roles it applies to (default PUBLIC: every role)' },
+      using: { type: ref('expression'), doc: 'which existing rows are visible / affected: one SQL boolean expression' },
+      with_check: { type: ref('expression'), doc: 'which new rows may be written: one SQL boolean expression' },
+      permissive: bool('true: PERMISSIVE (policies are OR-ed); false: RESTRICTIVE (AND-ed with the permissive ones)', true),
+    },
+  });
+
+  defineType('project-accounts', {
+    kind: 'object',
+    title: 'business accounts {readwrite, readonly}',
+    fields: {
+      readwrite: {
+        type: { kind: 'union', doc: 'a login, or false for none', options: [{ kind: 'boolean' }, ref('login')] },
+        doc: 'the login in the read-write role (default <project>_readwrite; false: none)',
+      },
+      readonly: {
+        type: { kind: 'union', doc: 'a login, or false for none', options: [{ kind: 'boolean' }, ref('login')] },
+        doc: 'the login in the read-only role (default <project>_readonly; false: none)',
+      },
+    },
+  });
+
+  defineType('role-definition', {
+    kind: 'object',
+    title: 'a role definition {name, attributes, member_of, grants}',
+    shorthand: { into: 'name' },
+    fields: {
+      name: { type: ref('role-name'), required: true, doc: 'the role to create or converge' },
+      ...ROLE_ATTRIBUTE_FIELDS,
+      member_of: { type: list(ref('membership')), default: [], doc: 'roles it is a member of, with ADMIN / INHERIT / SET options' },
+      grants: { type: list(ref('grant')), default: [], doc: 'privileges granted to it' },
+      default_privileges: { type: list(ref('future')), default: [], doc: 'default privileges for objects created later' },
+    },
+  });
+}
+
+/** The object keys of a grant, shared by revokes. */
+function grantObjectFields(): Record<string, Field> {
+  const grant = resolveObject('grant');
+  const { with_grant_option: _g, future: _f, ...rest } = grant.fields;
+  return rest;
+}
+
+function resolveGrantKinds(): readonly string[] {
+  return resolveObject('grant').oneOf ?? [];
+}
+
+function resolveObject(typeName: string): Extract<TypeDesc, { kind: 'object' }> {
+  const t = resolveType({ kind: 'ref', name: typeName });
+  if (t.kind !== 'object') throw new Error(`${typeName} is not an object type`);
+  return t;
 }
 
 // Registered when this module is first imported, before any plan or pattern file is validated.

@@ -166,6 +166,8 @@ export function check(node: Node | null | undefined, type: TypeDesc, ctx: CheckC
         ctx.out.error(loc, where, problem.message, problem.hint);
         return undefined;
       }
+      // PUBLIC, however written, is the pseudo-role of every role (PostgreSQL reads "public" that way too).
+      if (t.purpose === 'role' && node.value.toLowerCase() === 'public') return 'public';
       return node.value;
     }
     case 'list': {

@@ -5,6 +5,7 @@ import { commentText, quoteIdent, quoteLiteral, quoteQualified } from '../sql/qu
 import { KEYWORDS } from '../sql/privileges.js';
 import { PSQL_VARIABLE } from '../plan/plan-types.js';
 import { ARGUMENT_TYPE } from '../catalog/expanders/common.js';
+import { checkExpression } from '../sql/expression.js';
 import { PUBLIC, type Target } from '../model/model.js';
 
 type Helper = (...args: unknown[]) => string;
@@ -30,6 +31,14 @@ function keyword(value: unknown): string {
   const word = str('keyword', value);
   if (!KEYWORDS.has(word)) throw new Error(`template helper "keyword": "${word}" is not an allowed SQL keyword`);
   return word;
+}
+
+const PSQL_ESCAPES: Record<string, string> = { '\\': '\\\\', "'": "''", '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** psql reads single-quoted meta-command arguments with C-like escapes: quote so it reads back the name. */
+export function psqlArgument(value: string): string {
+  const body = value.replace(/[\\'\u0000-\u001f\u007f]/g, (c) => PSQL_ESCAPES[c] ?? `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  return `'${body}'`;
 }
 
 function psqlVariable(helper: string, v: unknown): string {
@@ -111,6 +120,11 @@ export const SQL_HELPERS: Record<string, Helper> = {
     if (typeof v !== 'boolean') throw new Error(`template helper "nullable-bool" expects a boolean or null, got ${String(v)}`);
     return v ? 'true' : 'false';
   },
+  /** true when a value is present (a string), false when it is null: for "has a USING clause" columns. */
+  'bool-present': (v) => {
+    if (v === undefined) throw new Error('template helper "bool-present" got undefined');
+    return v === null ? 'false' : 'true';
+  },
   number: (v) => {
     if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`template helper "number" expects an integer, got ${String(v)}`);
     return String(v);
@@ -130,6 +144,15 @@ export const SQL_HELPERS: Record<string, Helper> = {
     const word = str('shell', v);
     return commentText(/^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
   },
+  /** An SQL expression written by the plan's author, re-checked with PostgreSQL's parser (see sql/expression.ts). */
+  expression: (v) => {
+    const expr = str('expression', v);
+    const problem = checkExpression(expr);
+    if (problem) throw new Error(`template helper "expression": the expression ${problem}`);
+    return expr;
+  },
+  /** A single-quoted argument of a psql meta-command such as \\connect (psql expands \\ escapes in it). */
+  psqlarg: (v) => psqlArgument(str('psqlarg', v)),
   psqlvar: (v) => psqlVariable('psqlvar', v),
   /** psql's test for a variable being set: `:{?NAME}` (for \\if). */
   'psqlvar-defined': (v) => `:{?${psqlVariable('psqlvar-defined', v)}}`,

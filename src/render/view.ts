@@ -122,6 +122,14 @@ export function inheritedGroups(model: Model, role: string): { inherited: string
 
 const CHECK = '✓';
 
+/** pg_policy.polcmd for each command. */
+const POLCMD: Record<string, string> = { ALL: '*', SELECT: 'r', INSERT: 'a', UPDATE: 'w', DELETE: 'd' };
+
+/** A revoke as rows like the planned ones: PUBLIC (or a role) must not hold these. */
+function revokedRows(grantee: string, target: Target, privileges: string[], grantOptionOnly: boolean): (PlannedPrivilege & { grantOptionOnly: boolean })[] {
+  return plannedRows({ grantee, target, privileges, grantOption: false, origin: undefined as never }).map((r) => ({ ...r, grantOptionOnly }));
+}
+
 function attributeSummary(r: Role): string {
   const a = r.attrs;
   const parts = [a.login ? 'LOGIN' : 'NOLOGIN'];
@@ -261,6 +269,21 @@ export function buildView(model: Model, options: { planFile: string }) {
     plannedMemberships: model.memberships,
     inheritedExpectations,
     hasConverge: managed.length > 0,
+    createdDatabase: model.databases.find((d) => d.create) ?? null,
+    databases: model.databases.map((d) => ({ name: d.name, owner: d.owner, revokePublic: d.revokePublic, connect: d.connect })),
+    publicRevokes: model.publicRevokes.map((r) => ({ ...r, what: describeTarget(r.target) })),
+    revokedRows: [
+      ...model.publicRevokes.flatMap((r) => revokedRows('public', r.target, r.privileges, false)),
+      ...model.revokes.flatMap((r) => revokedRows(r.grantee, r.target, r.privileges, r.grantOptionOnly)),
+    ],
+    rowSecurity: model.rowSecurity.map((r) => ({
+      ...r,
+      qualified: `${r.schema}.${r.table}`,
+      policyNames: r.policies.map((p) => p.name),
+      policies: r.policies.map((p) => ({ ...p, kind: p.permissive ? 'PERMISSIVE' : 'RESTRICTIVE', polcmd: POLCMD[p.command] })),
+    })),
+    drops: model.drops,
+    revokes: model.revokes.map((r) => ({ ...r, what: describeTarget(r.target), from: r.grantee === PUBLIC ? 'PUBLIC' : r.grantee })),
     revertRoles: model.roles.map((r) => r.name).reverse(),
     reassignTo: model.plan.reassignTo,
     access: accessView(model),

@@ -225,3 +225,47 @@ export function checkFunction(ctx: ExpandContext, fn: { schema: string; name: st
 export function checkTable(ctx: ExpandContext, t: TableRef, origin: Origin): boolean {
   return ctx.b.checkName(t.schema, 'schema', origin) && ctx.b.checkName(t.name, 'table', origin);
 }
+
+const FUTURE_OBJECTS: Partial<Record<Target['kind'], { objects: 'tables' | 'sequences' | 'functions'; kind: ObjectKind }>> = {
+  'all-tables': { objects: 'tables', kind: 'table' },
+  'all-sequences': { objects: 'sequences', kind: 'sequence' },
+  'all-functions': { objects: 'functions', kind: 'function' },
+};
+
+/**
+ * Adds a generic grant for a grantee; an all_*_in grant (unless `future: false`) also gets default
+ * privileges FOR ROLE each owner (null = the role that runs deploy.sql) for objects created later.
+ */
+export function addGrant(ctx: ExpandContext, value: Record<string, unknown>, grantee: string, defaultSchema: string, origin: Origin, owners: (string | null)[]): void {
+  for (const g of expandGrant(ctx, value, grantee, defaultSchema, origin)) {
+    ctx.b.addGrant(g);
+    const future = FUTURE_OBJECTS[g.target.kind];
+    // Default privileges exist for functions, not procedures: ALL PROCEDURES grants cover existing ones only.
+    if (!future || value.future === false || (g.target.kind === 'all-functions' && g.target.routine === 'PROCEDURE')) continue;
+    const schema = (g.target as { schema: string }).schema;
+    for (const owner of owners) {
+      ctx.b.addDefault({ owner, schema, objects: future.objects, grantee, privileges: g.privileges, grantOption: g.grantOption, origin: g.origin });
+    }
+  }
+}
+
+/** Adds memberships from `member_of`-style values: a role name or {role, admin, inherit, set}. */
+export function addMemberships(ctx: ExpandContext, values: Record<string, unknown>[], member: string, origin: (i: number) => Origin): void {
+  values.forEach((m, i) => {
+    ctx.b.addMembership({
+      group: m.role as string,
+      member,
+      admin: (m.admin as boolean | undefined) ?? false,
+      inherit: (m.inherit as boolean | undefined) ?? null,
+      set: (m.set as boolean | undefined) ?? null,
+      origin: origin(i),
+    });
+  });
+}
+
+/** The owners whose future objects get default privileges: the `owners` parameter, else the deploying role. */
+export function ownersOf(ctx: ExpandContext): (string | null)[] {
+  const owners = ctx.params.owners as string[] | undefined;
+  owners?.forEach((o, i) => ctx.b.reference(o, ctx.origin('owners', i)));
+  return owners ?? [null];
+}

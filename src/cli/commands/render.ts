@@ -22,7 +22,7 @@ export const renderCommand: CommandModule = {
     const names = new Map<string, string>();
     for (const file of plans) {
       try {
-        const { plan, files } = renderPlanFile(file);
+        const { plan, files } = await renderPlanFile(file);
         const previous = names.get(plan.name);
         if (previous) {
           problems.push({ level: 'error', loc: { file, line: 1, col: 1 }, path: 'name', message: `plan name "${plan.name}" is also used by ${previous}; both would write ${join(outDir, plan.name)}`, hint: 'set a distinct "name:" in one of the plans' });

@@ -24,7 +24,7 @@ DECLARE
   missing text;
 BEGIN
   IF current_database() <> 'my db' THEN
-    RAISE EXCEPTION 'pgrant: this deploy.sql is for database %, but it runs in %; nothing was changed', 'my db', current_database()
+    RAISE EXCEPTION 'pgrant: this deploy.sql is for database %, but it runs in %; no role or privilege was changed', 'my db', current_database()
       USING HINT = 'connect with psql -d to the database the plan names';
   END IF;
   SELECT string_agg(what, ', ') INTO missing FROM (
@@ -40,7 +40,7 @@ BEGIN
     WHERE r IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r)
   ) AS m(what);
   IF missing IS NOT NULL THEN
-    RAISE EXCEPTION 'pgrant: the plan relies on objects that do not exist: %; nothing was changed', missing
+    RAISE EXCEPTION 'pgrant: the plan relies on objects that do not exist: %; no role or privilege was changed', missing
       USING HINT = 'create them (or load the schema) first: the plan grants on them but does not create them';
   END IF;
 END
@@ -326,7 +326,7 @@ GRANT USAGE ON SCHEMA public TO "x; DROP TABLE t; --";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "o'brien"."$tag$" TO "x; DROP TABLE t; --";
 GRANT SELECT, USAGE ON ALL SEQUENCES IN SCHEMA public TO "x; DROP TABLE t; --";
 
--- 4c. Default privileges: objects created later by these owners get the same privileges.
+-- 4d. Default privileges: objects created later by these owners get the same privileges.
 ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "o'brien" GRANT SELECT ON TABLES TO "Sales Team";
 ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "user" GRANT SELECT ON TABLES TO "Sales Team";
 ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "o'brien" GRANT SELECT ON SEQUENCES TO "Sales Team";

@@ -24,7 +24,7 @@ DECLARE
   missing text;
 BEGIN
   IF current_database() <> 'app' THEN
-    RAISE EXCEPTION 'pgrant: this deploy.sql is for database %, but it runs in %; nothing was changed', 'app', current_database()
+    RAISE EXCEPTION 'pgrant: this deploy.sql is for database %, but it runs in %; no role or privilege was changed', 'app', current_database()
       USING HINT = 'connect with psql -d to the database the plan names';
   END IF;
   SELECT string_agg(what, ', ') INTO missing FROM (
@@ -40,7 +40,7 @@ BEGIN
     WHERE r IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r)
   ) AS m(what);
   IF missing IS NOT NULL THEN
-    RAISE EXCEPTION 'pgrant: the plan relies on objects that do not exist: %; nothing was changed', missing
+    RAISE EXCEPTION 'pgrant: the plan relies on objects that do not exist: %; no role or privilege was changed', missing
       USING HINT = 'create them (or load the schema) first: the plan grants on them but does not create them';
   END IF;
 END
@@ -246,7 +246,7 @@ GRANT USAGE ON SCHEMA public TO app_readonly;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO app_readonly;
 GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO app_readonly;
 
--- 4c. Default privileges: objects created later by these owners get the same privileges.
+-- 4d. Default privileges: objects created later by these owners get the same privileges.
 ALTER DEFAULT PRIVILEGES FOR ROLE app_owner IN SCHEMA public GRANT SELECT ON TABLES TO app_readonly;
 ALTER DEFAULT PRIVILEGES FOR ROLE app_owner IN SCHEMA public GRANT SELECT ON SEQUENCES TO app_readonly;
 

@@ -1,0 +1,55 @@
+// roles (seed 000's whole API as data): roles with every attribute, memberships with options, generic
+// grants, default privileges and revokes.
+import type { DefaultObjects } from '../../model/model.js';
+import { addGrant, addMemberships, expandGrant, ownersOf, privileges, roleDefinition, type ExpandContext } from './common.js';
+
+const ON: Record<string, { objects: DefaultObjects; kind: 'table' | 'sequence' | 'function' | 'large_object' }> = {
+  tables: { objects: 'tables', kind: 'table' },
+  sequences: { objects: 'sequences', kind: 'sequence' },
+  functions: { objects: 'functions', kind: 'function' },
+  large_objects: { objects: 'large objects', kind: 'large_object' },
+};
+
+export function expandRoles(ctx: ExpandContext): void {
+  const { params, b } = ctx;
+  const owners = ownersOf(ctx);
+  const additive = params.mode === 'additive';
+  (params.roles as Record<string, unknown>[]).forEach((r, i) => {
+    const name = r.name as string;
+    const origin = ctx.origin('roles', i);
+    // CREATE ROLE semantics: NOLOGIN unless `login: true`.
+    b.defineRole(roleDefinition(ctx, name, r, origin, {}), origin);
+    if (additive) b.markAdditive(name);
+    addMemberships(ctx, r.member_of as Record<string, unknown>[], name, (j) => ctx.origin('roles', i, 'member_of', j));
+    (r.grants as Record<string, unknown>[]).forEach((g, j) => addGrant(ctx, g, name, 'public', ctx.origin('roles', i, 'grants', j), owners));
+    (r.default_privileges as Record<string, unknown>[]).forEach((d, j) => {
+      const at = ctx.origin('roles', i, 'default_privileges', j);
+      const on = ON[d.on as string]!;
+      if (on.kind === 'large_object' && ctx.plan.postgres < 18) {
+        b.error({ ...at, path: [...at.path, 'on'] }, `default privileges on large objects need PostgreSQL 18 or later; this plan targets ${ctx.plan.postgres}`, 'set "postgres: 18" or remove this entry');
+        return;
+      }
+      if (on.kind === 'large_object' && d.schemas) {
+        b.error({ ...at, path: [...at.path, 'schemas'] }, 'large objects have no schema: remove "schemas"');
+        return;
+      }
+      const privs = privileges(ctx, d.privileges as string[], on.kind, { ...at, path: [...at.path, 'privileges'] });
+      if (!privs) return;
+      const entryOwners = (d.owners as string[] | undefined) ?? owners;
+      const schemas = (d.schemas as string[] | undefined) ?? [null];
+      for (const owner of entryOwners) {
+        for (const schema of schemas) {
+          b.addDefault({ owner, schema, objects: on.objects, grantee: name, privileges: privs, grantOption: d.with_grant_option as boolean, origin: at });
+        }
+      }
+    });
+  });
+  ((params.revokes as Record<string, unknown>[] | undefined) ?? []).forEach((r, i) => {
+    const origin = ctx.origin('revokes', i);
+    for (const from of r.from as string[]) {
+      for (const g of expandGrant(ctx, { ...r, with_grant_option: false }, from, 'public', origin)) {
+        b.addRevoke({ grantee: from, target: g.target, privileges: g.privileges, grantOptionOnly: r.grant_option_only as boolean, cascade: r.cascade as boolean, origin });
+      }
+    }
+  });
+}
