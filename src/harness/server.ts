@@ -33,10 +33,10 @@ export interface Binaries {
 const require = createRequire(import.meta.url);
 
 /** Paths of initdb/pg_ctl/postgres for a major, or a UserError naming the npm command that adds it. */
-export async function findBinaries(major: Major): Promise<Binaries> {
+export async function findBinaries(major: Major, searchPaths = [process.cwd(), import.meta.dirname]): Promise<Binaries> {
   let entry: string;
   try {
-    entry = require.resolve(`pg${major}`, { paths: [process.cwd(), import.meta.dirname] });
+    entry = require.resolve(`pg${major}`, { paths: searchPaths });
   } catch {
     throw new UserError({
       level: 'error',

