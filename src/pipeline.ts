@@ -5,11 +5,15 @@ import { buildModel } from './model/expand.js';
 import type { Model } from './model/model.js';
 import { renderModel } from './render/render.js';
 import { loadSqlParser } from './sql/expression.js';
+import { lint } from './lint/rules.js';
+import { UserError, type Diagnostic } from './diagnostics.js';
 
 export interface Rendered {
   plan: Plan;
   model: Model;
   files: Map<string, string>;
+  /** Lint findings (warnings and infos; errors stop rendering). */
+  findings: Diagnostic[];
 }
 
 /** Loads, validates, expands and renders one plan; throws UserError for problems in the plan. */
@@ -18,6 +22,21 @@ export async function renderPlanFile(file: string, options: { text?: string; pos
   // Patterns holding SQL written by the plan's author need the PostgreSQL parser (WebAssembly, loaded once).
   if (plan.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();
   const model = buildModel(plan);
+  const findings = lint(model);
+  const errors = findings.filter((f) => f.level === 'error');
+  if (errors.length) throw new UserError(errors);
   // The file's name alone, so the output is the same bytes wherever pgrant runs from.
-  return { plan, model, files: renderModel(model, { planFile: basename(file) }) };
+  return { plan, model, files: renderModel(model, { planFile: basename(file) }), findings };
+}
+
+/** Validates a plan and runs the lint rules; validation errors come back as error findings. */
+export async function lintPlanFile(file: string): Promise<Diagnostic[]> {
+  try {
+    const plan = loadPlan(file);
+    if (plan.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();
+    return lint(buildModel(plan));
+  } catch (e) {
+    if (e instanceof UserError) return e.diagnostics;
+    throw e;
+  }
 }

@@ -6,6 +6,7 @@ import { pgrantVersion } from '../paths.js';
 import { renderCommand } from './commands/render.js';
 import { patternsCommand } from './commands/patterns.js';
 import { testCommand } from './commands/test.js';
+import { lintCommand } from './commands/lint.js';
 import type { Io } from './io.js';
 import { processIo } from './io.js';
 
@@ -16,7 +17,7 @@ export interface CommandModule {
   run: (args: Record<string, unknown>, io: Io) => Promise<number>;
 }
 
-export const COMMANDS: CommandModule[] = [renderCommand, testCommand, patternsCommand];
+export const COMMANDS: CommandModule[] = [renderCommand, lintCommand, testCommand, patternsCommand];
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let exitCode = 0;

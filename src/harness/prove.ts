@@ -40,6 +40,8 @@ export interface CaseReport {
   phases: PhaseReport[];
   probes: ProbeResult[];
   cases: CaseCheck[];
+  /** Lint hints that need the fixture's schema (not failures). */
+  hints: string[];
   durationMs: number;
 }
 
@@ -87,6 +89,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
     phases: [],
     probes: [],
     cases: [],
+    hints: [],
     durationMs: 0,
   };
   const dir = await mkdtemp(join(tmpdir(), `pgrant-case-${plan.name}-`));
@@ -172,6 +175,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
         for (const r of await rolesNow()) if (!before.has(r)) createdRoles.add(r);
         if (result.code !== 0) throw new PhaseFailed(`the fixture ${fixture} failed:\n${psqlError(result)}`);
         checksums = await tableChecksums(admin!);
+        report.hints = await serialHints(admin!, model);
         return `loaded ${fixture}`;
       }
       const sql = autoFixture(model);
@@ -332,6 +336,31 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
   report.ok = report.phases.every((p) => p.status !== 'fail') && !failed;
   report.durationMs = Date.now() - started;
   return report;
+}
+
+/**
+ * With the user's schema at hand: roles that may INSERT into a table with serial columns but may not use
+ * the sequences behind them (inserts relying on the default then fail with "permission denied for sequence").
+ */
+async function serialHints(db: Db, model: Model): Promise<string[]> {
+  const facts = await readFacts(db, model.scope.schemas, new Map());
+  const intent = new Intent(model, { hasPrivilegesOf: (a, b) => a === b, externalHolds: () => false });
+  const sequences = new Map(facts.sequences.map((q) => [`${ident(q.schema)}.${ident(q.name)}`, q]));
+  const hints: string[] = [];
+  for (const role of model.roles.map((r) => r.name)) {
+    for (const t of facts.tables) {
+      if (!t.serialSequences.length || !intent.planned(role, { kind: 'table', fact: t }).has('INSERT')) continue;
+      for (const name of t.serialSequences) {
+        const q = sequences.get(name);
+        if (!q) continue;
+        const privs = intent.planned(role, { kind: 'sequence', fact: q });
+        if (!privs.has('USAGE') && !privs.has('UPDATE')) {
+          hints.push(`role ${role} may INSERT into ${t.schema}.${t.name} but not use its sequence ${q.schema}.${q.name}: inserts relying on the serial default will fail (grant USAGE on the sequence, e.g. sequences: true)`);
+        }
+      }
+    }
+  }
+  return hints;
 }
 
 /** md5 of every row of every user table, to prove revert (and probes) changed no data. */

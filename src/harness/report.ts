@@ -82,6 +82,11 @@ export function formatReport(report: RunReport, style: Style = plainStyle): stri
         lines.push(`  ${pad(label(tc), lw)}${marks.join('')}`);
       });
     }
+    const hints = [...new Set(cases.flatMap((c) => c.hints))];
+    if (hints.length) {
+      lines.push('');
+      for (const h of hints) lines.push(style.dim(`  hint: ${h}`));
+    }
     // Failures, in full.
     for (const c of cases) {
       for (const p of c.phases.filter((x) => x.status === 'fail')) {

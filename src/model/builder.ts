@@ -105,7 +105,7 @@ export class ModelBuilder {
     const problem = checkName(name, purpose);
     if (!problem) return true;
     const message = derivedFrom ? `${problem.message} (derived from ${derivedFrom})` : problem.message;
-    this.error(origin, message, problem.hint);
+    this.out.add({ level: 'error', loc: locationOf(origin), path: formatPath(origin.path), message, hint: problem.hint, rule: problem.rule });
     return false;
   }
 

@@ -18,7 +18,7 @@ export function buildModel(plan: Plan): Model {
       def: instance.def,
       params: instance.params,
       b,
-      origin: (...sub: PathSegment[]): Origin => ({ source: plan.source, path: [...instance.path, ...sub], label }),
+      origin: (...sub: PathSegment[]): Origin => ({ source: plan.source, path: [...instance.path, ...sub], label, pattern: instance.def.name }),
     });
   }
   plan.test.cases.forEach((c) => {

@@ -6,8 +6,10 @@ import type { RoleFlag } from '../sql/privileges.js';
 export interface Origin {
   source: SourceFile;
   path: PathSegment[];
-  /** e.g. `readonly` (patterns[0]) */
+  /** e.g. `readonly patterns[0]` */
   label: string;
+  /** The catalog pattern that produced the element (absent for plan-level keys). */
+  pattern?: string;
 }
 
 export type RoleAttributes = Record<RoleFlag, boolean> & {

@@ -163,7 +163,7 @@ export function check(node: Node | null | undefined, type: TypeDesc, ctx: CheckC
       }
       const problem = checkName(node.value, t.purpose);
       if (problem) {
-        ctx.out.error(loc, where, problem.message, problem.hint);
+        ctx.out.add({ level: 'error', loc, path: where, message: problem.message, hint: problem.hint, rule: problem.rule });
         return undefined;
       }
       // PUBLIC, however written, is the pseudo-role of every role (PostgreSQL reads "public" that way too).

@@ -8,6 +8,8 @@ export type NamePurpose = 'role' | 'create-role' | 'schema' | 'table' | 'column'
 export interface NameProblem {
   message: string;
   hint?: string;
+  /** Lint rule id, for problems `pgrant lint` also reports by rule. */
+  rule?: string;
 }
 
 export function byteLength(name: string): number {
@@ -33,6 +35,7 @@ export function checkName(name: string, purpose: NamePurpose): NameProblem | und
     return {
       message: `name "${name}" is ${bytes} bytes long; PostgreSQL keeps ${MAX_NAME_BYTES} bytes and would silently truncate it to "${truncatedName(name)}"`,
       hint: `shorten it to ${MAX_NAME_BYTES} bytes of UTF-8 or fewer`,
+      rule: 'name-too-long',
     };
   }
   if (purpose === 'create-role') {

@@ -177,3 +177,35 @@ describe('pgrant test', () => {
     }
   });
 });
+
+describe(`hints with a fixture (PostgreSQL ${major})`, () => {
+  it('names INSERT on a serial table without USAGE on its sequence', async () => {
+    const file = planFile(
+      `pgrant: 1
+name: harness_serial
+database: harness_serial
+patterns:
+  - pattern: app-user
+    role: h_shop_app
+    tables: [orders]
+    sequences: false
+    owners: [postgres]
+test:
+  fixture: serial.sql
+`,
+      { 'serial.sql': 'CREATE TABLE orders (id serial PRIMARY KEY, total int);\n' },
+    );
+    const report = await provePlan({ planFile: file, server: addressOf(servers.get(major)!) });
+    expect(report.ok).toBe(true);
+    expect(report.hints).toEqual([
+      'role h_shop_app may INSERT into public.orders but not use its sequence public.orders_id_seq: inserts relying on the serial default will fail (grant USAGE on the sequence, e.g. sequences: true)',
+    ]);
+    // The probe shows the consequence: the privilege is there, a real insert is not.
+    expect(report.probes.find((p) => p.role === 'h_shop_app' && p.capability === 'INSERT public.orders')).toMatchObject({ expected: true, actual: true });
+    expect(report.probes.find((p) => p.role === 'h_shop_app' && p.capability === 'INSERT public.orders using its serial sequences')).toMatchObject({
+      expected: false,
+      actual: false,
+      error: 'permission denied for sequence orders_id_seq',
+    });
+  });
+});

@@ -1,6 +1,6 @@
 // roles (seed 000's whole API as data): roles with every attribute, memberships with options, generic
 // grants, default privileges and revokes.
-import type { DefaultObjects } from '../../model/model.js';
+import { PUBLIC, type DefaultObjects } from '../../model/model.js';
 import { addGrant, addMemberships, expandGrant, ownersOf, privileges, roleDefinition, type ExpandContext } from './common.js';
 
 const ON: Record<string, { objects: DefaultObjects; kind: 'table' | 'sequence' | 'function' | 'large_object' }> = {
@@ -43,6 +43,10 @@ export function expandRoles(ctx: ExpandContext): void {
         }
       }
     });
+  });
+  ((params.public_grants as Record<string, unknown>[] | undefined) ?? []).forEach((g, i) => {
+    // PUBLIC has no default privileges of its own to converge: the grant covers existing objects only.
+    for (const grant of expandGrant(ctx, g, PUBLIC, 'public', ctx.origin('public_grants', i))) b.addGrant(grant);
   });
   ((params.revokes as Record<string, unknown>[] | undefined) ?? []).forEach((r, i) => {
     const origin = ctx.origin('revokes', i);

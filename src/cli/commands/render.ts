@@ -1,6 +1,6 @@
 // pgrant render <plan.yaml>... [--out DIR] [--check]
 import { join } from 'node:path';
-import { UserError, type Diagnostic } from '../../diagnostics.js';
+import { UserError, formatDiagnostic, type Diagnostic } from '../../diagnostics.js';
 import { renderPlanFile } from '../../pipeline.js';
 import { staleFiles, writeOutputs, type PlanOutput } from '../../write/write.js';
 import type { CommandModule } from '../main.js';
@@ -12,7 +12,8 @@ export const renderCommand: CommandModule = {
     y
       .positional('plans', { type: 'string', array: true, describe: 'plan files (YAML)' })
       .option('out', { type: 'string', default: 'out', describe: 'output directory' })
-      .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 1 when a file would change' }),
+      .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 1 when a file would change' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'do not print lint warnings and notes' }),
   async run(args, io) {
     const plans = args.plans as string[];
     const outDir = args.out as string;
@@ -22,7 +23,8 @@ export const renderCommand: CommandModule = {
     const names = new Map<string, string>();
     for (const file of plans) {
       try {
-        const { plan, files } = await renderPlanFile(file);
+        const { plan, files, findings } = await renderPlanFile(file);
+        if (!args.quiet) for (const f of findings) io.err(formatDiagnostic(f, { showLevel: true }));
         const previous = names.get(plan.name);
         if (previous) {
           problems.push({ level: 'error', loc: { file, line: 1, col: 1 }, path: 'name', message: `plan name "${plan.name}" is also used by ${previous}; both would write ${join(outDir, plan.name)}`, hint: 'set a distinct "name:" in one of the plans' });

@@ -1,0 +1,205 @@
+// Least-privilege and safety rules. Each rule is a small named function over the resolved model; the
+// findings carry the location of the plan element that causes them and a hint to fix it.
+import type { Diagnostic, Level } from '../diagnostics.js';
+import { formatPath } from '../plan/source.js';
+import { locationOf } from '../model/builder.js';
+import { PUBLIC, type Model, type Origin } from '../model/model.js';
+import { inheritedGroups } from '../render/view.js';
+
+export interface Rule {
+  id: string;
+  level: Level;
+  summary: string;
+  check(model: Model): Finding[];
+}
+
+interface Finding {
+  origin: Origin;
+  message: string;
+  hint: string;
+}
+
+const finding = (origin: Origin, message: string, hint: string): Finding => ({ origin, message, hint });
+
+/** Patterns whose roles are groups by design: privileges granted there to a login bypass the group. */
+const GROUP_STYLE_PATTERNS = new Set(['team-hierarchy', 'roles']);
+
+export const RULES: Rule[] = [
+  {
+    id: 'superuser',
+    level: 'error',
+    summary: 'a role the plan creates is a superuser (privileges mean nothing for one)',
+    check: (model) =>
+      model.roles
+        .filter((r) => r.attrs.superuser && !r.allowSuperuser)
+        .map((r) =>
+          finding(
+            r.origins[0]!,
+            `role "${r.name}" is a SUPERUSER: it bypasses every privilege check, so the plan's grants mean nothing for it (seed 002's superuser trap)`,
+            'remove superuser, or write allow_superuser: true beside it if this is really meant',
+          ),
+        ),
+  },
+  {
+    id: 'schema-usage',
+    level: 'error',
+    summary: 'privileges on objects in a schema the grantee has no USAGE on',
+    check: (model) => {
+      const out: Finding[] = [];
+      const usage = (role: string, schema: string): boolean => {
+        if (schema === 'public' && !model.publicRevokes.some((r) => r.target.kind === 'schema' && r.target.name === 'public' && r.privileges.includes('USAGE'))) return true;
+        if (model.schemas.some((s) => s.name === schema && s.create?.owner === role)) return true;
+        const holders = new Set([role, PUBLIC, ...inheritedGroups(model, role).inherited]);
+        return model.grants.some((g) => holders.has(g.grantee) && g.target.kind === 'schema' && g.target.name === schema && g.privileges.includes('USAGE'));
+      };
+      const seen = new Set<string>();
+      for (const g of model.grants) {
+        const t = g.target;
+        if (t.kind === 'schema' || t.kind === 'database') continue;
+        const schema = t.schema;
+        const key = `${g.grantee}\0${schema}`;
+        if (g.grantee === PUBLIC || seen.has(key) || usage(g.grantee, schema)) continue;
+        seen.add(key);
+        out.push(
+          finding(
+            g.origin,
+            `role "${g.grantee}" gets ${g.privileges.join(', ')} on objects in schema "${schema}" but no USAGE on that schema, so it cannot reach them (seed 001's trap)`,
+            `grant USAGE on schema ${schema} to ${g.grantee} (or to a group it is a member of): {privileges: [USAGE], schemas: [${schema}]}`,
+          ),
+        );
+      }
+      return out;
+    },
+  },
+  {
+    id: 'grant-option',
+    level: 'warning',
+    summary: 'WITH GRANT OPTION lets the grantee hand the privilege on',
+    check: (model) =>
+      [...model.grants.filter((g) => g.grantOption), ...model.defaults.filter((d) => d.grantOption)].map((g) =>
+        finding(
+          g.origin,
+          `role "${g.grantee}" may grant ${g.privileges.join(', ')} to others (WITH GRANT OPTION): privileges can spread through accounts you did not expect (seed 001)`,
+          'remove with_grant_option unless this role really administers these privileges',
+        ),
+      ),
+  },
+  {
+    id: 'grant-to-public',
+    level: 'warning',
+    summary: 'privileges granted to PUBLIC reach every role',
+    check: (model) =>
+      model.grants
+        .filter((g) => g.grantee === PUBLIC)
+        .map((g) => finding(g.origin, `PUBLIC gets ${g.privileges.join(', ')}: every role, present and future, has them`, 'grant to a group role instead')),
+  },
+  {
+    id: 'direct-login-grant',
+    level: 'info',
+    summary: 'privileges granted directly to a login role',
+    check: (model) => {
+      const logins = new Set(model.roles.filter((r) => r.attrs.login).map((r) => r.name));
+      const seen = new Set<string>();
+      return model.grants
+        .filter((g) => logins.has(g.grantee) && GROUP_STYLE_PATTERNS.has(g.origin.pattern ?? '') && !seen.has(g.grantee) && seen.add(g.grantee))
+        .map((g) =>
+          finding(
+            g.origin,
+            `login "${g.grantee}" holds privileges directly: roles own privileges, logins are members (seed 001)`,
+            `grant them to a NOLOGIN group and make ${g.grantee} a member, so the next person with the same job gets them by membership`,
+          ),
+        );
+    },
+  },
+  {
+    id: 'all-tables-without-defaults',
+    level: 'warning',
+    summary: 'ALL TABLES grants without default privileges miss tables created later',
+    check: (model) =>
+      model.grants
+        .filter((g) => g.target.kind === 'all-tables')
+        .filter((g) => !model.defaults.some((d) => d.grantee === g.grantee && d.objects === 'tables' && d.schema === (g.target as { schema: string }).schema))
+        .map((g) =>
+          finding(
+            g.origin,
+            `role "${g.grantee}" gets ${g.privileges.join(', ')} on the tables that exist in schema "${(g.target as { schema: string }).schema}" when deploy.sql runs, and on none created later`,
+            'drop `future: false` (and list the tables\' creators in owners) so that new tables get the same privileges, or run deploy.sql after every migration',
+          ),
+        ),
+  },
+  {
+    id: 'defaults-without-owners',
+    level: 'warning',
+    summary: 'default privileges without owners cover only objects created by whoever runs deploy.sql',
+    check: (model) => {
+      const seen = new Set<string>();
+      return model.defaults
+        .filter((d) => d.owner === null && !seen.has(formatPath(d.origin.path)) && seen.add(formatPath(d.origin.path)))
+        .map((d) =>
+          finding(
+            d.origin,
+            `default privileges for "${d.grantee}" apply only to objects created by the role that runs deploy.sql; tables your application or migrations create as another role get nothing`,
+            'add owners: [the role that creates the tables] to this pattern',
+          ),
+        );
+    },
+  },
+  {
+    id: 'plaintext-password',
+    level: 'warning',
+    summary: 'the plan file holds a password',
+    check: (model) =>
+      model.roles
+        .filter((r) => r.password?.kind === 'verifier' && r.password.from === 'plain')
+        .map((r) =>
+          finding(
+            r.origins[0]!,
+            `the plan holds the password of "${r.name}" in plain text (the output has only its SCRAM verifier, but the YAML is now a secret)`,
+            `use password: {psql: ${r.name.replace(/[^A-Za-z0-9_]/g, '_')}_password} (given to psql at deploy time) or {env: VAR}`,
+          ),
+        ),
+  },
+  {
+    id: 'createrole-pg16',
+    level: 'info',
+    summary: 'CREATEROLE changed meaning in PostgreSQL 16',
+    check: (model) =>
+      model.plan.postgres < 16
+        ? []
+        : model.roles
+            .filter((r) => r.attrs.createrole && !r.attrs.superuser)
+            .map((r) =>
+              finding(
+                r.origins[0]!,
+                `role "${r.name}" has CREATEROLE: since PostgreSQL 16 it may alter, drop and grant only roles it has ADMIN OPTION on (it gets that on roles it creates), not every non-superuser role`,
+                'to let it manage existing roles, grant it those roles WITH ADMIN OPTION (member_of: [{role: x, admin: true}])',
+              ),
+            ),
+  },
+  {
+    id: 'public-schema-create',
+    level: 'warning',
+    summary: 'before PostgreSQL 15 every role can create objects in schema public',
+    check: (model) =>
+      model.plan.postgres >= 15 || !model.scope.schemas.includes('public') || model.publicRevokes.some((r) => r.target.kind === 'schema' && r.target.name === 'public')
+        ? []
+        : [
+            finding(
+              model.grants.find((g) => g.target.kind === 'schema' && g.target.name === 'public')?.origin ?? model.grants[0]?.origin ?? model.roles[0]!.origins[0]!,
+              `on PostgreSQL ${model.plan.postgres}, PUBLIC may CREATE in schema public: every role in this plan, the read-only ones too, can create tables there`,
+              'add the database pattern (harden_public_schema: true), or REVOKE CREATE ON SCHEMA public FROM PUBLIC',
+            ),
+          ],
+  },
+];
+
+/** Runs every rule; findings sorted by location. */
+export function lint(model: Model): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const rule of RULES) {
+    for (const f of rule.check(model)) {
+      out.push({ level: rule.level, loc: locationOf(f.origin), path: formatPath(f.origin.path), message: f.message, hint: f.hint, rule: rule.id });
+    }
+  }
+  return out.sort((a, b) => a.loc!.line - b.loc!.line || a.loc!.col - b.loc!.col || a.rule!.localeCompare(b.rule!));
+}
