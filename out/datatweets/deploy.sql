@@ -20,6 +20,15 @@
 
 \set ON_ERROR_STOP on
 \if :{?data_viewer_password}
+SELECT :'data_viewer_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'data_viewer_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'data_viewer', 'data_viewer_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -29,6 +38,15 @@ END
 $pgrant$;
 \endif
 \if :{?data_scientist_password}
+SELECT :'data_scientist_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'data_scientist_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'data_scientist', 'data_scientist_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -38,6 +56,15 @@ END
 $pgrant$;
 \endif
 \if :{?report_bot_password}
+SELECT :'report_bot_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'report_bot_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'report_bot', 'report_bot_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -50,7 +77,7 @@ $pgrant$;
 -- 0. The database, created only when missing. CREATE DATABASE cannot run in a transaction: it runs alone.
 SELECT format('CREATE DATABASE %I OWNER %I', 'datatweets', 'datatweets')
 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = 'datatweets') \gexec
-\connect 'datatweets'
+\connect -reuse-previous=on '"dbname=''datatweets''"'
 
 BEGIN;
 -- Re-runs report "already exists" notices; only warnings and errors are shown.

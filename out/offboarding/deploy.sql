@@ -17,6 +17,15 @@
 
 \set ON_ERROR_STOP on
 \if :{?carol_password}
+SELECT :'carol_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'carol_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'carol', 'carol_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN

@@ -22,6 +22,15 @@
 
 \set ON_ERROR_STOP on
 \if :{?employee_owner_password}
+SELECT :'employee_owner_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'employee_owner_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'employee_owner', 'employee_owner_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -31,6 +40,15 @@ END
 $pgrant$;
 \endif
 \if :{?employee_readwrite_password}
+SELECT :'employee_readwrite_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'employee_readwrite_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'employee_readwrite', 'employee_readwrite_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -40,6 +58,15 @@ END
 $pgrant$;
 \endif
 \if :{?employee_readonly_password}
+SELECT :'employee_readonly_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'employee_readonly_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'employee_readonly', 'employee_readonly_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -49,6 +76,15 @@ END
 $pgrant$;
 \endif
 \if :{?polardbpg_owner_password}
+SELECT :'polardbpg_owner_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'polardbpg_owner_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'polardbpg_owner', 'polardbpg_owner_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -58,6 +94,15 @@ END
 $pgrant$;
 \endif
 \if :{?polardbpg_readwrite_password}
+SELECT :'polardbpg_readwrite_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'polardbpg_readwrite_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'polardbpg_readwrite', 'polardbpg_readwrite_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -67,6 +112,15 @@ END
 $pgrant$;
 \endif
 \if :{?polardbpg_readonly_password}
+SELECT :'polardbpg_readonly_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'polardbpg_readonly_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'polardbpg_readonly', 'polardbpg_readonly_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN

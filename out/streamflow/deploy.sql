@@ -19,6 +19,15 @@
 
 \set ON_ERROR_STOP on
 \if :{?alice_password}
+SELECT :'alice_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'alice_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'alice', 'alice_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -28,6 +37,15 @@ END
 $pgrant$;
 \endif
 \if :{?streamflow_app_password}
+SELECT :'streamflow_app_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'streamflow_app_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'streamflow_app', 'streamflow_app_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -37,6 +55,15 @@ END
 $pgrant$;
 \endif
 \if :{?streamflow_dba_password}
+SELECT :'streamflow_dba_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'streamflow_dba_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'streamflow_dba', 'streamflow_dba_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN

@@ -21,6 +21,15 @@
 
 \set ON_ERROR_STOP on
 \if :{?alice_password}
+SELECT :'alice_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'alice_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'alice', 'alice_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -30,6 +39,15 @@ END
 $pgrant$;
 \endif
 \if :{?bob_password}
+SELECT :'bob_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'bob_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'bob', 'bob_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -39,6 +57,15 @@ END
 $pgrant$;
 \endif
 \if :{?admin_password}
+SELECT :'admin_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'admin_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'admin', 'admin_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -48,6 +75,15 @@ END
 $pgrant$;
 \endif
 \if :{?lead_dev_password}
+SELECT :'lead_dev_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'lead_dev_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'lead_dev', 'lead_dev_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN
@@ -57,6 +93,15 @@ END
 $pgrant$;
 \endif
 \if :{?appuser_password}
+SELECT :'appuser_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'appuser_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'appuser', 'appuser_password');
+END
+$pgrant$;
+\endif
 \else
 DO $pgrant$
 BEGIN

@@ -123,7 +123,8 @@ export async function runProbes(db: Db, probes: Probe[]): Promise<ProbeResult[]>
       } catch (e) {
         const err = e as { code?: string; message: string };
         error = err.message;
-        if (err.code === '42501') actual = false;
+        // A row-level security policy rejecting the row also answers 42501: the privilege itself passed.
+        if (err.code === '42501' && !/row-level security policy/.test(err.message)) actual = false;
       }
       await db.query('ROLLBACK TO SAVEPOINT pgrant_probe');
       results.push({ ...probe, actual, ok: actual === probe.expected, error });

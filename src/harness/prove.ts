@@ -57,6 +57,10 @@ export interface ProveOptions {
   onPhase?: (phase: string) => void;
   /** Test seam: runs right after the second deploy, e.g. to add a privilege the plan does not give. */
   afterDeploy?: (db: Db) => Promise<void>;
+  /** Test seam: runs after the fixture, before deploy (e.g. a canary table the plan must not touch). */
+  beforeDeploy?: (db: Db) => Promise<void>;
+  /** Passwords for psql variables (default: random). The fuzz tests give hostile ones. */
+  passwordFor?: (variable: string) => string;
 }
 
 class PhaseFailed extends Error {}
@@ -97,7 +101,9 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
 
   // Passwords for psql variables: fresh per run, never written anywhere.
   const passwords = new Map<string, string>();
-  for (const r of model.roles) if (r.password?.kind === 'psql') passwords.set(r.password.variable, randomBytes(12).toString('base64url'));
+  for (const r of model.roles) {
+    if (r.password?.kind === 'psql') passwords.set(r.password.variable, options.passwordFor?.(r.password.variable) ?? randomBytes(12).toString('base64url'));
+  }
   const vars = Object.fromEntries(passwords);
   // A plan that creates its database runs deploy.sql from the maintenance database (its header says so).
   const createsDatabase = model.databases.some((d) => d.create && d.name === database);
@@ -185,6 +191,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
     });
 
     await phase('deploy', async () => {
+      await options.beforeDeploy?.(admin!);
       const result = await psql('deploy.sql');
       if (result.code !== 0) throw new PhaseFailed(psqlError(result));
     });
@@ -288,7 +295,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
         ).rows[0];
         const expected = row?.expected ?? false;
         const result = await runPsql(server, { database, command: 'SELECT current_user', login: { user: r.name, password }, tuplesOnly: true });
-        const ok = result.code === 0 && result.stdout.trim() === r.name;
+        const ok = result.code === 0 && result.stdout.replace(/\n$/, '') === r.name;
         if (ok !== expected) problems.push(`${r.name}: expected ${expected ? 'to log in' : 'to be refused'}, ${ok ? 'logged in' : `was refused: ${result.stderr.trim()}`}`);
         tried.push(`${r.name}: ${ok ? 'logged in' : 'refused'}`);
       }

@@ -70,7 +70,7 @@ export function defineCommonTypes(): void {
           },
         },
       },
-      { kind: 'string', doc: 'a plain password (written only as a SCRAM verifier; lint warns)' },
+      { kind: 'string', pattern: /^[\s\S]+$/, patternDoc: 'a non-empty password (PostgreSQL takes an empty one as none)', doc: 'a plain password (written only as a SCRAM verifier; lint warns)' },
     ],
   });
 

@@ -1,5 +1,5 @@
 // A YAML document that remembers where every node came from.
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isAlias, isMap, isSeq, isScalar, isPair, type Document, type Node } from 'yaml';
 import { Collector, type Location } from '../diagnostics.js';
 
 export type PathSegment = string | number;
@@ -64,6 +64,7 @@ export class SourceFile {
   nodeAt(path: readonly PathSegment[]): Node | undefined {
     let node: unknown = this.doc.contents;
     for (const seg of path) {
+      if (isAlias(node)) node = node.resolve(this.doc) as unknown;
       if (typeof seg === 'number' && isSeq(node)) node = node.items[seg];
       else if (typeof seg === 'string' && isMap(node)) {
         const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === seg);

@@ -1,5 +1,5 @@
 // The plan's type system: one set of definitions drives validation, defaults, docs and the JSON Schema.
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { didYouMean, type Collector } from '../diagnostics.js';
 import { formatPath, type PathSegment, type SourceFile } from './source.js';
 import { checkName, type NamePurpose } from '../sql/names.js';
@@ -111,7 +111,9 @@ function nodeKind(node: Node | null | undefined): string {
  * Validates `node` against `type`; returns the plain value (with defaults applied) or undefined after
  * reporting every problem found beneath it.
  */
-export function check(node: Node | null | undefined, type: TypeDesc, ctx: CheckContext, path: PathSegment[]): unknown {
+export function check(input: Node | null | undefined, type: TypeDesc, ctx: CheckContext, path: PathSegment[]): unknown {
+  // YAML aliases (*name) stand for the anchored node (&name): validate that node.
+  const node = isAlias(input) ? (input.resolve(ctx.source.doc) as Node | undefined) : input;
   const t = resolveType(type);
   const loc = ctx.source.locNode(node);
   const where = formatPath(path);
@@ -216,6 +218,7 @@ export function check(node: Node | null | undefined, type: TypeDesc, ctx: CheckC
 }
 
 function shapeFits(node: Node | null | undefined, type: TypeDesc): boolean {
+  if (isAlias(node)) return true;
   const t = resolveType(type);
   switch (t.kind) {
     case 'object':
@@ -239,11 +242,12 @@ function shapeFits(node: Node | null | undefined, type: TypeDesc): boolean {
 }
 
 export function checkObject(
-  node: Node | null | undefined,
+  input: Node | null | undefined,
   t: Extract<TypeDesc, { kind: 'object' }>,
   ctx: CheckContext,
   path: PathSegment[],
 ): Record<string, unknown> | undefined {
+  const node = isAlias(input) ? (input.resolve(ctx.source.doc) as Node | undefined) : input;
   const where = formatPath(path);
   if (t.shorthand && isScalar(node)) {
     const field = t.fields[t.shorthand.into]!;

@@ -35,6 +35,17 @@ function keyword(value: unknown): string {
 
 const PSQL_ESCAPES: Record<string, string> = { '\\': '\\\\', "'": "''", '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
+/**
+ * The arguments of `\\connect` that reach exactly database `name`. psql reads \\connect's argument with
+ * C-like escapes in single quotes, then strips SQL-identifier double quotes, then treats text with "=" as
+ * a connection string: so the name goes into a connection string (conninfo quoting), that into an
+ * identifier (double quotes), that into a single-quoted argument. Proven against psql by the fuzz tests.
+ */
+export function connectArguments(name: string): string {
+  const conninfo = `dbname='${name.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  return `-reuse-previous=on ${psqlArgument(`"${conninfo.replace(/"/g, '""')}"`)}`;
+}
+
 /** psql reads single-quoted meta-command arguments with C-like escapes: quote so it reads back the name. */
 export function psqlArgument(value: string): string {
   const body = value.replace(/[\\'\u0000-\u001f\u007f]/g, (c) => PSQL_ESCAPES[c] ?? `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
@@ -153,6 +164,8 @@ export const SQL_HELPERS: Record<string, Helper> = {
   },
   /** A single-quoted argument of a psql meta-command such as \\connect (psql expands \\ escapes in it). */
   psqlarg: (v) => psqlArgument(str('psqlarg', v)),
+  /** `\\connect {{connect name}}`: reconnects to exactly that database, keeping host, port and user. */
+  connect: (v) => connectArguments(str('connect', v)),
   psqlvar: (v) => psqlVariable('psqlvar', v),
   /** psql's test for a variable being set: `:{?NAME}` (for \\if). */
   'psqlvar-defined': (v) => `:{?${psqlVariable('psqlvar-defined', v)}}`,

@@ -18,6 +18,10 @@ const PASSWORDS = [
   '\u2168', // SASLprep normalizes ROMAN NUMERAL NINE to "IX" (NFKC)
   'tab\there', // a prohibited control character: PostgreSQL uses the raw bytes
   '🐘 elephant',
+  '🌶㊟', // an emoji unassigned in Unicode 3.2: raw bytes, so ㊟ is NOT normalized (found by fuzzing)
+  '$ₚί', // ₚ is unassigned in 3.2 before NFKC (PostgreSQL checks the un-normalized text): raw (found by fuzzing)
+  '\u0627\u0644\u0639', // right-to-left only: normalized
+  'a\u0627', // left-to-right and right-to-left mixed: raw
 ];
 
 describe('scramVerifier', () => {
@@ -33,6 +37,10 @@ describe('scramVerifier', () => {
     expect(normalizePassword('I\u00ADX')).toBe('IX');
     expect(normalizePassword('\u2168')).toBe('IX');
     expect(normalizePassword('tab\there')).toBe('tab\there');
+    expect(normalizePassword('㊟')).toBe('注');
+    expect(normalizePassword('🌶㊟')).toBe('🌶㊟');
+    expect(normalizePassword('$ₚί')).toBe('$ₚί');
+    expect(normalizePassword('ί')).toBe('\u03af');
   });
 
   it.each(majors)('lets the role log in on PostgreSQL %i, and refuses a wrong password', async (major) => {

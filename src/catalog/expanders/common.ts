@@ -135,6 +135,7 @@ export function resolvePassword(ctx: ExpandContext, value: PasswordValue | undef
   const variable = value.env!;
   const secret = process.env[variable];
   if (secret === undefined || secret === '') {
+    // PostgreSQL takes an empty password as none: an empty variable is as good as unset.
     ctx.b.error(origin, `environment variable ${variable} is not set (it holds the password of "${role}")`, `export ${variable}=… before rendering, or use {psql: ${variable}} to supply it when deploy.sql runs`);
     return null;
   }

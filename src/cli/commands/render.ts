@@ -24,7 +24,7 @@ export const renderCommand: CommandModule = {
     for (const file of plans) {
       try {
         const { plan, files, findings } = await renderPlanFile(file);
-        if (!args.quiet) for (const f of findings) io.err(formatDiagnostic(f, { showLevel: true }));
+        if (!args.quiet && !args.check) for (const f of findings) io.err(formatDiagnostic(f, { showLevel: true }));
         const previous = names.get(plan.name);
         if (previous) {
           problems.push({ level: 'error', loc: { file, line: 1, col: 1 }, path: 'name', message: `plan name "${plan.name}" is also used by ${previous}; both would write ${join(outDir, plan.name)}`, hint: 'set a distinct "name:" in one of the plans' });

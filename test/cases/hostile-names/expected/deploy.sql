@@ -28,7 +28,7 @@ BEGIN
       USING HINT = 'connect with psql -d to the database the plan names';
   END IF;
   SELECT string_agg(what, ', ') INTO missing FROM (
-    SELECT format('schema %I', s) FROM (VALUES (NULL::text), ('o''brien'), ('user'), ('public')) AS v(s)
+    SELECT format('schema %I', s) FROM (VALUES (NULL::text), ('o''brien'), ('user')) AS v(s)
     WHERE s IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = s)
     UNION ALL
     SELECT format('table %I.%I', s, t) FROM (VALUES (NULL::text, NULL::text), ('o''brien', '$tag$')) AS v(s, t)
@@ -131,16 +131,14 @@ pgrant_managed(rolname) AS (VALUES
 pgrant_schemas(nspname) AS (VALUES
   (NULL::text),
   ('o''brien'),
-  ('user'),
-  ('public')
+  ('user')
 ),
 pgrant_databases(datname) AS (VALUES
   (NULL::text)
 ),
 pgrant_owners(rolname) AS (VALUES
   (NULL::text),
-  ('current_role'),
-  (current_user::text)
+  ('current_role')
 ),
 pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
   (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
@@ -150,13 +148,13 @@ pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VA
   ('Sales Team', 'table', 'user', NULL, NULL, 'SELECT', false),
   ('Sales Team', 'sequence', 'o''brien', NULL, NULL, 'SELECT', false),
   ('Sales Team', 'sequence', 'user', NULL, NULL, 'SELECT', false),
-  ('x; DROP TABLE t; --', 'schema', NULL, 'public', NULL, 'USAGE', false),
+  ('x; DROP TABLE t; --', 'schema', NULL, 'o''brien', NULL, 'USAGE', false),
   ('x; DROP TABLE t; --', 'table', 'o''brien', '$tag$', NULL, 'SELECT', false),
   ('x; DROP TABLE t; --', 'table', 'o''brien', '$tag$', NULL, 'INSERT', false),
   ('x; DROP TABLE t; --', 'table', 'o''brien', '$tag$', NULL, 'UPDATE', false),
   ('x; DROP TABLE t; --', 'table', 'o''brien', '$tag$', NULL, 'DELETE', false),
-  ('x; DROP TABLE t; --', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('x; DROP TABLE t; --', 'sequence', 'public', NULL, NULL, 'USAGE', false)
+  ('x; DROP TABLE t; --', 'sequence', 'o''brien', NULL, NULL, 'SELECT', false),
+  ('x; DROP TABLE t; --', 'sequence', 'o''brien', NULL, NULL, 'USAGE', false)
 ),
 pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
   (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
@@ -164,8 +162,8 @@ pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUE
   ('current_role', 'user', 'r', 'Sales Team', 'SELECT', false),
   ('current_role', 'o''brien', 'S', 'Sales Team', 'SELECT', false),
   ('current_role', 'user', 'S', 'Sales Team', 'SELECT', false),
-  (NULL, 'public', 'S', 'x; DROP TABLE t; --', 'SELECT', false),
-  (NULL, 'public', 'S', 'x; DROP TABLE t; --', 'USAGE', false)
+  ('current_role', 'o''brien', 'S', 'x; DROP TABLE t; --', 'SELECT', false),
+  ('current_role', 'o''brien', 'S', 'x; DROP TABLE t; --', 'USAGE', false)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -322,15 +320,15 @@ GRANT SELECT ON ALL TABLES IN SCHEMA "o'brien" TO "Sales Team";
 GRANT SELECT ON ALL TABLES IN SCHEMA "user" TO "Sales Team";
 GRANT SELECT ON ALL SEQUENCES IN SCHEMA "o'brien" TO "Sales Team";
 GRANT SELECT ON ALL SEQUENCES IN SCHEMA "user" TO "Sales Team";
-GRANT USAGE ON SCHEMA public TO "x; DROP TABLE t; --";
+GRANT USAGE ON SCHEMA "o'brien" TO "x; DROP TABLE t; --";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "o'brien"."$tag$" TO "x; DROP TABLE t; --";
-GRANT SELECT, USAGE ON ALL SEQUENCES IN SCHEMA public TO "x; DROP TABLE t; --";
+GRANT SELECT, USAGE ON ALL SEQUENCES IN SCHEMA "o'brien" TO "x; DROP TABLE t; --";
 
 -- 4d. Default privileges: objects created later by these owners get the same privileges.
 ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "o'brien" GRANT SELECT ON TABLES TO "Sales Team";
 ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "user" GRANT SELECT ON TABLES TO "Sales Team";
 ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "o'brien" GRANT SELECT ON SEQUENCES TO "Sales Team";
 ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "user" GRANT SELECT ON SEQUENCES TO "Sales Team";
-ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, USAGE ON SEQUENCES TO "x; DROP TABLE t; --";
+ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "o'brien" GRANT SELECT, USAGE ON SEQUENCES TO "x; DROP TABLE t; --";
 
 COMMIT;

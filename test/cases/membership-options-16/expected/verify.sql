@@ -227,6 +227,43 @@ pgrant_targets AS (
   FROM pgrant_expect e JOIN pg_catalog.pg_database d ON d.datname = e.name
   WHERE e.kind = 'database'
 ),
+pgrant_public_expect AS (
+  SELECT * FROM pgrant_privileges WHERE grantee = 'public'
+),
+pgrant_public_targets AS (
+  -- The objects each row of pgrant_public_expect names: one row per object (every table of a schema when the
+  -- name is NULL), with its ACL (PostgreSQL's default when none is stored).
+  SELECT e.*, c.oid AS objoid, NULL::smallint AS attnum, format('%s %s.%s', e.kind, n.nspname, c.relname) AS what,
+         coalesce(c.relacl, pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner)) AS acl
+  FROM pgrant_public_expect e
+  JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
+  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND (e.name IS NULL OR c.relname = e.name)
+   AND CASE e.kind WHEN 'table' THEN c.relkind IN ('r', 'p', 'v', 'm', 'f') ELSE c.relkind = 'S' END
+  WHERE e.kind IN ('table', 'sequence')
+  UNION ALL
+  SELECT e.*, c.oid, a.attnum, format('column %s.%s (%s)', n.nspname, c.relname, a.attname), coalesce(a.attacl, '{}'::aclitem[])
+  FROM pgrant_public_expect e
+  JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
+  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = e.name
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = e.sub AND NOT a.attisdropped
+  WHERE e.kind = 'column'
+  UNION ALL
+  SELECT e.*, p.oid, NULL, format('function %s', p.oid::regprocedure), coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))
+  FROM pgrant_public_expect e
+  JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
+  JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid
+   AND CASE WHEN e.name IS NULL THEN (e.sub = 'PROCEDURE') = (p.prokind = 'p')
+            ELSE p.oid = pg_catalog.to_regprocedure(format('%I.%I(%s)', e.schema, e.name, e.sub)) END
+  WHERE e.kind = 'function'
+  UNION ALL
+  SELECT e.*, n.oid, NULL, format('schema %s', n.nspname), coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))
+  FROM pgrant_public_expect e JOIN pg_catalog.pg_namespace n ON n.nspname = e.name
+  WHERE e.kind = 'schema'
+  UNION ALL
+  SELECT e.*, d.oid, NULL, format('database %s', d.datname), coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))
+  FROM pgrant_public_expect e JOIN pg_catalog.pg_database d ON d.datname = e.name
+  WHERE e.kind = 'database'
+),
 pgrant_revoked(grantee, kind, schema, name, sub, privilege, grant_option_only) AS (VALUES
   (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean)
 ),
@@ -348,6 +385,11 @@ pgrant_checks(ok, message) AS (
               ELSE format('schema %s is owned by %s, the plan says %s', s.nspname, pg_catalog.pg_get_userbyid(n.nspowner), s.owner) END
   FROM pgrant_created_schemas s LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = s.nspname
   WHERE s.nspname IS NOT NULL
+  UNION ALL
+  -- What the plan grants to PUBLIC is held by PUBLIC.
+  SELECT EXISTS (SELECT FROM pg_catalog.aclexplode(t.acl) AS a WHERE a.grantee = 0 AND a.privilege_type = t.privilege AND (a.is_grantable OR NOT t.grantable)),
+         format('PUBLIC lacks %s on %s', t.privilege, t.what)
+  FROM pgrant_public_targets t
   UNION ALL
   -- What the plan revokes (from PUBLIC or from a role) is not held.
   SELECT NOT EXISTS (
