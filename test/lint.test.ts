@@ -65,6 +65,20 @@ describe('pgrant lint', () => {
     expect((await cli('render', 'examples/team.yaml', '--out', out, '--quiet')).stderr).toBe('');
   });
 
+  it('runs on every example: no errors, and only the findings each example means to show', async () => {
+    const r = await cli('lint', ...readdirSync('examples').filter((f) => f.endsWith('.yaml')).sort().map((f) => `examples/${f}`), '--json');
+    expect(r.code).toBe(0);
+    const found = (JSON.parse(r.stdout) as { file: string; rule: string; level: string }[]).map((f) => `${f.file} ${f.level} ${f.rule}`);
+    expect(found).toEqual([
+      // The DBA account and pycopg's admin have CREATEROLE, which means less since PostgreSQL 16.
+      'examples/streamflow.yaml info createrole-pg16',
+      'examples/team.yaml info createrole-pg16',
+      // pycopg's admin and application user are logins with their own grants, as the seed writes them.
+      'examples/team.yaml info direct-login-grant',
+      'examples/team.yaml info direct-login-grant',
+    ]);
+  });
+
   it('every rule has an id, a level and a summary (documented in the README)', async () => {
     const { readFileSync } = await import('node:fs');
     const readme = readFileSync('README.md', 'utf8');

@@ -43,7 +43,7 @@ export interface Plan {
 
 /** Top-level keys; `patterns` entries are checked against the catalog separately. */
 export const PLAN_FIELDS: Record<string, Field> = {
-  pgrant: { type: { kind: 'integer', min: 1, max: 1 }, required: true, doc: 'format version of the plan file (1)' },
+  pgrant: { type: { kind: 'integer' }, required: true, doc: 'format version of the plan file (1)' },
   name: {
     type: { kind: 'string', pattern: PLAN_NAME, patternDoc: 'a folder name (letters, digits, ".", "_", "-")' },
     doc: 'output folder name (default: the file name without extension)',
@@ -125,6 +125,14 @@ export function loadPlan(file: string, options: { text?: string; postgres?: numb
   // Validate the header with `patterns` set aside (it is checked per item once `postgres` is known).
   const header = checkObject(withoutKey(rootMap, 'patterns'), HEADER_TYPE, { source, out, major: DEFAULT_TARGET }, []);
   let major = DEFAULT_TARGET;
+  if (header && header.pgrant !== FORMAT_VERSION) {
+    out.error(
+      source.locNode(source.nodeAt(['pgrant'])),
+      'pgrant',
+      `plan format version ${String(header.pgrant)} is not one this pgrant reads (it reads version ${FORMAT_VERSION})`,
+      `write "pgrant: ${FORMAT_VERSION}", or use the pgrant release that wrote this plan`,
+    );
+  }
   if (header) {
     major = options.postgres ?? (header.postgres as number);
     if (!SUPPORTED_TARGETS.includes(major)) {
