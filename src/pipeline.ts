@@ -3,7 +3,8 @@ import { basename } from 'node:path';
 import { loadPlan, type Plan } from './plan/load.js';
 import { buildModel } from './model/expand.js';
 import type { Model } from './model/model.js';
-import { renderModel } from './render/render.js';
+import { renderMigration, renderModel } from './render/render.js';
+import type { Change } from './migrate/diff.js';
 import { loadSqlParser } from './sql/expression.js';
 import { lint } from './lint/rules.js';
 import { UserError, type Diagnostic } from './diagnostics.js';
@@ -14,10 +15,19 @@ export interface Rendered {
   files: Map<string, string>;
   /** Lint findings (warnings and infos; errors stop rendering). */
   findings: Diagnostic[];
+  /** With `from`: what changes from the old plan (migrate.sql is among the files). */
+  changes?: Change[];
+}
+
+export interface OldPlan {
+  /** The old plan's text (from a file or from git). */
+  text: string;
+  /** How the old plan is named in migrate.sql's header, e.g. "main:examples/plan.yaml". */
+  label: string;
 }
 
 /** Loads, validates, expands and renders one plan; throws UserError for problems in the plan. */
-export async function renderPlanFile(file: string, options: { text?: string; postgres?: number; database?: string } = {}): Promise<Rendered> {
+export async function renderPlanFile(file: string, options: { text?: string; postgres?: number; database?: string; from?: OldPlan } = {}): Promise<Rendered> {
   const plan = loadPlan(file, options);
   // Patterns holding SQL written by the plan's author need the PostgreSQL parser (WebAssembly, loaded once).
   if (plan.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();
@@ -26,7 +36,13 @@ export async function renderPlanFile(file: string, options: { text?: string; pos
   const errors = findings.filter((f) => f.level === 'error');
   if (errors.length) throw new UserError(errors);
   // The file's name alone, so the output is the same bytes wherever pgrant runs from.
-  return { plan, model, files: renderModel(model, { planFile: basename(file) }), findings };
+  const files = renderModel(model, { planFile: basename(file) });
+  if (!options.from) return { plan, model, files, findings };
+  const old = loadPlan(options.from.label, { text: options.from.text, postgres: options.postgres, database: options.database });
+  if (old.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();
+  const { sql, migration } = renderMigration(buildModel(old), model, { planFile: basename(file), fromLabel: options.from.label });
+  files.set('migrate.sql', sql);
+  return { plan, model, files, findings, changes: migration.changes };
 }
 
 /** Validates a plan and runs the lint rules; validation errors come back as error findings. */

@@ -110,3 +110,40 @@ describe('pgrant', () => {
     }
   });
 });
+
+describe('pgrant render --from', () => {
+  it('writes migrate.sql with the changes, and --json lists them', async () => {
+    const dir = tmp();
+    const v2 = join(dir, 'conv.yaml');
+    writeFileSync(v2, readFileSync('test/converge/v1.yaml', 'utf8').replace('members: [c_alice, c_bob]', 'members: [c_alice]').replace('schemas: [app, extra]', 'schemas: [app]'));
+    const r = await cli('render', v2, '--from', 'test/converge/v1.yaml', '--out', join(dir, 'out'), '--json', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { plans: { name: string; files: string[]; changes: { kind: string; text: string }[] }[] };
+    expect(out.plans[0]!.files).toContain('migrate.sql');
+    expect(out.plans[0]!.changes.map((c) => c.text)).toEqual(
+      expect.arrayContaining([
+        'drop role c_bob (what it owns goes to the role running migrate.sql)',
+        'revoke USAGE on schema extra from c_readers',
+        'revoke SELECT on every table in schema extra from c_readers',
+      ]),
+    );
+    const sql = readFileSync(join(dir, 'out', 'conv', 'migrate.sql'), 'utf8');
+    expect(sql).toMatch(/^REVOKE USAGE ON SCHEMA extra FROM c_readers;$/m);
+    expect(sql).toMatch(/^    REASSIGN OWNED BY c_bob TO CURRENT_USER;$/m);
+  });
+
+  it('--from-git reads the old plan from git; no change gives an empty migration', async () => {
+    const r = await cli('render', 'examples/streamflow.yaml', '--from-git', 'HEAD', '--out', tmp(), '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/no changes from the old plan/);
+    const bad = await cli('render', 'examples/streamflow.yaml', '--from-git', 'no-such-revision', '--out', tmp());
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/cannot read examples\/streamflow\.yaml at git revision no-such-revision/);
+  });
+
+  it('--from takes one plan at a time', async () => {
+    const r = await cli('render', 'examples/streamflow.yaml', 'examples/team.yaml', '--from', 'examples/team.yaml', '--out', tmp());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--from and --from-git take one plan at a time/);
+  });
+});

@@ -193,6 +193,39 @@ ALTER ROLE report_bot WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOR
 ALTER ROLE report_bot WITH PASSWORD :'report_bot_password';
 COMMENT ON ROLE report_bot IS 'Managed by pgrant (plan datatweets)';
 
+SET LOCAL client_min_messages = notice;
+DO $pgrant$
+DECLARE
+  r record;
+BEGIN
+  -- Roles an earlier version of this plan managed that it no longer has: what they own here goes to the
+  -- role running this script (no data is lost), their privileges go, then they go.
+  FOR r IN
+    SELECT DISTINCT ro.rolname
+    FROM pg_catalog.pg_db_role_setting s
+    JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND d.datname = current_database()
+    JOIN pg_catalog.pg_roles ro ON ro.oid = s.setrole
+    CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
+    WHERE c.setting LIKE 'pgrant.managed=%'
+      AND substr(c.setting, length('pgrant.managed=') + 1)::json ->> 'plan' = 'datatweets'
+      AND ro.rolname <> ALL (ARRAY['readonly', 'data_viewer', 'readwrite', 'data_scientist', 'report_bot']::text[])
+    ORDER BY 1
+  LOOP
+    RAISE NOTICE 'pgrant: removing: role %, which the plan no longer has', r.rolname;
+    EXECUTE format('REASSIGN OWNED BY %I TO CURRENT_USER', r.rolname);
+    EXECUTE format('DROP OWNED BY %I', r.rolname);
+    BEGIN
+      EXECUTE format('DROP ROLE %I', r.rolname);
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+      RAISE WARNING 'pgrant: role % is kept, with NOLOGIN: it still owns objects or holds privileges in another database (%)', r.rolname, SQLERRM
+        USING HINT = 'run REASSIGN OWNED and DROP OWNED for it there, then deploy again';
+      EXECUTE format('ALTER ROLE %I NOLOGIN', r.rolname);
+    END;
+  END LOOP;
+END
+$pgrant$;
+SET LOCAL client_min_messages = warning;
+
 -- Databases: owners; PUBLIC (every role) loses what the plan takes from it.
 ALTER DATABASE datatweets OWNER TO datatweets;
 REVOKE CONNECT, CREATE, TEMPORARY ON DATABASE datatweets FROM PUBLIC;
@@ -216,17 +249,31 @@ pgrant_managed(rolname) AS (VALUES
   ('data_scientist'),
   ('report_bot')
 ),
-pgrant_schemas(nspname) AS (VALUES
-  (NULL::text),
-  ('public')
+-- The scope an earlier deploy of this plan recorded on its roles: what it managed is cleaned too.
+pgrant_previous(scope) AS (
+  SELECT substr(c.setting, length('pgrant.managed=') + 1)::json
+  FROM pg_catalog.pg_db_role_setting s
+  JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND d.datname = current_database()
+  CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
+  WHERE c.setting LIKE 'pgrant.managed=%'
 ),
-pgrant_databases(datname) AS (VALUES
-  (NULL::text),
-  ('datatweets')
+pgrant_schemas(nspname) AS (
+  VALUES (NULL::text),
+    ('public')
+  UNION
+  SELECT json_array_elements_text(scope -> 'schemas') FROM pgrant_previous WHERE scope ->> 'plan' = 'datatweets'
 ),
-pgrant_owners(rolname) AS (VALUES
-  (NULL::text),
-  ('datatweets')
+pgrant_databases(datname) AS (
+  VALUES (NULL::text),
+    ('datatweets')
+  UNION
+  SELECT json_array_elements_text(scope -> 'databases') FROM pgrant_previous WHERE scope ->> 'plan' = 'datatweets'
+),
+pgrant_owners(rolname) AS (
+  VALUES (NULL::text),
+    ('datatweets')
+  UNION
+  SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'datatweets'
 ),
 pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
   (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
@@ -423,5 +470,13 @@ ALTER DEFAULT PRIVILEGES FOR ROLE datatweets IN SCHEMA public GRANT SELECT ON TA
 ALTER DEFAULT PRIVILEGES FOR ROLE datatweets IN SCHEMA public GRANT SELECT ON SEQUENCES TO readonly;
 ALTER DEFAULT PRIVILEGES FOR ROLE datatweets IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO readwrite;
 ALTER DEFAULT PRIVILEGES FOR ROLE datatweets IN SCHEMA public GRANT SELECT, USAGE ON SEQUENCES TO readwrite;
+
+-- 7. Each role the plan manages records the plan and its scope, so that the next deploy.sql of an edited
+--    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
+ALTER ROLE readonly IN DATABASE datatweets SET pgrant.managed TO '{"plan":"datatweets","schemas":["public"],"databases":["datatweets"],"owners":["datatweets"]}';
+ALTER ROLE data_viewer IN DATABASE datatweets SET pgrant.managed TO '{"plan":"datatweets","schemas":["public"],"databases":["datatweets"],"owners":["datatweets"]}';
+ALTER ROLE readwrite IN DATABASE datatweets SET pgrant.managed TO '{"plan":"datatweets","schemas":["public"],"databases":["datatweets"],"owners":["datatweets"]}';
+ALTER ROLE data_scientist IN DATABASE datatweets SET pgrant.managed TO '{"plan":"datatweets","schemas":["public"],"databases":["datatweets"],"owners":["datatweets"]}';
+ALTER ROLE report_bot IN DATABASE datatweets SET pgrant.managed TO '{"plan":"datatweets","schemas":["public"],"databases":["datatweets"],"owners":["datatweets"]}';
 
 COMMIT;

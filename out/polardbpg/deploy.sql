@@ -322,6 +322,39 @@ ALTER ROLE polardbpg_readonly WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT L
 ALTER ROLE polardbpg_readonly WITH PASSWORD :'polardbpg_readonly_password';
 COMMENT ON ROLE polardbpg_readonly IS 'Managed by pgrant (plan polardbpg)';
 
+SET LOCAL client_min_messages = notice;
+DO $pgrant$
+DECLARE
+  r record;
+BEGIN
+  -- Roles an earlier version of this plan managed that it no longer has: what they own here goes to the
+  -- role running this script (no data is lost), their privileges go, then they go.
+  FOR r IN
+    SELECT DISTINCT ro.rolname
+    FROM pg_catalog.pg_db_role_setting s
+    JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND d.datname = current_database()
+    JOIN pg_catalog.pg_roles ro ON ro.oid = s.setrole
+    CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
+    WHERE c.setting LIKE 'pgrant.managed=%'
+      AND substr(c.setting, length('pgrant.managed=') + 1)::json ->> 'plan' = 'polardbpg'
+      AND ro.rolname <> ALL (ARRAY['employee_owner', 'employee_role_readwrite', 'employee_role_readonly', 'employee_readwrite', 'employee_readonly', 'polardbpg_owner', 'polardbpg_role_readwrite', 'polardbpg_role_readonly', 'polardbpg_readwrite', 'polardbpg_readonly']::text[])
+    ORDER BY 1
+  LOOP
+    RAISE NOTICE 'pgrant: removing: role %, which the plan no longer has', r.rolname;
+    EXECUTE format('REASSIGN OWNED BY %I TO CURRENT_USER', r.rolname);
+    EXECUTE format('DROP OWNED BY %I', r.rolname);
+    BEGIN
+      EXECUTE format('DROP ROLE %I', r.rolname);
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+      RAISE WARNING 'pgrant: role % is kept, with NOLOGIN: it still owns objects or holds privileges in another database (%)', r.rolname, SQLERRM
+        USING HINT = 'run REASSIGN OWNED and DROP OWNED for it there, then deploy again';
+      EXECUTE format('ALTER ROLE %I NOLOGIN', r.rolname);
+    END;
+  END LOOP;
+END
+$pgrant$;
+SET LOCAL client_min_messages = warning;
+
 -- Schemas the plan creates, with their owners.
 CREATE SCHEMA IF NOT EXISTS employee AUTHORIZATION employee_owner;
 ALTER SCHEMA employee OWNER TO employee_owner;
@@ -353,19 +386,33 @@ pgrant_managed(rolname) AS (VALUES
   ('polardbpg_readwrite'),
   ('polardbpg_readonly')
 ),
-pgrant_schemas(nspname) AS (VALUES
-  (NULL::text),
-  ('employee'),
-  ('polardbpg'),
-  ('polardbpg_1')
+-- The scope an earlier deploy of this plan recorded on its roles: what it managed is cleaned too.
+pgrant_previous(scope) AS (
+  SELECT substr(c.setting, length('pgrant.managed=') + 1)::json
+  FROM pg_catalog.pg_db_role_setting s
+  JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND d.datname = current_database()
+  CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
+  WHERE c.setting LIKE 'pgrant.managed=%'
 ),
-pgrant_databases(datname) AS (VALUES
-  (NULL::text)
+pgrant_schemas(nspname) AS (
+  VALUES (NULL::text),
+    ('employee'),
+    ('polardbpg'),
+    ('polardbpg_1')
+  UNION
+  SELECT json_array_elements_text(scope -> 'schemas') FROM pgrant_previous WHERE scope ->> 'plan' = 'polardbpg'
 ),
-pgrant_owners(rolname) AS (VALUES
-  (NULL::text),
-  ('employee_owner'),
-  ('polardbpg_owner')
+pgrant_databases(datname) AS (
+  VALUES (NULL::text)
+  UNION
+  SELECT json_array_elements_text(scope -> 'databases') FROM pgrant_previous WHERE scope ->> 'plan' = 'polardbpg'
+),
+pgrant_owners(rolname) AS (
+  VALUES (NULL::text),
+    ('employee_owner'),
+    ('polardbpg_owner')
+  UNION
+  SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'polardbpg'
 ),
 pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
   (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
@@ -608,5 +655,18 @@ ALTER DEFAULT PRIVILEGES FOR ROLE polardbpg_owner IN SCHEMA polardbpg GRANT SELE
 ALTER DEFAULT PRIVILEGES FOR ROLE polardbpg_owner IN SCHEMA polardbpg_1 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO polardbpg_role_readwrite;
 ALTER DEFAULT PRIVILEGES FOR ROLE polardbpg_owner IN SCHEMA polardbpg_1 GRANT SELECT, UPDATE, USAGE ON SEQUENCES TO polardbpg_role_readwrite;
 ALTER DEFAULT PRIVILEGES FOR ROLE polardbpg_owner IN SCHEMA polardbpg_1 GRANT SELECT ON TABLES TO polardbpg_role_readonly;
+
+-- 7. Each role the plan manages records the plan and its scope, so that the next deploy.sql of an edited
+--    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
+ALTER ROLE employee_owner IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
+ALTER ROLE employee_role_readwrite IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
+ALTER ROLE employee_role_readonly IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
+ALTER ROLE employee_readwrite IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
+ALTER ROLE employee_readonly IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
+ALTER ROLE polardbpg_owner IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
+ALTER ROLE polardbpg_role_readwrite IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
+ALTER ROLE polardbpg_role_readonly IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
+ALTER ROLE polardbpg_readwrite IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
+ALTER ROLE polardbpg_readonly IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
 
 COMMIT;

@@ -42,6 +42,7 @@ export interface RoleDefinition {
   password?: Password | null;
   comment?: string | null;
   allowSuperuser?: boolean;
+  renamedFrom?: string | null;
 }
 
 interface RoleEntry {
@@ -126,6 +127,7 @@ export class ModelBuilder {
           password: def.password ?? null,
           comment: def.comment ?? null,
           allowSuperuser: def.allowSuperuser ?? false,
+          renamedFrom: def.renamedFrom ?? null,
           origins: [origin],
         },
         statedAt,
@@ -135,6 +137,10 @@ export class ModelBuilder {
     const { role, statedAt } = existing;
     role.origins.push(origin);
     role.allowSuperuser ||= def.allowSuperuser ?? false;
+    if (def.renamedFrom) {
+      if (role.renamedFrom && role.renamedFrom !== def.renamedFrom) this.conflict(def.name, 'renamed_from', role.renamedFrom, def.renamedFrom, origin, origin);
+      role.renamedFrom = def.renamedFrom;
+    }
     for (const [key, value] of Object.entries(def.explicit) as [AttributeName, RoleAttributes[AttributeName]][]) {
       const previous = statedAt.get(key);
       if (previous && role.attrs[key] !== value) {
@@ -309,6 +315,11 @@ export class ModelBuilder {
 
   /** The finished model, or a UserError with every problem found. */
   build(): Model {
+    for (const { role } of this.roles.values()) {
+      if (role.renamedFrom && this.roles.has(role.renamedFrom)) {
+        this.error(role.origins[0]!, `role "${role.name}" is renamed from "${role.renamedFrom}", which the plan also creates`, 'remove renamed_from, or the old role');
+      }
+    }
     for (const d of this.drops) {
       if (this.roles.has(d.name)) this.error(d.origin, `role "${d.name}" is both created and dropped by this plan`, 'remove it from one of the two patterns');
     }

@@ -34,6 +34,8 @@ export interface Role {
   comment: string | null;
   /** The plan acknowledges a superuser on purpose (lint). */
   allowSuperuser: boolean;
+  /** The role's previous name: renamed (ALTER ROLE … RENAME TO) rather than created. */
+  renamedFrom: string | null;
   origins: Origin[];
 }
 

@@ -35,6 +35,7 @@ export const ROLE_ATTRIBUTE_FIELDS: Record<string, Field> = {
   valid_until: { type: ref('timestamp'), doc: "the password's expiry, written as given (server time zone unless it carries one)" },
   password: { type: ref('password'), doc: 'the password (see "password")' },
   comment: { type: { kind: 'string' }, doc: 'COMMENT ON ROLE' },
+  renamed_from: { type: { kind: 'ref', name: 'role' }, doc: 'the name this role had before: deploy.sql and migrate.sql rename it (ALTER ROLE … RENAME TO) instead of creating a new one' },
 };
 
 export function defineCommonTypes(): void {
@@ -213,6 +214,7 @@ export function defineCommonTypes(): void {
     shorthand: { into: 'role' },
     fields: {
       role: { type: ref('role-name'), required: true, doc: 'the team: a NOLOGIN group role' },
+      renamed_from: { type: ref('role'), doc: 'the name this team had before (renamed, not recreated)' },
       inherits: { type: list(ref('role')), default: [], doc: 'teams (or other roles) this team is a member of: it can do what they can' },
       grants: { type: list(ref('grant')), default: [], doc: "the team's own privileges" },
       comment: { type: { kind: 'string' }, doc: 'COMMENT ON ROLE' },

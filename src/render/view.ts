@@ -38,7 +38,7 @@ export interface InheritedExpectation extends PlannedPrivilege {
 }
 
 const OBJTYPE: Record<DefaultPrivilege['objects'], string> = { tables: 'r', sequences: 'S', functions: 'f', 'large objects': 'L' };
-const OBJECTS_KEYWORD: Record<DefaultPrivilege['objects'], string> = { tables: 'TABLES', sequences: 'SEQUENCES', functions: 'FUNCTIONS', 'large objects': 'LARGE OBJECTS' };
+export const OBJECTS_KEYWORD: Record<DefaultPrivilege['objects'], string> = { tables: 'TABLES', sequences: 'SEQUENCES', functions: 'FUNCTIONS', 'large objects': 'LARGE OBJECTS' };
 
 function plannedRows(g: Grant): PlannedPrivilege[] {
   const t = g.target;
@@ -97,6 +97,17 @@ function roleLabel(r: Role): string {
 
 function flags(r: Role): string[] {
   return (Object.keys(ROLE_FLAGS) as RoleFlag[]).map((f) => ROLE_FLAGS[f][r.attrs[f] ? 0 : 1]);
+}
+
+/** The WITH clause of GRANT role TO member: ADMIN OPTION before 16; ADMIN / INHERIT / SET from 16. */
+export function membershipOptions(m: { admin: boolean; inherit: boolean | null; set: boolean | null }, major: number): { name: string; value: string }[] {
+  if (major >= 16) {
+    const opts = [{ name: 'ADMIN', value: m.admin ? 'TRUE' : 'FALSE' }];
+    if (m.inherit !== null) opts.push({ name: 'INHERIT', value: m.inherit ? 'TRUE' : 'FALSE' });
+    if (m.set !== null) opts.push({ name: 'SET', value: m.set ? 'TRUE' : 'FALSE' });
+    return m.admin || m.inherit !== null || m.set !== null ? opts : [];
+  }
+  return m.admin ? [{ name: 'ADMIN', value: 'OPTION' }] : [];
 }
 
 /** Groups whose privileges `role` uses without SET ROLE, following memberships among managed roles. */
@@ -220,15 +231,7 @@ export function buildView(model: Model, options: { planFile: string }) {
     d.privileges.map((privilege) => ({ owner: d.owner, schema: d.schema, objtype: OBJTYPE[d.objects], grantee: d.grantee, privilege, grantable: d.grantOption })),
   );
 
-  const withOptions = (m: Model['memberships'][number]): { name: string; value: string }[] => {
-    if (major >= 16) {
-      const opts = [{ name: 'ADMIN', value: m.admin ? 'TRUE' : 'FALSE' }];
-      if (m.inherit !== null) opts.push({ name: 'INHERIT', value: m.inherit ? 'TRUE' : 'FALSE' });
-      if (m.set !== null) opts.push({ name: 'SET', value: m.set ? 'TRUE' : 'FALSE' });
-      return m.admin || m.inherit !== null || m.set !== null ? opts : [];
-    }
-    return m.admin ? [{ name: 'ADMIN', value: 'OPTION' }] : [];
-  };
+  const withOptions = (m: Model['memberships'][number]) => membershipOptions(m, major);
 
   const origin = (o: { source: { file: string }; path: (string | number)[]; label: string }) => {
     const loc = locationOf(o as never);
@@ -243,6 +246,7 @@ export function buildView(model: Model, options: { planFile: string }) {
     hasPsqlPasswords: psqlVariables.length > 0,
     roles: model.roles.map((r) => ({
       name: r.name,
+      renamedFrom: r.renamedFrom,
       label: roleLabel(r),
       flags: flags(r),
       connectionLimit: r.attrs.connectionLimit,
@@ -269,6 +273,13 @@ export function buildView(model: Model, options: { planFile: string }) {
     plannedMemberships: model.memberships,
     inheritedExpectations,
     hasConverge: managed.length > 0,
+    /** Recorded on each managed role (ALTER ROLE … SET pgrant.managed): the plan and its scope. */
+    managedSetting: JSON.stringify({
+      plan: model.plan.name,
+      schemas: model.scope.schemas,
+      databases: model.scope.databases,
+      owners: model.owners.filter((o): o is string => o !== null),
+    }),
     createdDatabase: model.databases.find((d) => d.create) ?? null,
     databases: model.databases.map((d) => ({ name: d.name, owner: d.owner, revokePublic: d.revokePublic, connect: d.connect })),
     publicRevokes: model.publicRevokes.map((r) => ({ ...r, what: describeTarget(r.target) })),

@@ -159,6 +159,7 @@ export function roleDefinition(
     password: resolvePassword(ctx, values.password as PasswordValue | undefined, name, { ...valuesOrigin, path: [...valuesOrigin.path, 'password'] }),
     comment: (values.comment as string | undefined) ?? null,
     allowSuperuser: (values.allow_superuser as boolean | undefined) ?? false,
+    renamedFrom: (values.renamed_from as string | undefined) ?? null,
   };
 }
 

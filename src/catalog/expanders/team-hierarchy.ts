@@ -9,7 +9,10 @@ export function expandTeamHierarchy(ctx: ExpandContext): void {
   const teams = params.teams as Record<string, unknown>[];
   teams.forEach((team, i) => {
     const role = team.role as string;
-    b.defineRole({ name: role, explicit: { login: false }, comment: (team.comment as string | undefined) ?? null }, ctx.origin('teams', i, 'role'));
+    b.defineRole(
+      { name: role, explicit: { login: false }, comment: (team.comment as string | undefined) ?? null, renamedFrom: (team.renamed_from as string | undefined) ?? null },
+      ctx.origin('teams', i, 'role'),
+    );
     if (additive) b.markAdditive(role);
   });
   teams.forEach((team, i) => {

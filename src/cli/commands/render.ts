@@ -1,7 +1,12 @@
 // pgrant render <plan.yaml>... [--out DIR] [--check]
 import { join } from 'node:path';
 import { UserError, formatDiagnostic, type Diagnostic } from '../../diagnostics.js';
-import { renderPlanFile } from '../../pipeline.js';
+import { renderPlanFile, type OldPlan } from '../../pipeline.js';
+import type { Change } from '../../migrate/diff.js';
+import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { dirname, relative, resolve } from 'node:path';
 import { staleFiles, writeOutputs, type PlanOutput } from '../../write/write.js';
 import type { CommandModule } from '../main.js';
 
@@ -13,17 +18,28 @@ export const renderCommand: CommandModule = {
       .positional('plans', { type: 'string', array: true, describe: 'plan files (YAML)' })
       .option('out', { type: 'string', default: 'out', describe: 'output directory' })
       .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 1 when a file would change' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'do not print lint warnings and notes' }),
+      .option('quiet', { type: 'boolean', default: false, describe: 'do not print lint warnings and notes' })
+      .option('from', { type: 'string', describe: 'the previous version of the plan: also write migrate.sql, the statements from it to this one' })
+      .option('from-git', { type: 'string', describe: 'like --from, reading the plan as it was at this git revision (e.g. main, HEAD~1)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print what was written (and, with --from, the changes) as JSON' }),
   async run(args, io) {
     const plans = args.plans as string[];
     const outDir = args.out as string;
+    if ((args.from || args.fromGit) && plans.length !== 1) {
+      throw new UserError({ level: 'error', path: '', message: '--from and --from-git take one plan at a time', hint: 'render each plan with its own --from' });
+    }
+    if (args.from && args.fromGit) throw new UserError('--from and --from-git do not go together: choose one');
+    const from = args.from ? await readOldPlan(args.from as string) : args.fromGit ? await readGitPlan(args.fromGit as string, plans[0]!) : undefined;
     // Render everything first: a problem in any plan means nothing is written.
     const outputs: PlanOutput[] = [];
+    const changes = new Map<string, Change[]>();
     const problems: Diagnostic[] = [];
     const names = new Map<string, string>();
     for (const file of plans) {
       try {
-        const { plan, files, findings } = await renderPlanFile(file);
+        const rendered = await renderPlanFile(file, { from });
+        const { plan, files, findings } = rendered;
+        if (rendered.changes) changes.set(plan.name, rendered.changes);
         if (!args.quiet && !args.check) for (const f of findings) io.err(formatDiagnostic(f, { showLevel: true }));
         const previous = names.get(plan.name);
         if (previous) {
@@ -45,7 +61,38 @@ export const renderCommand: CommandModule = {
       return stale.length > 0 ? 1 : 0;
     }
     await writeOutputs(outDir, outputs);
-    for (const o of outputs) io.out(`wrote ${join(outDir, o.name)}/ (${[...o.files.keys()].join(', ')})`);
+    if (args.json) {
+      io.out(JSON.stringify({ plans: outputs.map((o) => ({ name: o.name, directory: join(outDir, o.name), files: [...o.files.keys()], changes: changes.get(o.name) })) }, null, 2));
+      return 0;
+    }
+    for (const o of outputs) {
+      io.out(`wrote ${join(outDir, o.name)}/ (${[...o.files.keys()].join(', ')})`);
+      const list = changes.get(o.name);
+      if (list) io.out(list.length ? list.map((c) => `  ${c.text}`).join('\n') : '  no changes from the old plan');
+    }
     return 0;
   },
 };
+
+async function readOldPlan(file: string): Promise<OldPlan> {
+  try {
+    return { text: await readFile(file, 'utf8'), label: file };
+  } catch (e) {
+    throw new UserError({ level: 'error', path: '', message: `cannot read the old plan ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, hint: 'check the path given to --from' });
+  }
+}
+
+/** The plan file as it was at a git revision (git show REV:path, from the file's repository). */
+async function readGitPlan(rev: string, file: string): Promise<OldPlan> {
+  const run = promisify(execFile);
+  const dir = dirname(resolve(file));
+  try {
+    const { stdout: top } = await run('git', ['rev-parse', '--show-toplevel'], { cwd: dir });
+    const path = relative(top.trim(), resolve(file)).split('\\').join('/');
+    const { stdout } = await run('git', ['show', `${rev}:${path}`], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
+    return { text: stdout, label: `${rev}:${path}` };
+  } catch (e) {
+    const message = String((e as { stderr?: string }).stderr || (e as Error).message).trim().split('\n')[0];
+    throw new UserError({ level: 'error', path: '', message: `cannot read ${file} at git revision ${rev}: ${message}`, hint: 'name a revision where the plan exists (git log -- the plan file)' });
+  }
+}

@@ -22,17 +22,31 @@ pgrant_managed(rolname) AS (VALUES
   ('données'),
   ('x; DROP TABLE t; --')
 ),
-pgrant_schemas(nspname) AS (VALUES
-  (NULL::text),
-  ('o''brien'),
-  ('user')
+-- The scope an earlier deploy of this plan recorded on its roles: what it managed is cleaned too.
+pgrant_previous(scope) AS (
+  SELECT substr(c.setting, length('pgrant.managed=') + 1)::json
+  FROM pg_catalog.pg_db_role_setting s
+  JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND d.datname = current_database()
+  CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
+  WHERE c.setting LIKE 'pgrant.managed=%'
 ),
-pgrant_databases(datname) AS (VALUES
-  (NULL::text)
+pgrant_schemas(nspname) AS (
+  VALUES (NULL::text),
+    ('o''brien'),
+    ('user')
+  UNION
+  SELECT json_array_elements_text(scope -> 'schemas') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
-pgrant_owners(rolname) AS (VALUES
-  (NULL::text),
-  ('current_role')
+pgrant_databases(datname) AS (
+  VALUES (NULL::text)
+  UNION
+  SELECT json_array_elements_text(scope -> 'databases') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
+),
+pgrant_owners(rolname) AS (
+  VALUES (NULL::text),
+    ('current_role')
+  UNION
+  SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
 pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
   (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
@@ -469,6 +483,16 @@ pgrant_checks(ok, message) AS (
   JOIN (VALUES (NULL::text, NULL::text, NULL::text[])) AS e(schema, name, policies)
     ON e.schema = p.schemaname AND e.name = p.tablename
   WHERE p.policyname <> ALL (e.policies)
+  UNION ALL
+  -- No role left over from an earlier version of the plan (deploy.sql drops them).
+  SELECT false, format('role %s is recorded as managed by plan %s but the plan no longer has it', ro.rolname, 'plan')
+  FROM pg_catalog.pg_db_role_setting s
+  JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND d.datname = current_database()
+  JOIN pg_catalog.pg_roles ro ON ro.oid = s.setrole
+  CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
+  WHERE c.setting LIKE 'pgrant.managed=%'
+    AND substr(c.setting, length('pgrant.managed=') + 1)::json ->> 'plan' = 'plan'
+    AND ro.rolname <> ALL (ARRAY['Sales Team', 'window', 'données', 'x; DROP TABLE t; --']::text[])
   UNION ALL
   -- Roles the plan drops are gone.
   SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = d.rolname), format('role %s still exists; the plan drops it', d.rolname)

@@ -78,6 +78,39 @@ $pgrant$;
 ALTER ROLE maintainer WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE maintainer IS 'Managed by pgrant (plan plan)';
 
+SET LOCAL client_min_messages = notice;
+DO $pgrant$
+DECLARE
+  r record;
+BEGIN
+  -- Roles an earlier version of this plan managed that it no longer has: what they own here goes to the
+  -- role running this script (no data is lost), their privileges go, then they go.
+  FOR r IN
+    SELECT DISTINCT ro.rolname
+    FROM pg_catalog.pg_db_role_setting s
+    JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND d.datname = current_database()
+    JOIN pg_catalog.pg_roles ro ON ro.oid = s.setrole
+    CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
+    WHERE c.setting LIKE 'pgrant.managed=%'
+      AND substr(c.setting, length('pgrant.managed=') + 1)::json ->> 'plan' = 'plan'
+      AND ro.rolname <> ALL (ARRAY['blob_reader', 'maintainer']::text[])
+    ORDER BY 1
+  LOOP
+    RAISE NOTICE 'pgrant: removing: role %, which the plan no longer has', r.rolname;
+    EXECUTE format('REASSIGN OWNED BY %I TO CURRENT_USER', r.rolname);
+    EXECUTE format('DROP OWNED BY %I', r.rolname);
+    BEGIN
+      EXECUTE format('DROP ROLE %I', r.rolname);
+    EXCEPTION WHEN dependent_objects_still_exist THEN
+      RAISE WARNING 'pgrant: role % is kept, with NOLOGIN: it still owns objects or holds privileges in another database (%)', r.rolname, SQLERRM
+        USING HINT = 'run REASSIGN OWNED and DROP OWNED for it there, then deploy again';
+      EXECUTE format('ALTER ROLE %I NOLOGIN', r.rolname);
+    END;
+  END LOOP;
+END
+$pgrant$;
+SET LOCAL client_min_messages = warning;
+
 -- 3. Converge: remove what the plan's roles hold in its scope but the plan does not give them
 --    (privileges added by hand, or left by an earlier version of the plan). Each removal is reported.
 SET LOCAL client_min_messages = notice;
@@ -93,16 +126,30 @@ pgrant_managed(rolname) AS (VALUES
   ('blob_reader'),
   ('maintainer')
 ),
-pgrant_schemas(nspname) AS (VALUES
-  (NULL::text),
-  ('public')
+-- The scope an earlier deploy of this plan recorded on its roles: what it managed is cleaned too.
+pgrant_previous(scope) AS (
+  SELECT substr(c.setting, length('pgrant.managed=') + 1)::json
+  FROM pg_catalog.pg_db_role_setting s
+  JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND d.datname = current_database()
+  CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
+  WHERE c.setting LIKE 'pgrant.managed=%'
 ),
-pgrant_databases(datname) AS (VALUES
-  (NULL::text)
+pgrant_schemas(nspname) AS (
+  VALUES (NULL::text),
+    ('public')
+  UNION
+  SELECT json_array_elements_text(scope -> 'schemas') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
-pgrant_owners(rolname) AS (VALUES
-  (NULL::text),
-  ('app_owner')
+pgrant_databases(datname) AS (
+  VALUES (NULL::text)
+  UNION
+  SELECT json_array_elements_text(scope -> 'databases') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
+),
+pgrant_owners(rolname) AS (
+  VALUES (NULL::text),
+    ('app_owner')
+  UNION
+  SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
 pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
   (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
@@ -276,5 +323,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN ON
 -- 4d. Default privileges: objects created later by these owners get the same privileges.
 ALTER DEFAULT PRIVILEGES FOR ROLE app_owner GRANT SELECT, UPDATE ON LARGE OBJECTS TO blob_reader;
 ALTER DEFAULT PRIVILEGES FOR ROLE app_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN ON TABLES TO maintainer;
+
+-- 7. Each role the plan manages records the plan and its scope, so that the next deploy.sql of an edited
+--    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
+ALTER ROLE blob_reader IN DATABASE app SET pgrant.managed TO '{"plan":"plan","schemas":["public"],"databases":[],"owners":["app_owner"]}';
+ALTER ROLE maintainer IN DATABASE app SET pgrant.managed TO '{"plan":"plan","schemas":["public"],"databases":[],"owners":["app_owner"]}';
 
 COMMIT;
