@@ -21,8 +21,12 @@ export function buildMigrationView(from: Model, to: Model, m: Migration, options
     };
   });
   const needsVariable = new Set([...created.filter((r) => r.psqlPassword).map((r) => r.name), ...altered.filter((r) => r.changePassword && r.psqlPassword).map((r) => r.name)]);
+  // The recorded plan and scope change on every role when the scope changes; else only new roles need it.
+  const oldSetting = buildView(from, { planFile: options.planFile }).managedSetting;
+  const markerRoles = oldSetting === base.managedSetting ? base.managed.filter((r) => m.created.some((c) => c.name === r)) : base.managed;
   return {
     ...base,
+    markerRoles,
     from: options.fromLabel,
     changes: m.changes,
     psqlVariables: base.psqlVariables.filter((v) => needsVariable.has(v.role)),
