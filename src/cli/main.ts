@@ -7,6 +7,8 @@ import { renderCommand } from './commands/render.js';
 import { patternsCommand } from './commands/patterns.js';
 import { testCommand } from './commands/test.js';
 import { lintCommand } from './commands/lint.js';
+import { schemaCommand } from './commands/schema.js';
+import { initCommand } from './commands/init.js';
 import type { Io } from './io.js';
 import { processIo } from './io.js';
 
@@ -17,7 +19,7 @@ export interface CommandModule {
   run: (args: Record<string, unknown>, io: Io) => Promise<number>;
 }
 
-export const COMMANDS: CommandModule[] = [renderCommand, lintCommand, testCommand, patternsCommand];
+export const COMMANDS: CommandModule[] = [renderCommand, lintCommand, testCommand, patternsCommand, schemaCommand, initCommand];
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let exitCode = 0;

@@ -158,6 +158,30 @@ function passwordSummary(r: Role): string {
   return { env: 'SCRAM verifier (from the environment at render time)', plain: 'SCRAM verifier (the plan holds the password: lint warns)', scram: 'SCRAM verifier (given in the plan)' }[p.from];
 }
 
+/**
+ * The membership graph for a Mermaid flowchart: a node per role (groups as boxes, logins as stadiums,
+ * external roles as parallelograms) and an edge per membership, member → group.
+ */
+function membershipGraph(model: Model) {
+  const names = [...new Set([...model.roles.map((r) => r.name), ...model.memberships.flatMap((m) => [m.member, m.group])])];
+  const id = new Map(names.map((n, i) => [n, `r${i}`]));
+  const byName = new Map(model.roles.map((r) => [r.name, r]));
+  const nodes = names.map((name) => {
+    const r = byName.get(name);
+    const kind = !r ? 'external' : r.attrs.login ? 'login' : 'group';
+    return { id: id.get(name)!, name, kind, login: kind === 'login', external: kind === 'external' };
+  });
+  const inheritsVia = (m: Model['memberships'][number]) => m.inherit ?? byName.get(m.member)?.attrs.inherit ?? true;
+  const edges = model.memberships.map((m) => ({
+    from: id.get(m.member)!,
+    to: id.get(m.group)!,
+    admin: m.admin,
+    inherit: inheritsVia(m),
+    label: [m.admin ? 'admin' : '', inheritsVia(m) ? '' : 'SET ROLE'].filter(Boolean).join(', '),
+  }));
+  return { nodes, edges, empty: edges.length === 0 };
+}
+
 /** Per role: attributes, memberships, and a matrix of objects × privileges, direct and through groups. */
 function accessView(model: Model) {
   const grantsOf = (role: string) => model.grants.filter((g) => g.grantee === role);
@@ -296,6 +320,7 @@ export function buildView(model: Model, options: { planFile: string }) {
     drops: model.drops,
     revokes: model.revokes.map((r) => ({ ...r, what: describeTarget(r.target), from: r.grantee === PUBLIC ? 'PUBLIC' : r.grantee })),
     revertRoles: model.roles.map((r) => r.name).reverse(),
+    graph: membershipGraph(model),
     reassignTo: model.plan.reassignTo,
     access: accessView(model),
   };
