@@ -129,7 +129,7 @@ describe('pgrant render --from', () => {
     );
     const sql = readFileSync(join(dir, 'out', 'conv', 'migrate.sql'), 'utf8');
     expect(sql).toMatch(/^REVOKE USAGE ON SCHEMA extra FROM c_readers;$/m);
-    expect(sql).toMatch(/^    REASSIGN OWNED BY c_bob TO CURRENT_USER;$/m);
+    expect(sql).toMatch(/^ {4}REASSIGN OWNED BY c_bob TO CURRENT_USER;$/m);
   });
 
   it('--from-git reads the old plan from git; no change gives an empty migration', async () => {

@@ -1,5 +1,7 @@
 // Editor schema, starter plans, generated docs and the Mermaid role graph.
-import Ajv from 'ajv/dist/2020.js';
+import Ajv2020 from 'ajv/dist/2020.js';
+
+const Ajv = Ajv2020.default;
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

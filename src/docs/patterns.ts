@@ -7,7 +7,7 @@ import { loadCatalog } from '../catalog/catalog.js';
 import { renderPlanFile } from '../pipeline.js';
 
 /** Statements worth showing: what the pattern grants, creates or changes (not the shared plumbing). */
-const EXCERPT = /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|CREATE SCHEMA|ALTER SCHEMA|CREATE POLICY|ALTER TABLE|ALTER DATABASE|SELECT format\('CREATE DATABASE|    REASSIGN OWNED|    DROP OWNED|DROP ROLE)/;
+const EXCERPT = /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|CREATE SCHEMA|ALTER SCHEMA|CREATE POLICY|ALTER TABLE|ALTER DATABASE|SELECT format\('CREATE DATABASE| {4}REASSIGN OWNED| {4}DROP OWNED|DROP ROLE)/;
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
