@@ -9,6 +9,8 @@ import { testCommand } from './commands/test.js';
 import { lintCommand } from './commands/lint.js';
 import { schemaCommand } from './commands/schema.js';
 import { initCommand } from './commands/init.js';
+import { auditCommand } from './commands/audit.js';
+import { diffCommand } from './commands/diff.js';
 import type { Io } from './io.js';
 import { processIo } from './io.js';
 
@@ -19,7 +21,7 @@ export interface CommandModule {
   run: (args: Record<string, unknown>, io: Io) => Promise<number>;
 }
 
-export const COMMANDS: CommandModule[] = [renderCommand, lintCommand, testCommand, patternsCommand, schemaCommand, initCommand];
+export const COMMANDS: CommandModule[] = [renderCommand, lintCommand, testCommand, patternsCommand, schemaCommand, initCommand, auditCommand, diffCommand];
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let exitCode = 0;

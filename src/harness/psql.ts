@@ -77,3 +77,17 @@ export function runPsql(server: ServerAddress, options: PsqlOptions): Promise<Ps
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 }
+
+/** Runs a file with psql against a connection URL (postgresql://…), for commands that use an existing server. */
+export function runPsqlUrl(url: string, file: string): Promise<PsqlResult> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PGCONNECT_TIMEOUT: '10' };
+    const child = spawn(findPsql(), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
