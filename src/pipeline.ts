@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { loadPlan, type Plan } from './plan/load.js';
 import { buildModel } from './model/expand.js';
 import type { Model } from './model/model.js';
-import { renderMigration, renderModel } from './render/render.js';
+import { renderMigration, renderModel, type Layout } from './render/render.js';
 import type { Change } from './migrate/diff.js';
 import { loadSqlParser } from './sql/expression.js';
 import { lint } from './lint/rules.js';
@@ -27,7 +27,10 @@ export interface OldPlan {
 }
 
 /** Loads, validates, expands and renders one plan; throws UserError for problems in the plan. */
-export async function renderPlanFile(file: string, options: { text?: string; postgres?: number; database?: string; from?: OldPlan } = {}): Promise<Rendered> {
+export async function renderPlanFile(
+  file: string,
+  options: { text?: string; postgres?: number; database?: string; from?: OldPlan; layout?: Layout } = {},
+): Promise<Rendered> {
   const plan = loadPlan(file, options);
   // Patterns holding SQL written by the plan's author need the PostgreSQL parser (WebAssembly, loaded once).
   if (plan.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();
@@ -36,7 +39,7 @@ export async function renderPlanFile(file: string, options: { text?: string; pos
   const errors = findings.filter((f) => f.level === 'error');
   if (errors.length) throw new UserError(errors);
   // The file's name alone, so the output is the same bytes wherever pgrant runs from.
-  const files = renderModel(model, { planFile: basename(file) });
+  const files = renderModel(model, { planFile: basename(file), layout: options.layout });
   if (!options.from) return { plan, model, files, findings };
   const old = loadPlan(options.from.label, { text: options.from.text, postgres: options.postgres, database: options.database });
   if (old.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();

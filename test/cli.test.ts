@@ -147,3 +147,38 @@ describe('pgrant render --from', () => {
     expect(r.stderr).toMatch(/--from and --from-git take one plan at a time/);
   });
 });
+
+describe('conventions', () => {
+  it('pgrant completion prints a shell completion script', async () => {
+    const r = await cli('completion');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/pgrant completion >> ~\/\.bashrc/);
+    expect(r.stdout).toMatch(/complete -o/);
+  });
+
+  it('--quiet keeps lint to errors', async () => {
+    const quiet = await cli('lint', 'test/lint/all-rules.yaml', '--quiet');
+    const findings = quiet.stdout.split('\n').filter((l) => /^test\//.test(l));
+    expect(findings.length).toBe(2);
+    expect(findings.every((l) => l.includes(': error: '))).toBe(true);
+  });
+
+  it('colours only on a terminal, never with NO_COLOR', async () => {
+    const { processIo } = await import('../src/cli/io.js');
+    const saved = { tty: process.stdout.isTTY, noColor: process.env.NO_COLOR };
+    try {
+      Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
+      delete process.env.NO_COLOR;
+      expect(processIo().color).toBe(true);
+      process.env.NO_COLOR = '1';
+      expect(processIo().color).toBe(false);
+      Object.defineProperty(process.stdout, 'isTTY', { value: false, configurable: true });
+      delete process.env.NO_COLOR;
+      expect(processIo().color).toBe(false);
+    } finally {
+      Object.defineProperty(process.stdout, 'isTTY', { value: saved.tty, configurable: true });
+      if (saved.noColor === undefined) delete process.env.NO_COLOR;
+      else process.env.NO_COLOR = saved.noColor;
+    }
+  });
+});

@@ -59,10 +59,13 @@ describe('pgrant lint', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/\(superuser\)/);
     expect(readdirSync(out)).toEqual([]);
-    const ok = await cli('render', 'examples/team.yaml', '--out', out);
+    const ok = await cli('render', 'test/cases/hostile-names/plan.yaml', '--out', out);
     expect(ok.code).toBe(0);
-    expect(ok.stderr).toMatch(/info: .*\(direct-login-grant\)/);
-    expect((await cli('render', 'examples/team.yaml', '--out', out, '--quiet')).stderr).toBe('');
+    expect(ok.stderr).toMatch(/warning: .*\(plaintext-password\)/);
+    expect((await cli('render', 'test/cases/hostile-names/plan.yaml', '--out', out, '--quiet')).stderr).toBe('');
+    // Notes (info) only with --verbose; pgrant lint always shows them.
+    expect((await cli('render', 'examples/team.yaml', '--out', out)).stderr).toBe('');
+    expect((await cli('render', 'examples/team.yaml', '--out', out, '--verbose')).stderr).toMatch(/info: .*\(direct-login-grant\)/);
   });
 
   it('runs on every example: no errors, and only the findings each example means to show', async () => {

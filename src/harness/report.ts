@@ -23,7 +23,7 @@ function pad(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - visible));
 }
 
-export function formatReport(report: RunReport, style: Style = plainStyle): string[] {
+export function formatReport(report: RunReport, style: Style = plainStyle, options: { verbose?: boolean } = {}): string[] {
   const lines: string[] = [];
   const files = [...new Set(report.cases.map((c) => c.file))];
   for (const file of files) {
@@ -86,6 +86,12 @@ export function formatReport(report: RunReport, style: Style = plainStyle): stri
     if (hints.length) {
       lines.push('');
       for (const h of hints) lines.push(style.dim(`  hint: ${h}`));
+    }
+    if (options.verbose) {
+      for (const c of cases) {
+        lines.push('', `  pg${c.major} (SQL for PostgreSQL ${c.renderedFor}, ${c.durationMs} ms):`);
+        for (const p of c.phases) lines.push(`    ${p.status === 'pass' ? '✓' : p.status === 'fail' ? '✗' : '-'} ${p.name}${p.detail && p.status !== 'fail' ? `: ${p.detail.split('\n')[0]}` : ''}`);
+      }
     }
     // Failures, in full.
     for (const c of cases) {

@@ -3,7 +3,7 @@
 import Handlebars from 'handlebars';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { BUILTIN_BLOCKS, MARKDOWN_HELPERS, SQL_BLOCK_HELPERS, SQL_HELPERS } from './helpers.js';
+import { BUILTIN_BLOCKS, MARKDOWN_HELPERS, SQL_BLOCK_HELPERS, SQL_HELPERS, TEXT_HELPERS } from './helpers.js';
 import { packagePath } from '../paths.js';
 
 type AST = hbs.AST.Node;
@@ -20,16 +20,17 @@ export class TemplateError extends Error {
   }
 }
 
-type Flavor = 'sql' | 'md';
+type Flavor = 'sql' | 'md' | 'text';
 
 function flavorOf(file: string): Flavor {
   if (file.endsWith('.sql.hbs')) return 'sql';
   if (file.endsWith('.md.hbs')) return 'md';
-  throw new Error(`template ${file}: name must end in .sql.hbs or .md.hbs`);
+  if (file.endsWith('.conf.hbs') || file.endsWith('.plan.hbs')) return 'text';
+  throw new Error(`template ${file}: name must end in .sql.hbs, .md.hbs, .conf.hbs or .plan.hbs`);
 }
 
 function helpersFor(flavor: Flavor): ReadonlySet<string> {
-  return new Set(Object.keys(flavor === 'sql' ? SQL_HELPERS : MARKDOWN_HELPERS));
+  return new Set(Object.keys(flavor === 'sql' ? SQL_HELPERS : flavor === 'md' ? MARKDOWN_HELPERS : TEXT_HELPERS));
 }
 
 /**
@@ -128,11 +129,15 @@ export interface TemplateSet {
  */
 export function loadTemplates(dir = packagePath('templates')): TemplateSet {
   const hb = Handlebars.create();
-  for (const [name, fn] of Object.entries({ ...SQL_HELPERS, ...MARKDOWN_HELPERS, ...SQL_BLOCK_HELPERS })) hb.registerHelper(name, fn);
+  for (const [name, fn] of Object.entries({ ...SQL_HELPERS, ...MARKDOWN_HELPERS, ...TEXT_HELPERS })) {
+    // Handlebars passes its options object last; helpers see only their own arguments.
+    hb.registerHelper(name, (...args: unknown[]) => fn(...args.slice(0, -1)));
+  }
+  for (const [name, fn] of Object.entries(SQL_BLOCK_HELPERS)) hb.registerHelper(name, fn);
   const files = listTemplates(dir);
   const partialName = (file: string): string | undefined => {
     const rel = relative(dir, file).split('\\').join('/');
-    const m = /(?:^|\/)partials\/(.+)\.(sql|md)\.hbs$/.exec(rel);
+    const m = /(?:^|\/)partials\/(.+)\.(sql|md|conf|plan)\.hbs$/.exec(rel);
     return m ? `${rel.startsWith('partials/') ? '' : rel.slice(0, rel.indexOf('/partials/')) + '/'}${m[1]}` : undefined;
   };
   const partials = new Set(files.map(partialName).filter((n): n is string => n !== undefined));

@@ -196,3 +196,15 @@ export const MARKDOWN_HELPERS: Record<string, Helper> = {
 
 /** Built-in Handlebars block helpers that only choose or repeat content, never emit a value. */
 export const BUILTIN_BLOCKS = new Set(['if', 'unless', 'each', 'with']);
+
+/** Helpers for other text templates (sqitch.conf, sqitch.plan). */
+export const TEXT_HELPERS: Record<string, Helper> = {
+  comment: SQL_HELPERS.comment!,
+  number: SQL_HELPERS.number!,
+  /** A sqitch project or change name: letters, digits, "_", and inner "." or "-". */
+  sqitch: (v) => {
+    const name = str('sqitch', v);
+    if (!/^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/.test(name)) throw new Error(`template helper "sqitch": "${name}" is not a sqitch name`);
+    return name;
+  },
+};

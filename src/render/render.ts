@@ -1,5 +1,8 @@
 // model → Map<file name, content>. Nothing here touches the file system.
 import type { Model } from '../model/model.js';
+import { UserError, type Diagnostic } from '../diagnostics.js';
+import { locationOf } from '../model/builder.js';
+import { formatPath } from '../plan/source.js';
 import { loadTemplates, type TemplateSet } from './engine.js';
 import { buildView } from './view.js';
 import { diffModels, type Migration } from '../migrate/diff.js';
@@ -7,14 +10,57 @@ import { buildMigrationView } from '../migrate/view.js';
 
 export const OUTPUT_FILES = ['deploy.sql', 'verify.sql', 'revert.sql', 'ACCESS.md'] as const;
 
+/** How the files are laid out: plain psql scripts, a sqitch project, or Flyway migrations. */
+export type Layout = 'plain' | 'sqitch' | 'flyway';
+export const LAYOUTS: readonly Layout[] = ['plain', 'sqitch', 'flyway'];
+
 let templates: TemplateSet | undefined;
 
-export function renderModel(model: Model, options: { planFile: string }): Map<string, string> {
+export function renderModel(model: Model, options: { planFile: string; layout?: Layout }): Map<string, string> {
   templates ??= loadTemplates();
-  const view = buildView(model, options);
-  const files = new Map<string, string>();
-  for (const name of OUTPUT_FILES) files.set(name, templates.get(name)(view));
-  return files;
+  const layout = options.layout ?? 'plain';
+  if (layout === 'flyway') checkFlyway(model);
+  const view = buildView(model, { planFile: options.planFile, psql: layout !== 'flyway' });
+  const out = new Map<string, string>();
+  const rendered = (name: (typeof OUTPUT_FILES)[number]) => templates!.get(name)(view);
+  const change = `pgrant_${model.plan.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  switch (layout) {
+    case 'plain':
+      for (const name of OUTPUT_FILES) out.set(name, rendered(name));
+      break;
+    case 'sqitch':
+      // One sqitch change holding the whole plan: sqitch runs each script with psql, as pgrant does.
+      out.set('sqitch.conf', templates.get('sqitch/sqitch.conf')(view));
+      out.set('sqitch.plan', templates.get('sqitch/sqitch.plan')({ ...view, change }));
+      out.set(`deploy/${change}.sql`, rendered('deploy.sql'));
+      out.set(`verify/${change}.sql`, rendered('verify.sql'));
+      out.set(`revert/${change}.sql`, rendered('revert.sql'));
+      out.set('ACCESS.md', rendered('ACCESS.md'));
+      break;
+    case 'flyway':
+      // Versioned migration, repeatable verification (it fails the migration run when a check fails), undo.
+      out.set(`V1__${change}.sql`, rendered('deploy.sql'));
+      out.set(`R__${change}_verify.sql`, rendered('verify.sql'));
+      out.set(`U1__${change}.sql`, rendered('revert.sql'));
+      out.set('ACCESS.md', rendered('ACCESS.md'));
+      break;
+  }
+  return out;
+}
+
+/** Flyway runs SQL over JDBC, without psql: what needs psql cannot be written for it. */
+function checkFlyway(model: Model): void {
+  const problems: Diagnostic[] = [];
+  for (const r of model.roles) {
+    if (r.password?.kind === 'psql') {
+      const loc = locationOf(r.origins[0]!);
+      problems.push({ level: 'error', loc, path: formatPath(r.origins[0]!.path), message: `the password of "${r.name}" comes from a psql variable, and Flyway has no psql`, hint: 'give it as {env: VAR} (a SCRAM verifier computed at render time) or {scram: …} for --layout flyway' });
+    }
+  }
+  for (const d of model.databases.filter((x) => x.create)) {
+    problems.push({ level: 'error', loc: locationOf(d.origin), path: formatPath(d.origin.path), message: `database ${d.name} is created by the plan: CREATE DATABASE cannot run inside a Flyway migration`, hint: 'create it before Flyway runs, and set create: false' });
+  }
+  if (problems.length) throw new UserError(problems);
 }
 
 /** migrate.sql: the statements that take a database from the old plan's state to the new one's. */

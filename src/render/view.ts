@@ -219,7 +219,7 @@ function accessView(model: Model) {
   });
 }
 
-export function buildView(model: Model, options: { planFile: string }) {
+export function buildView(model: Model, options: { planFile: string; psql?: boolean }) {
   const major = model.plan.postgres;
   const managed = model.roles.map((r) => r.name).filter((n) => !model.additiveRoles.includes(n));
   const createdSchemas = model.schemas.filter((s) => s.create);
@@ -266,6 +266,8 @@ export function buildView(model: Model, options: { planFile: string }) {
     tool: { name: 'pgrant', version: pgrantVersion() },
     plan: { ...model.plan, file: options.planFile },
     pg16: major >= 16,
+    /** false for the Flyway layout: no psql meta-commands, no BEGIN/COMMIT (Flyway wraps each migration). */
+    psql: options.psql ?? true,
     psqlVariables,
     hasPsqlPasswords: psqlVariables.length > 0,
     roles: model.roles.map((r) => ({

@@ -1,6 +1,6 @@
 // The only code that writes generated files: all plans rendered first, then each folder swapped in.
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../diagnostics.js';
 
 export interface PlanOutput {
@@ -17,9 +17,20 @@ export async function staleFiles(outDir: string, output: PlanOutput): Promise<st
     const current = await readFile(join(dir, file), 'utf8').catch(() => undefined);
     if (current !== content) stale.push(join(dir, file));
   }
-  const present = await readdir(dir).catch(() => [] as string[]);
-  for (const file of present) if (!output.files.has(file)) stale.push(join(dir, file));
+  for (const file of await listFiles(dir)) if (!output.files.has(file)) stale.push(join(dir, file));
   return stale.sort();
+}
+
+/** Files under a directory, as paths relative to it with "/" separators. */
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const entries = await readdir(join(dir, prefix), { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  for (const e of entries) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) files.push(...(await listFiles(dir, rel)));
+    else files.push(rel);
+  }
+  return files;
 }
 
 /** Hook for tests: simulate a failing disk. */
@@ -41,6 +52,7 @@ export async function writeOutputs(outDir: string, outputs: PlanOutput[]): Promi
       for (const [file, content] of output.files) {
         const path = join(tmp, file);
         writeHooks.beforeWrite?.(path);
+        await mkdir(dirname(path), { recursive: true });
         await writeFile(path, content);
       }
     }

@@ -23,7 +23,7 @@ export const lintCommand: CommandModule = {
         ),
       );
     } else {
-      for (const d of sorted) io.out(formatDiagnostic(d, { showLevel: true }));
+      for (const d of sorted.filter((x) => !args.quiet || x.level === 'error')) io.out(formatDiagnostic(d, { showLevel: true }));
       const count = (level: string) => sorted.filter((d) => d.level === level).length;
       io.out(`pgrant lint: ${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} note(s)`);
     }

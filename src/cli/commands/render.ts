@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UserError, formatDiagnostic, type Diagnostic } from '../../diagnostics.js';
 import { renderPlanFile, type OldPlan } from '../../pipeline.js';
 import type { Change } from '../../migrate/diff.js';
+import { LAYOUTS, type Layout } from '../../render/render.js';
 import { readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -18,10 +19,10 @@ export const renderCommand: CommandModule = {
       .positional('plans', { type: 'string', array: true, describe: 'plan files (YAML)' })
       .option('out', { type: 'string', default: 'out', describe: 'output directory' })
       .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 1 when a file would change' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'do not print lint warnings and notes' })
       .option('from', { type: 'string', describe: 'the previous version of the plan: also write migrate.sql, the statements from it to this one' })
       .option('from-git', { type: 'string', describe: 'like --from, reading the plan as it was at this git revision (e.g. main, HEAD~1)' })
-      .option('json', { type: 'boolean', default: false, describe: 'print what was written (and, with --from, the changes) as JSON' }),
+      .option('json', { type: 'boolean', default: false, describe: 'print what was written (and, with --from, the changes) as JSON' })
+      .option('layout', { choices: LAYOUTS, default: 'plain', describe: 'plain psql files, a sqitch project, or Flyway migrations' }),
   async run(args, io) {
     const plans = args.plans as string[];
     const outDir = args.out as string;
@@ -29,6 +30,7 @@ export const renderCommand: CommandModule = {
       throw new UserError({ level: 'error', path: '', message: '--from and --from-git take one plan at a time', hint: 'render each plan with its own --from' });
     }
     if (args.from && args.fromGit) throw new UserError('--from and --from-git do not go together: choose one');
+    if ((args.from || args.fromGit) && args.layout !== 'plain') throw new UserError('migrate.sql is written for the plain layout only: drop --layout, or --from');
     const from = args.from ? await readOldPlan(args.from as string) : args.fromGit ? await readGitPlan(args.fromGit as string, plans[0]!) : undefined;
     // Render everything first: a problem in any plan means nothing is written.
     const outputs: PlanOutput[] = [];
@@ -37,10 +39,11 @@ export const renderCommand: CommandModule = {
     const names = new Map<string, string>();
     for (const file of plans) {
       try {
-        const rendered = await renderPlanFile(file, { from });
+        const rendered = await renderPlanFile(file, { from, layout: args.layout as Layout });
         const { plan, files, findings } = rendered;
         if (rendered.changes) changes.set(plan.name, rendered.changes);
-        if (!args.quiet && !args.check) for (const f of findings) io.err(formatDiagnostic(f, { showLevel: true }));
+        // Warnings always (unless --quiet); notes (info) only with --verbose or on their own via pgrant lint.
+        if (!args.quiet && !args.check) for (const f of findings.filter((x) => x.level !== 'info' || args.verbose)) io.err(formatDiagnostic(f, { showLevel: true }));
         const previous = names.get(plan.name);
         if (previous) {
           problems.push({ level: 'error', loc: { file, line: 1, col: 1 }, path: 'name', message: `plan name "${plan.name}" is also used by ${previous}; both would write ${join(outDir, plan.name)}`, hint: 'set a distinct "name:" in one of the plans' });

@@ -59,7 +59,7 @@ export const testCommand: CommandModule = {
   async run(args, io) {
     const majors = parseMajors(args.pg as string | undefined);
     if (args.databaseUrl && args.pg) throw new UserError('--pg and --database-url do not go together: the server at the URL decides the major');
-    const display = progress(io);
+    const display = args.quiet || args.json ? { update() {}, stop() {} } : progress(io);
     let report;
     try {
       report = await runTests({
@@ -75,7 +75,8 @@ export const testCommand: CommandModule = {
       display.stop();
     }
     if (args.json) io.out(JSON.stringify(report, null, 2));
-    else for (const line of formatReport(report, io.color ? colorStyle : plainStyle)) io.out(line);
+    else if (args.quiet) io.out(formatReport(report, plainStyle).pop()!);
+    else for (const line of formatReport(report, io.color ? colorStyle : plainStyle, { verbose: args.verbose as boolean })) io.out(line);
     return report.ok ? 0 : 1;
   },
 };

@@ -1,0 +1,128 @@
+// --layout sqitch, proven with the real sqitch (Debian package); --layout flyway, proven by running the
+// migrations as Flyway does (over a client connection, each in a transaction, no psql). Flyway itself is
+// not installable here (it comes from Maven, which this network does not reach).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadModule, parseSync } from 'libpg-query';
+import { connect, ident } from '../../src/harness/db.js';
+import { renderPlanFile } from '../../src/pipeline.js';
+import { cli } from '../support/cli.js';
+import { TEST_MAJORS, useServers } from '../support/servers.js';
+
+const major = TEST_MAJORS.includes(17) ? 17 : TEST_MAJORS[0]!;
+const servers = useServers([major]);
+
+describe(`--layout sqitch (real sqitch, PostgreSQL ${major})`, () => {
+  it('deploys, verifies (and fails verification after a change by hand), reverts', async () => {
+    const version = spawnSync('sqitch', ['--version'], { encoding: 'utf8' });
+    expect(version.status, 'sqitch must be installed (apt-get install sqitch; .ci/run does it)').toBe(0);
+    const out = mkdtempSync(join(tmpdir(), 'pgrant-sqitch-'));
+    const r = await cli('render', 'examples/polardbpg.yaml', '--layout', 'sqitch', '--out', out, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const dir = join(out, 'polardbpg');
+    expect(readdirSync(dir).sort()).toEqual(['ACCESS.md', 'deploy', 'revert', 'sqitch.conf', 'sqitch.plan', 'verify']);
+    const server = servers.get(major)!;
+    const admin = await connect(server, 'postgres');
+    await admin.query('CREATE DATABASE polardb');
+    const env = { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, SQITCH_USER_NAME: 'pgrant test', SQITCH_USER_EMAIL: 'test@localhost' };
+    const sqitch = (...args: string[]) => spawnSync('sqitch', args, { cwd: dir, env, encoding: 'utf8' });
+    try {
+      const vars = ['employee_owner', 'employee_readwrite', 'employee_readonly', 'polardbpg_owner', 'polardbpg_readwrite', 'polardbpg_readonly'].flatMap((r) => ['--set', `${r}_password=pw-${r}`]);
+      const deploy = sqitch('deploy', ...vars, 'db:pg:polardb');
+      expect(deploy.status, deploy.stdout + deploy.stderr).toBe(0);
+      expect(deploy.stdout).toMatch(/\+ pgrant_polardbpg \.\. ok/);
+      const verify = sqitch('verify', 'db:pg:polardb');
+      expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+      const db = await connect(server, 'polardb');
+      await db.query('GRANT CREATE ON SCHEMA polardbpg TO polardbpg_role_readonly');
+      await db.end();
+      const failed = sqitch('verify', 'db:pg:polardb');
+      expect(failed.status).not.toBe(0);
+      expect(failed.stdout + failed.stderr).toMatch(/Verify failed/);
+      const revert = sqitch('revert', '-y', 'db:pg:polardb');
+      expect(revert.status, revert.stdout + revert.stderr).toBe(0);
+      const left = await admin.query("SELECT rolname FROM pg_roles WHERE rolname LIKE 'polardbpg%' OR rolname LIKE 'employee%'");
+      expect(left.rows).toEqual([]);
+    } finally {
+      await admin.query('DROP DATABASE IF EXISTS polardb WITH (FORCE)');
+      const left = await admin.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE rolname LIKE 'polardbpg%' OR rolname LIKE 'employee%'");
+      for (const { rolname } of left.rows) await admin.query(`DROP ROLE ${ident(rolname)}`);
+      await admin.end();
+    }
+  });
+});
+
+describe(`--layout flyway (PostgreSQL ${major})`, () => {
+  const PLAN = `pgrant: 1
+name: shop
+database: shop
+patterns:
+  - pattern: readonly
+    role: shop_readonly
+    owners: [shop_owner]
+  - pattern: app-user
+    role: shop_app
+    password: {env: SHOP_APP_PASSWORD}
+    owners: [shop_owner]
+`;
+
+  it('writes V1 / R / U1 migrations without psql meta-commands, which run as Flyway runs them', async () => {
+    await loadModule();
+    const dir = mkdtempSync(join(tmpdir(), 'pgrant-flyway-'));
+    writeFileSync(join(dir, 'shop.yaml'), PLAN);
+    process.env.SHOP_APP_PASSWORD = 'flyway-secret';
+    const { files } = await renderPlanFile(join(dir, 'shop.yaml'), { layout: 'flyway' });
+    expect([...files.keys()].sort()).toEqual(['ACCESS.md', 'R__pgrant_shop_verify.sql', 'U1__pgrant_shop.sql', 'V1__pgrant_shop.sql']);
+    for (const [name, sql] of files) {
+      if (!name.endsWith('.sql')) continue;
+      expect(sql.split('\n').filter((l) => l.startsWith('\\')), name).toEqual([]);
+      expect(sql, name).not.toMatch(/^(BEGIN|COMMIT);$/m);
+      expect(sql, name).not.toContain('flyway-secret');
+      expect(() => parseSync(sql), name).not.toThrow();
+    }
+    const server = servers.get(major)!;
+    const admin = await connect(server, 'postgres');
+    await admin.query('CREATE ROLE shop_owner NOLOGIN');
+    await admin.query('CREATE DATABASE shop');
+    const db = await connect(server, 'shop');
+    // Flyway: one transaction per migration, the whole file sent over the connection.
+    const migrate = async (name: string) => {
+      await db.query('BEGIN');
+      try {
+        await db.query(files.get(name)!);
+        await db.query('COMMIT');
+      } catch (e) {
+        await db.query('ROLLBACK');
+        throw e;
+      }
+    };
+    try {
+      await db.query('CREATE TABLE public.orders (id serial PRIMARY KEY); ALTER TABLE public.orders OWNER TO shop_owner');
+      await migrate('V1__pgrant_shop.sql');
+      await migrate('V1__pgrant_shop.sql'); // idempotent, as the repeatable runs may follow edits
+      await migrate('R__pgrant_shop_verify.sql');
+      await db.query('GRANT DELETE ON public.orders TO shop_readonly');
+      const failure = await migrate('R__pgrant_shop_verify.sql').then(() => undefined, (e: { message: string; detail?: string }) => e);
+      expect(failure?.message).toMatch(/pgrant verify: 1 checks failed for plan shop/);
+      expect(failure?.detail).toBe('FAIL: role shop_readonly holds DELETE on table public.orders, which the plan does not grant');
+      await migrate('U1__pgrant_shop.sql');
+      expect((await db.query("SELECT 1 FROM pg_roles WHERE rolname IN ('shop_readonly', 'shop_app')")).rowCount).toBe(0);
+    } finally {
+      await db.end();
+      await admin.query('DROP DATABASE shop WITH (FORCE)');
+      for (const r of ['shop_readonly', 'shop_app', 'shop_owner']) await admin.query(`DROP ROLE IF EXISTS ${ident(r)}`);
+      await admin.end();
+    }
+  });
+
+  it('refuses what Flyway cannot do: psql password variables, creating the database', async () => {
+    const r = await cli('render', 'examples/datatweets.yaml', '--layout', 'flyway', '--out', mkdtempSync(join(tmpdir(), 'pgrant-flyway-')));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/comes from a psql variable, and Flyway has no psql/);
+    expect(r.stderr).toMatch(/CREATE DATABASE cannot run inside a Flyway migration/);
+    expect(readFileSync('README.md', 'utf8')).toMatch(/--layout flyway/);
+  });
+});
