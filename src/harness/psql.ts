@@ -67,6 +67,10 @@ export function runPsql(server: ServerAddress, options: PsqlOptions): Promise<Ps
   env.PGPORT = String(server.port);
   if (options.file) args.push('-f', options.file);
   if (options.command) args.push('-c', options.command);
+  return spawnPsql(args, env);
+}
+
+function spawnPsql(args: string[], env: NodeJS.ProcessEnv): Promise<PsqlResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(findPsql(), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -80,14 +84,5 @@ export function runPsql(server: ServerAddress, options: PsqlOptions): Promise<Ps
 
 /** Runs a file with psql against a connection URL (postgresql://…), for commands that use an existing server. */
 export function runPsqlUrl(url: string, file: string): Promise<PsqlResult> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, PGCONNECT_TIMEOUT: '10' };
-    const child = spawn(findPsql(), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  return spawnPsql(['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', file], { ...process.env, PGCONNECT_TIMEOUT: '10' });
 }

@@ -2,6 +2,7 @@
 import { targetKey } from '../model/builder.js';
 import type { DefaultPrivilege, DropRole, Grant, Membership, Model, Policy, Revoke, Role, RowSecurity, Target } from '../model/model.js';
 import { ROLE_FLAGS, type RoleFlag } from '../sql/privileges.js';
+import { describeTarget } from '../render/view.js';
 
 export interface Change {
   kind: string;
@@ -49,27 +50,6 @@ export interface Migration {
   revokes: Revoke[];
 }
 
-function describe(t: Target): string {
-  switch (t.kind) {
-    case 'table':
-    case 'sequence':
-      return `${t.kind} ${t.schema}.${t.name}`;
-    case 'all-tables':
-      return `every table in schema ${t.schema}`;
-    case 'all-sequences':
-      return `every sequence in schema ${t.schema}`;
-    case 'columns':
-      return `column ${t.columns.join(', ')} of ${t.schema}.${t.table}`;
-    case 'function':
-      return `${t.routine.toLowerCase()} ${t.schema}.${t.name}(${t.args.join(', ')})`;
-    case 'all-functions':
-      return `every ${t.routine.toLowerCase()} in schema ${t.schema}`;
-    case 'schema':
-      return `schema ${t.name}`;
-    case 'database':
-      return `database ${t.name}`;
-  }
-}
 
 function atoms(grants: Grant[], rename: (name: string) => string): Map<string, Atom> {
   const out = new Map<string, Atom>();
@@ -233,8 +213,8 @@ export function diffModels(from: Model, to: Model): Migration {
   }
   m.revoked = [...statements(revokedAtoms, () => false).map((s) => ({ ...s, grantOptionOnly: false })), ...statements(optionOnly, () => false).map((s) => ({ ...s, grantOptionOnly: true }))];
   m.granted = statements(grantedAtoms, (a) => a.grantable);
-  for (const s of m.revoked) change(s.grantOptionOnly ? 'revoke-grant-option' : 'revoke', `revoke ${s.grantOptionOnly ? 'grant option for ' : ''}${s.privileges.join(', ')} on ${describe(s.target)} from ${s.grantee}`);
-  for (const s of m.granted) change('grant', `grant ${s.privileges.join(', ')} on ${describe(s.target)} to ${s.grantee}${s.grantOption ? ' with grant option' : ''}`);
+  for (const s of m.revoked) change(s.grantOptionOnly ? 'revoke-grant-option' : 'revoke', `revoke ${s.grantOptionOnly ? 'grant option for ' : ''}${s.privileges.join(', ')} on ${describeTarget(s.target)} from ${s.grantee}`);
+  for (const s of m.granted) change('grant', `grant ${s.privileges.join(', ')} on ${describeTarget(s.target)} to ${s.grantee}${s.grantOption ? ' with grant option' : ''}`);
 
   // Default privileges.
   const oldDefaults = new Map<string, DefaultPrivilege>();
@@ -268,8 +248,8 @@ export function diffModels(from: Model, to: Model): Migration {
   const newPublic = publicRows(to);
   for (const [k, v] of newPublic) if (!oldPublic.has(k)) m.publicRevoked.push(v);
   for (const [k, v] of oldPublic) if (!newPublic.has(k)) m.publicRestored.push(v);
-  for (const v of m.publicRevoked) change('revoke-public', `PUBLIC loses ${v.privileges.join(', ')} on ${describe(v.target)}`);
-  for (const v of m.publicRestored) change('restore-public', `PUBLIC gets back ${v.privileges.join(', ')} on ${describe(v.target)} (PostgreSQL's default)`);
+  for (const v of m.publicRevoked) change('revoke-public', `PUBLIC loses ${v.privileges.join(', ')} on ${describeTarget(v.target)}`);
+  for (const v of m.publicRestored) change('restore-public', `PUBLIC gets back ${v.privileges.join(', ')} on ${describeTarget(v.target)} (PostgreSQL's default)`);
 
   // Row-level security.
   const tkey = (r: { schema: string; table: string }) => `${r.schema}.${r.table}`;
@@ -295,6 +275,6 @@ export function diffModels(from: Model, to: Model): Migration {
   for (const d of m.drops) change('offboard-role', `offboard role ${d.name}: what it owns goes to ${d.reassignTo}`);
   const revokeKey = (r: Revoke) => JSON.stringify([r.grantee, targetKey(r.target), r.privileges, r.grantOptionOnly, r.cascade]);
   m.revokes = to.revokes.filter((r) => !from.revokes.some((x) => revokeKey(x) === revokeKey(r)));
-  for (const r of m.revokes) change('revoke', `revoke ${r.privileges.join(', ')} on ${describe(r.target)} from ${r.grantee === 'public' ? 'PUBLIC' : r.grantee}`);
+  for (const r of m.revokes) change('revoke', `revoke ${r.privileges.join(', ')} on ${describeTarget(r.target)} from ${r.grantee === 'public' ? 'PUBLIC' : r.grantee}`);
   return m;
 }

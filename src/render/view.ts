@@ -67,7 +67,8 @@ function plannedRows(g: Grant): PlannedPrivilege[] {
   }
 }
 
-function describeTarget(t: Target): string {
+/** A target in words, for comments, ACCESS.md and change lists. */
+export function describeTarget(t: Target): string {
   switch (t.kind) {
     case 'table':
       return `table ${t.schema}.${t.name}`;
