@@ -59,7 +59,7 @@ export const testCommand: CommandModule = {
   async run(args, io) {
     const majors = parseMajors(args.pg as string | undefined);
     if (args.databaseUrl && args.pg) throw new UserError('--pg and --database-url do not go together: the server at the URL decides the major');
-    const display = args.quiet || args.json ? { update() {}, stop() {} } : progress(io);
+    const display = args.quiet ? { update() {}, stop() {} } : progress(io);
     let report;
     try {
       report = await runTests({
