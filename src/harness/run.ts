@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { loadPlan } from '../plan/load.js';
 import { embeddedEngine, testcontainersEngine, urlServer, type Engine, type EngineName } from './engines.js';
 import { provePlan, type CaseReport } from './prove.js';
+import { UserError } from '../diagnostics.js';
 import { addressOf, findBinaries, SUPPORTED_MAJORS, type Major, type Server } from './server.js';
 
 export interface RunOptions {
@@ -31,6 +32,21 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
   await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
   }));
+}
+
+function notRenderable(file: string, major: number, target: number, e: UserError): CaseReport {
+  return {
+    plan: loadPlan(file).name,
+    file,
+    major,
+    renderedFor: major,
+    ok: false,
+    phases: [{ name: 'render for this server', status: 'fail', detail: `the plan (target ${target}) cannot be rendered for PostgreSQL ${major}:\n${e.message}` }],
+    probes: [],
+    cases: [],
+    hints: [],
+    durationMs: 0,
+  };
 }
 
 export async function runTests(options: RunOptions): Promise<RunReport> {
@@ -69,8 +85,13 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
       options.onProgress?.({ major, phase: 'starting server' });
       server = await engine.start(major);
       for (const file of byMajor.get(major)!) {
-        const result = await provePlan({ planFile: file, server: addressOf(server), fixture: options.fixture, keep: options.keep, onPhase: (phase) => options.onProgress?.({ major, plan: file, phase }) });
-        report.cases.push(result);
+        try {
+          report.cases.push(await provePlan({ planFile: file, server: addressOf(server), fixture: options.fixture, keep: options.keep, onPhase: (phase) => options.onProgress?.({ major, plan: file, phase }) }));
+        } catch (e) {
+          // The plan asks for something this older server cannot do (e.g. membership options before 16).
+          if (!(e instanceof UserError)) throw e;
+          report.cases.push(notRenderable(file, major, targets.get(file)!, e));
+        }
       }
       options.onProgress?.({ major, phase: 'done' });
     } catch (e) {
