@@ -113,82 +113,58 @@ BEGIN
 END
 $pgrant$;
 
--- 2. Roles: created when missing; every attribute is set on each run, so an edited plan converges.
-
--- readonly: group (NOLOGIN); readonly patterns[1] at datatweets.yaml:17
+-- 2. Roles: created when missing (renamed, where the plan says renamed_from); every attribute is set on
+--    each run, so an edited plan converges.
 DO $pgrant$
+DECLARE
+  r record;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'readonly') THEN
-    CREATE ROLE readonly;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'readonly') <> 'infinity' THEN
-    ALTER ROLE readonly VALID UNTIL 'infinity';
-  END IF;
+  FOR r IN
+    SELECT * FROM (VALUES
+      (NULL::text, NULL::text, NULL::boolean),
+      ('readonly', NULL, false),
+      ('data_viewer', NULL, false),
+      ('readwrite', NULL, false),
+      ('data_scientist', NULL, false),
+      ('report_bot', NULL, false)
+    ) AS v(name, renamed_from, has_expiry)
+    WHERE name IS NOT NULL
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+      IF r.renamed_from IS NOT NULL AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.renamed_from) THEN
+        -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
+        EXECUTE format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
+      ELSE
+        EXECUTE format('CREATE ROLE %I', r.name);
+      END IF;
+    END IF;
+    -- An expiry the plan no longer sets is lifted.
+    IF NOT r.has_expiry AND (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = r.name) <> 'infinity' THEN
+      EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.name, 'infinity');
+    END IF;
+  END LOOP;
 END
 $pgrant$;
+
+-- readonly: group (NOLOGIN); readonly patterns[1] at datatweets.yaml:17
 ALTER ROLE readonly WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE readonly IS 'Managed by pgrant (plan datatweets)';
 
 -- data_viewer: login; readonly patterns[1] at datatweets.yaml:21
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'data_viewer') THEN
-    CREATE ROLE data_viewer;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'data_viewer') <> 'infinity' THEN
-    ALTER ROLE data_viewer VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE data_viewer WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE data_viewer WITH PASSWORD :'data_viewer_password';
 COMMENT ON ROLE data_viewer IS 'Managed by pgrant (plan datatweets)';
 
 -- readwrite: group (NOLOGIN); readwrite patterns[2] at datatweets.yaml:25
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'readwrite') THEN
-    CREATE ROLE readwrite;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'readwrite') <> 'infinity' THEN
-    ALTER ROLE readwrite VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE readwrite WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE readwrite IS 'Managed by pgrant (plan datatweets)';
 
 -- data_scientist: login; readwrite patterns[2] at datatweets.yaml:29
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'data_scientist') THEN
-    CREATE ROLE data_scientist;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'data_scientist') <> 'infinity' THEN
-    ALTER ROLE data_scientist VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE data_scientist WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE data_scientist WITH PASSWORD :'data_scientist_password';
 COMMENT ON ROLE data_scientist IS 'Managed by pgrant (plan datatweets)';
 
 -- report_bot: login; app-user patterns[3] at datatweets.yaml:34
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'report_bot') THEN
-    CREATE ROLE report_bot;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'report_bot') <> 'infinity' THEN
-    ALTER ROLE report_bot VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE report_bot WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE report_bot WITH PASSWORD :'report_bot_password';
 COMMENT ON ROLE report_bot IS 'Managed by pgrant (plan datatweets)';
@@ -275,34 +251,34 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'datatweets'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('readonly', 'database', NULL, 'datatweets', NULL, 'CONNECT', false),
-  ('readwrite', 'database', NULL, 'datatweets', NULL, 'CONNECT', false),
-  ('report_bot', 'database', NULL, 'datatweets', NULL, 'CONNECT', false),
-  ('readonly', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('readonly', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('readonly', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('readwrite', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('readwrite', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('readwrite', 'table', 'public', NULL, NULL, 'INSERT', false),
-  ('readwrite', 'table', 'public', NULL, NULL, 'UPDATE', false),
-  ('readwrite', 'table', 'public', NULL, NULL, 'DELETE', false),
-  ('readwrite', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('readwrite', 'sequence', 'public', NULL, NULL, 'USAGE', false),
-  ('report_bot', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('report_bot', 'table', 'public', 'sales', NULL, 'SELECT', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('readonly', 'database', NULL, 'datatweets', NULL, '{CONNECT}', false),
+    ('readwrite', 'database', NULL, 'datatweets', NULL, '{CONNECT}', false),
+    ('report_bot', 'database', NULL, 'datatweets', NULL, '{CONNECT}', false),
+    ('readonly', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('readonly', 'table', 'public', NULL, NULL, '{SELECT}', false),
+    ('readonly', 'sequence', 'public', NULL, NULL, '{SELECT}', false),
+    ('readwrite', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('readwrite', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('readwrite', 'sequence', 'public', NULL, NULL, '{SELECT,USAGE}', false),
+    ('report_bot', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('report_bot', 'table', 'public', 'sales', NULL, '{SELECT}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('datatweets', 'public', 'r', 'readonly', 'SELECT', false),
-  ('datatweets', 'public', 'S', 'readonly', 'SELECT', false),
-  ('datatweets', 'public', 'r', 'readwrite', 'SELECT', false),
-  ('datatweets', 'public', 'r', 'readwrite', 'INSERT', false),
-  ('datatweets', 'public', 'r', 'readwrite', 'UPDATE', false),
-  ('datatweets', 'public', 'r', 'readwrite', 'DELETE', false),
-  ('datatweets', 'public', 'S', 'readwrite', 'SELECT', false),
-  ('datatweets', 'public', 'S', 'readwrite', 'USAGE', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('datatweets', 'public', 'r', 'readonly', '{SELECT}', false),
+    ('datatweets', 'public', 'S', 'readonly', '{SELECT}', false),
+    ('datatweets', 'public', 'r', 'readwrite', '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('datatweets', 'public', 'S', 'readwrite', '{SELECT,USAGE}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -474,9 +450,9 @@ ALTER DEFAULT PRIVILEGES FOR ROLE datatweets IN SCHEMA public GRANT SELECT, USAG
 -- 7. Each role the plan manages records the plan and its scope, so that the next deploy.sql of an edited
 --    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
 ALTER ROLE readonly IN DATABASE datatweets SET pgrant.managed TO '{"plan":"datatweets","schemas":["public"],"databases":["datatweets"],"owners":["datatweets"]}';
-ALTER ROLE data_viewer IN DATABASE datatweets SET pgrant.managed TO '{"plan":"datatweets","schemas":["public"],"databases":["datatweets"],"owners":["datatweets"]}';
+ALTER ROLE data_viewer IN DATABASE datatweets SET pgrant.managed TO '{"plan":"datatweets","schemas":[],"databases":[],"owners":[]}';
 ALTER ROLE readwrite IN DATABASE datatweets SET pgrant.managed TO '{"plan":"datatweets","schemas":["public"],"databases":["datatweets"],"owners":["datatweets"]}';
-ALTER ROLE data_scientist IN DATABASE datatweets SET pgrant.managed TO '{"plan":"datatweets","schemas":["public"],"databases":["datatweets"],"owners":["datatweets"]}';
-ALTER ROLE report_bot IN DATABASE datatweets SET pgrant.managed TO '{"plan":"datatweets","schemas":["public"],"databases":["datatweets"],"owners":["datatweets"]}';
+ALTER ROLE data_scientist IN DATABASE datatweets SET pgrant.managed TO '{"plan":"datatweets","schemas":[],"databases":[],"owners":[]}';
+ALTER ROLE report_bot IN DATABASE datatweets SET pgrant.managed TO '{"plan":"datatweets","schemas":["public"],"databases":["datatweets"],"owners":[]}';
 
 COMMIT;

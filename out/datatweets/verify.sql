@@ -49,34 +49,34 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'datatweets'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('readonly', 'database', NULL, 'datatweets', NULL, 'CONNECT', false),
-  ('readwrite', 'database', NULL, 'datatweets', NULL, 'CONNECT', false),
-  ('report_bot', 'database', NULL, 'datatweets', NULL, 'CONNECT', false),
-  ('readonly', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('readonly', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('readonly', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('readwrite', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('readwrite', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('readwrite', 'table', 'public', NULL, NULL, 'INSERT', false),
-  ('readwrite', 'table', 'public', NULL, NULL, 'UPDATE', false),
-  ('readwrite', 'table', 'public', NULL, NULL, 'DELETE', false),
-  ('readwrite', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('readwrite', 'sequence', 'public', NULL, NULL, 'USAGE', false),
-  ('report_bot', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('report_bot', 'table', 'public', 'sales', NULL, 'SELECT', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('readonly', 'database', NULL, 'datatweets', NULL, '{CONNECT}', false),
+    ('readwrite', 'database', NULL, 'datatweets', NULL, '{CONNECT}', false),
+    ('report_bot', 'database', NULL, 'datatweets', NULL, '{CONNECT}', false),
+    ('readonly', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('readonly', 'table', 'public', NULL, NULL, '{SELECT}', false),
+    ('readonly', 'sequence', 'public', NULL, NULL, '{SELECT}', false),
+    ('readwrite', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('readwrite', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('readwrite', 'sequence', 'public', NULL, NULL, '{SELECT,USAGE}', false),
+    ('report_bot', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('report_bot', 'table', 'public', 'sales', NULL, '{SELECT}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('datatweets', 'public', 'r', 'readonly', 'SELECT', false),
-  ('datatweets', 'public', 'S', 'readonly', 'SELECT', false),
-  ('datatweets', 'public', 'r', 'readwrite', 'SELECT', false),
-  ('datatweets', 'public', 'r', 'readwrite', 'INSERT', false),
-  ('datatweets', 'public', 'r', 'readwrite', 'UPDATE', false),
-  ('datatweets', 'public', 'r', 'readwrite', 'DELETE', false),
-  ('datatweets', 'public', 'S', 'readwrite', 'SELECT', false),
-  ('datatweets', 'public', 'S', 'readwrite', 'USAGE', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('datatweets', 'public', 'r', 'readonly', '{SELECT}', false),
+    ('datatweets', 'public', 'S', 'readonly', '{SELECT}', false),
+    ('datatweets', 'public', 'r', 'readwrite', '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('datatweets', 'public', 'S', 'readwrite', '{SELECT,USAGE}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -226,26 +226,26 @@ pgrant_created_schemas(nspname, owner) AS (VALUES
   (NULL::text, NULL::text)
 ),
 -- Privileges each role must (expect = true) or, as a NOINHERIT member, must not (false) have through a group.
-pgrant_inherited(rolname, via, kind, schema, name, sub, privilege, grantable, expect) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean, NULL::boolean),
-  ('data_viewer', 'readonly', 'database', NULL, 'datatweets', NULL, 'CONNECT', false, true),
-  ('data_viewer', 'readonly', 'schema', NULL, 'public', NULL, 'USAGE', false, true),
-  ('data_viewer', 'readonly', 'table', 'public', NULL, NULL, 'SELECT', false, true),
-  ('data_viewer', 'readonly', 'sequence', 'public', NULL, NULL, 'SELECT', false, true),
-  ('data_scientist', 'readwrite', 'database', NULL, 'datatweets', NULL, 'CONNECT', false, true),
-  ('data_scientist', 'readwrite', 'schema', NULL, 'public', NULL, 'USAGE', false, true),
-  ('data_scientist', 'readwrite', 'table', 'public', NULL, NULL, 'SELECT', false, true),
-  ('data_scientist', 'readwrite', 'table', 'public', NULL, NULL, 'INSERT', false, true),
-  ('data_scientist', 'readwrite', 'table', 'public', NULL, NULL, 'UPDATE', false, true),
-  ('data_scientist', 'readwrite', 'table', 'public', NULL, NULL, 'DELETE', false, true),
-  ('data_scientist', 'readwrite', 'sequence', 'public', NULL, NULL, 'SELECT', false, true),
-  ('data_scientist', 'readwrite', 'sequence', 'public', NULL, NULL, 'USAGE', false, true)
+pgrant_inherited(rolname, via, kind, schema, name, sub, privilege, grantable, expect) AS (
+  SELECT v.rolname, v.via, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable, v.expect
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean, NULL::boolean),
+    ('data_viewer', 'readonly', 'database', NULL, 'datatweets', NULL, '{CONNECT}', false, true),
+    ('data_viewer', 'readonly', 'schema', NULL, 'public', NULL, '{USAGE}', false, true),
+    ('data_viewer', 'readonly', 'table', 'public', NULL, NULL, '{SELECT}', false, true),
+    ('data_viewer', 'readonly', 'sequence', 'public', NULL, NULL, '{SELECT}', false, true),
+    ('data_scientist', 'readwrite', 'database', NULL, 'datatweets', NULL, '{CONNECT}', false, true),
+    ('data_scientist', 'readwrite', 'schema', NULL, 'public', NULL, '{USAGE}', false, true),
+    ('data_scientist', 'readwrite', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false, true),
+    ('data_scientist', 'readwrite', 'sequence', 'public', NULL, NULL, '{SELECT,USAGE}', false, true)
+  ) AS v(rolname, via, kind, schema, name, sub, privileges, grantable, expect)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_expect AS (
   SELECT grantee AS rolname, NULL::text AS via, kind, schema, name, sub, privilege, grantable, true AS expect
   FROM pgrant_privileges WHERE grantee IS NOT NULL AND grantee <> 'public'
   UNION ALL
-  SELECT rolname, via, kind, schema, name, sub, privilege, grantable, expect FROM pgrant_inherited WHERE rolname IS NOT NULL
+  SELECT rolname, via, kind, schema, name, sub, privilege, grantable, expect FROM pgrant_inherited
 ),
 -- Each expectation on each object it covers (every table of a schema for an ALL TABLES grant).
 pgrant_targets AS (
@@ -319,12 +319,14 @@ pgrant_public_targets AS (
   FROM pgrant_public_expect e JOIN pg_catalog.pg_database d ON d.datname = e.name
   WHERE e.kind = 'database'
 ),
-pgrant_revoked(grantee, kind, schema, name, sub, privilege, grant_option_only) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('public', 'database', NULL, 'datatweets', NULL, 'CONNECT', false),
-  ('public', 'database', NULL, 'datatweets', NULL, 'CREATE', false),
-  ('public', 'database', NULL, 'datatweets', NULL, 'TEMPORARY', false),
-  ('public', 'schema', NULL, 'public', NULL, 'CREATE', false)
+pgrant_revoked(grantee, kind, schema, name, sub, privilege, grant_option_only) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grant_option_only
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('public', 'database', NULL, 'datatweets', NULL, '{CONNECT,CREATE,TEMPORARY}', false),
+    ('public', 'schema', NULL, 'public', NULL, '{CREATE}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grant_option_only)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_revoked_targets AS (
   -- The objects each row of pgrant_revoked names: one row per object (every table of a schema when the

@@ -69,35 +69,41 @@ BEGIN
 END
 $pgrant$;
 
--- 2. Roles: created when missing; every attribute is set on each run, so an edited plan converges.
-
--- reports_readonly: group (NOLOGIN); readonly patterns[1] at offboarding.yaml:14
+-- 2. Roles: created when missing (renamed, where the plan says renamed_from); every attribute is set on
+--    each run, so an edited plan converges.
 DO $pgrant$
+DECLARE
+  r record;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'reports_readonly') THEN
-    CREATE ROLE reports_readonly;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'reports_readonly') <> 'infinity' THEN
-    ALTER ROLE reports_readonly VALID UNTIL 'infinity';
-  END IF;
+  FOR r IN
+    SELECT * FROM (VALUES
+      (NULL::text, NULL::text, NULL::boolean),
+      ('reports_readonly', NULL, false),
+      ('carol', NULL, false)
+    ) AS v(name, renamed_from, has_expiry)
+    WHERE name IS NOT NULL
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+      IF r.renamed_from IS NOT NULL AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.renamed_from) THEN
+        -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
+        EXECUTE format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
+      ELSE
+        EXECUTE format('CREATE ROLE %I', r.name);
+      END IF;
+    END IF;
+    -- An expiry the plan no longer sets is lifted.
+    IF NOT r.has_expiry AND (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = r.name) <> 'infinity' THEN
+      EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.name, 'infinity');
+    END IF;
+  END LOOP;
 END
 $pgrant$;
+
+-- reports_readonly: group (NOLOGIN); readonly patterns[1] at offboarding.yaml:14
 ALTER ROLE reports_readonly WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE reports_readonly IS 'Managed by pgrant (plan offboarding)';
 
 -- carol: login; readonly patterns[1] at offboarding.yaml:17
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'carol') THEN
-    CREATE ROLE carol;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'carol') <> 'infinity' THEN
-    ALTER ROLE carol VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE carol WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE carol WITH PASSWORD :'carol_password';
 COMMENT ON ROLE carol IS 'Managed by pgrant (plan offboarding)';
@@ -175,16 +181,24 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'offboarding'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('reports_readonly', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('reports_readonly', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('reports_readonly', 'sequence', 'public', NULL, NULL, 'SELECT', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('reports_readonly', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('reports_readonly', 'table', 'public', NULL, NULL, '{SELECT}', false),
+    ('reports_readonly', 'sequence', 'public', NULL, NULL, '{SELECT}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('postgres', 'public', 'r', 'reports_readonly', 'SELECT', false),
-  ('postgres', 'public', 'S', 'reports_readonly', 'SELECT', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('postgres', 'public', 'r', 'reports_readonly', '{SELECT}', false),
+    ('postgres', 'public', 'S', 'reports_readonly', '{SELECT}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -357,6 +371,6 @@ DROP ROLE IF EXISTS alice;
 -- 7. Each role the plan manages records the plan and its scope, so that the next deploy.sql of an edited
 --    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
 ALTER ROLE reports_readonly IN DATABASE streamflow SET pgrant.managed TO '{"plan":"offboarding","schemas":["public"],"databases":[],"owners":["postgres"]}';
-ALTER ROLE carol IN DATABASE streamflow SET pgrant.managed TO '{"plan":"offboarding","schemas":["public"],"databases":[],"owners":["postgres"]}';
+ALTER ROLE carol IN DATABASE streamflow SET pgrant.managed TO '{"plan":"offboarding","schemas":[],"databases":[],"owners":[]}';
 
 COMMIT;

@@ -45,16 +45,24 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'offboarding'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('reports_readonly', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('reports_readonly', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('reports_readonly', 'sequence', 'public', NULL, NULL, 'SELECT', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('reports_readonly', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('reports_readonly', 'table', 'public', NULL, NULL, '{SELECT}', false),
+    ('reports_readonly', 'sequence', 'public', NULL, NULL, '{SELECT}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('postgres', 'public', 'r', 'reports_readonly', 'SELECT', false),
-  ('postgres', 'public', 'S', 'reports_readonly', 'SELECT', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('postgres', 'public', 'r', 'reports_readonly', '{SELECT}', false),
+    ('postgres', 'public', 'S', 'reports_readonly', '{SELECT}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -200,17 +208,21 @@ pgrant_created_schemas(nspname, owner) AS (VALUES
   (NULL::text, NULL::text)
 ),
 -- Privileges each role must (expect = true) or, as a NOINHERIT member, must not (false) have through a group.
-pgrant_inherited(rolname, via, kind, schema, name, sub, privilege, grantable, expect) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean, NULL::boolean),
-  ('carol', 'reports_readonly', 'schema', NULL, 'public', NULL, 'USAGE', false, true),
-  ('carol', 'reports_readonly', 'table', 'public', NULL, NULL, 'SELECT', false, true),
-  ('carol', 'reports_readonly', 'sequence', 'public', NULL, NULL, 'SELECT', false, true)
+pgrant_inherited(rolname, via, kind, schema, name, sub, privilege, grantable, expect) AS (
+  SELECT v.rolname, v.via, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable, v.expect
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean, NULL::boolean),
+    ('carol', 'reports_readonly', 'schema', NULL, 'public', NULL, '{USAGE}', false, true),
+    ('carol', 'reports_readonly', 'table', 'public', NULL, NULL, '{SELECT}', false, true),
+    ('carol', 'reports_readonly', 'sequence', 'public', NULL, NULL, '{SELECT}', false, true)
+  ) AS v(rolname, via, kind, schema, name, sub, privileges, grantable, expect)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_expect AS (
   SELECT grantee AS rolname, NULL::text AS via, kind, schema, name, sub, privilege, grantable, true AS expect
   FROM pgrant_privileges WHERE grantee IS NOT NULL AND grantee <> 'public'
   UNION ALL
-  SELECT rolname, via, kind, schema, name, sub, privilege, grantable, expect FROM pgrant_inherited WHERE rolname IS NOT NULL
+  SELECT rolname, via, kind, schema, name, sub, privilege, grantable, expect FROM pgrant_inherited
 ),
 -- Each expectation on each object it covers (every table of a schema for an ALL TABLES grant).
 pgrant_targets AS (
@@ -284,8 +296,12 @@ pgrant_public_targets AS (
   FROM pgrant_public_expect e JOIN pg_catalog.pg_database d ON d.datname = e.name
   WHERE e.kind = 'database'
 ),
-pgrant_revoked(grantee, kind, schema, name, sub, privilege, grant_option_only) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean)
+pgrant_revoked(grantee, kind, schema, name, sub, privilege, grant_option_only) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grant_option_only
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grant_option_only)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_revoked_targets AS (
   -- The objects each row of pgrant_revoked names: one row per object (every table of a schema when the

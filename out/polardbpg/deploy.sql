@@ -164,160 +164,86 @@ BEGIN
 END
 $pgrant$;
 
--- 2. Roles: created when missing; every attribute is set on each run, so an edited plan converges.
-
--- employee_owner: login; project patterns[0] at polardbpg.yaml:11
+-- 2. Roles: created when missing (renamed, where the plan says renamed_from); every attribute is set on
+--    each run, so an edited plan converges.
 DO $pgrant$
+DECLARE
+  r record;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'employee_owner') THEN
-    CREATE ROLE employee_owner;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'employee_owner') <> 'infinity' THEN
-    ALTER ROLE employee_owner VALID UNTIL 'infinity';
-  END IF;
+  FOR r IN
+    SELECT * FROM (VALUES
+      (NULL::text, NULL::text, NULL::boolean),
+      ('employee_owner', NULL, false),
+      ('employee_role_readwrite', NULL, false),
+      ('employee_role_readonly', NULL, false),
+      ('employee_readwrite', NULL, false),
+      ('employee_readonly', NULL, false),
+      ('polardbpg_owner', NULL, false),
+      ('polardbpg_role_readwrite', NULL, false),
+      ('polardbpg_role_readonly', NULL, false),
+      ('polardbpg_readwrite', NULL, false),
+      ('polardbpg_readonly', NULL, false)
+    ) AS v(name, renamed_from, has_expiry)
+    WHERE name IS NOT NULL
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+      IF r.renamed_from IS NOT NULL AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.renamed_from) THEN
+        -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
+        EXECUTE format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
+      ELSE
+        EXECUTE format('CREATE ROLE %I', r.name);
+      END IF;
+    END IF;
+    -- An expiry the plan no longer sets is lifted.
+    IF NOT r.has_expiry AND (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = r.name) <> 'infinity' THEN
+      EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.name, 'infinity');
+    END IF;
+  END LOOP;
 END
 $pgrant$;
+
+-- employee_owner: login; project patterns[0] at polardbpg.yaml:11
 ALTER ROLE employee_owner WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE employee_owner WITH PASSWORD :'employee_owner_password';
 COMMENT ON ROLE employee_owner IS 'Managed by pgrant (plan polardbpg)';
 
 -- employee_role_readwrite: group (NOLOGIN); project patterns[0] at polardbpg.yaml:9
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'employee_role_readwrite') THEN
-    CREATE ROLE employee_role_readwrite;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'employee_role_readwrite') <> 'infinity' THEN
-    ALTER ROLE employee_role_readwrite VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE employee_role_readwrite WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE employee_role_readwrite IS 'Managed by pgrant (plan polardbpg)';
 
 -- employee_role_readonly: group (NOLOGIN); project patterns[0] at polardbpg.yaml:9
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'employee_role_readonly') THEN
-    CREATE ROLE employee_role_readonly;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'employee_role_readonly') <> 'infinity' THEN
-    ALTER ROLE employee_role_readonly VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE employee_role_readonly WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE employee_role_readonly IS 'Managed by pgrant (plan polardbpg)';
 
 -- employee_readwrite: login; project patterns[0] at polardbpg.yaml:13
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'employee_readwrite') THEN
-    CREATE ROLE employee_readwrite;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'employee_readwrite') <> 'infinity' THEN
-    ALTER ROLE employee_readwrite VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE employee_readwrite WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE employee_readwrite WITH PASSWORD :'employee_readwrite_password';
 COMMENT ON ROLE employee_readwrite IS 'Managed by pgrant (plan polardbpg)';
 
 -- employee_readonly: login; project patterns[0] at polardbpg.yaml:14
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'employee_readonly') THEN
-    CREATE ROLE employee_readonly;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'employee_readonly') <> 'infinity' THEN
-    ALTER ROLE employee_readonly VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE employee_readonly WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE employee_readonly WITH PASSWORD :'employee_readonly_password';
 COMMENT ON ROLE employee_readonly IS 'Managed by pgrant (plan polardbpg)';
 
 -- polardbpg_owner: login; project patterns[1] at polardbpg.yaml:20
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'polardbpg_owner') THEN
-    CREATE ROLE polardbpg_owner;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'polardbpg_owner') <> 'infinity' THEN
-    ALTER ROLE polardbpg_owner VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE polardbpg_owner WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE polardbpg_owner WITH PASSWORD :'polardbpg_owner_password';
 COMMENT ON ROLE polardbpg_owner IS 'Managed by pgrant (plan polardbpg)';
 
 -- polardbpg_role_readwrite: group (NOLOGIN); project patterns[1] at polardbpg.yaml:16
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'polardbpg_role_readwrite') THEN
-    CREATE ROLE polardbpg_role_readwrite;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'polardbpg_role_readwrite') <> 'infinity' THEN
-    ALTER ROLE polardbpg_role_readwrite VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE polardbpg_role_readwrite WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE polardbpg_role_readwrite IS 'Managed by pgrant (plan polardbpg)';
 
 -- polardbpg_role_readonly: group (NOLOGIN); project patterns[1] at polardbpg.yaml:16
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'polardbpg_role_readonly') THEN
-    CREATE ROLE polardbpg_role_readonly;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'polardbpg_role_readonly') <> 'infinity' THEN
-    ALTER ROLE polardbpg_role_readonly VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE polardbpg_role_readonly WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE polardbpg_role_readonly IS 'Managed by pgrant (plan polardbpg)';
 
 -- polardbpg_readwrite: login; project patterns[1] at polardbpg.yaml:22
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'polardbpg_readwrite') THEN
-    CREATE ROLE polardbpg_readwrite;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'polardbpg_readwrite') <> 'infinity' THEN
-    ALTER ROLE polardbpg_readwrite VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE polardbpg_readwrite WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE polardbpg_readwrite WITH PASSWORD :'polardbpg_readwrite_password';
 COMMENT ON ROLE polardbpg_readwrite IS 'Managed by pgrant (plan polardbpg)';
 
 -- polardbpg_readonly: login; project patterns[1] at polardbpg.yaml:23
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'polardbpg_readonly') THEN
-    CREATE ROLE polardbpg_readonly;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'polardbpg_readonly') <> 'infinity' THEN
-    ALTER ROLE polardbpg_readonly VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE polardbpg_readonly WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE polardbpg_readonly WITH PASSWORD :'polardbpg_readonly_password';
 COMMENT ON ROLE polardbpg_readonly IS 'Managed by pgrant (plan polardbpg)';
@@ -414,65 +340,43 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'polardbpg'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('employee_role_readwrite', 'schema', NULL, 'employee', NULL, 'USAGE', false),
-  ('employee_role_readwrite', 'table', 'employee', NULL, NULL, 'SELECT', false),
-  ('employee_role_readwrite', 'table', 'employee', NULL, NULL, 'INSERT', false),
-  ('employee_role_readwrite', 'table', 'employee', NULL, NULL, 'UPDATE', false),
-  ('employee_role_readwrite', 'table', 'employee', NULL, NULL, 'DELETE', false),
-  ('employee_role_readwrite', 'sequence', 'employee', NULL, NULL, 'SELECT', false),
-  ('employee_role_readwrite', 'sequence', 'employee', NULL, NULL, 'UPDATE', false),
-  ('employee_role_readwrite', 'sequence', 'employee', NULL, NULL, 'USAGE', false),
-  ('employee_role_readonly', 'schema', NULL, 'employee', NULL, 'USAGE', false),
-  ('employee_role_readonly', 'table', 'employee', NULL, NULL, 'SELECT', false),
-  ('polardbpg_role_readwrite', 'schema', NULL, 'polardbpg', NULL, 'USAGE', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, 'SELECT', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, 'INSERT', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, 'UPDATE', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, 'DELETE', false),
-  ('polardbpg_role_readwrite', 'sequence', 'polardbpg', NULL, NULL, 'SELECT', false),
-  ('polardbpg_role_readwrite', 'sequence', 'polardbpg', NULL, NULL, 'UPDATE', false),
-  ('polardbpg_role_readwrite', 'sequence', 'polardbpg', NULL, NULL, 'USAGE', false),
-  ('polardbpg_role_readonly', 'schema', NULL, 'polardbpg', NULL, 'USAGE', false),
-  ('polardbpg_role_readonly', 'table', 'polardbpg', NULL, NULL, 'SELECT', false),
-  ('polardbpg_role_readwrite', 'schema', NULL, 'polardbpg_1', NULL, 'USAGE', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, 'SELECT', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, 'INSERT', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, 'UPDATE', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, 'DELETE', false),
-  ('polardbpg_role_readwrite', 'sequence', 'polardbpg_1', NULL, NULL, 'SELECT', false),
-  ('polardbpg_role_readwrite', 'sequence', 'polardbpg_1', NULL, NULL, 'UPDATE', false),
-  ('polardbpg_role_readwrite', 'sequence', 'polardbpg_1', NULL, NULL, 'USAGE', false),
-  ('polardbpg_role_readonly', 'schema', NULL, 'polardbpg_1', NULL, 'USAGE', false),
-  ('polardbpg_role_readonly', 'table', 'polardbpg_1', NULL, NULL, 'SELECT', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('employee_role_readwrite', 'schema', NULL, 'employee', NULL, '{USAGE}', false),
+    ('employee_role_readwrite', 'table', 'employee', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('employee_role_readwrite', 'sequence', 'employee', NULL, NULL, '{SELECT,UPDATE,USAGE}', false),
+    ('employee_role_readonly', 'schema', NULL, 'employee', NULL, '{USAGE}', false),
+    ('employee_role_readonly', 'table', 'employee', NULL, NULL, '{SELECT}', false),
+    ('polardbpg_role_readwrite', 'schema', NULL, 'polardbpg', NULL, '{USAGE}', false),
+    ('polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('polardbpg_role_readwrite', 'sequence', 'polardbpg', NULL, NULL, '{SELECT,UPDATE,USAGE}', false),
+    ('polardbpg_role_readonly', 'schema', NULL, 'polardbpg', NULL, '{USAGE}', false),
+    ('polardbpg_role_readonly', 'table', 'polardbpg', NULL, NULL, '{SELECT}', false),
+    ('polardbpg_role_readwrite', 'schema', NULL, 'polardbpg_1', NULL, '{USAGE}', false),
+    ('polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('polardbpg_role_readwrite', 'sequence', 'polardbpg_1', NULL, NULL, '{SELECT,UPDATE,USAGE}', false),
+    ('polardbpg_role_readonly', 'schema', NULL, 'polardbpg_1', NULL, '{USAGE}', false),
+    ('polardbpg_role_readonly', 'table', 'polardbpg_1', NULL, NULL, '{SELECT}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('employee_owner', 'employee', 'r', 'employee_role_readwrite', 'SELECT', false),
-  ('employee_owner', 'employee', 'r', 'employee_role_readwrite', 'INSERT', false),
-  ('employee_owner', 'employee', 'r', 'employee_role_readwrite', 'UPDATE', false),
-  ('employee_owner', 'employee', 'r', 'employee_role_readwrite', 'DELETE', false),
-  ('employee_owner', 'employee', 'S', 'employee_role_readwrite', 'SELECT', false),
-  ('employee_owner', 'employee', 'S', 'employee_role_readwrite', 'UPDATE', false),
-  ('employee_owner', 'employee', 'S', 'employee_role_readwrite', 'USAGE', false),
-  ('employee_owner', 'employee', 'r', 'employee_role_readonly', 'SELECT', false),
-  ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readwrite', 'SELECT', false),
-  ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readwrite', 'INSERT', false),
-  ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readwrite', 'UPDATE', false),
-  ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readwrite', 'DELETE', false),
-  ('polardbpg_owner', 'polardbpg', 'S', 'polardbpg_role_readwrite', 'SELECT', false),
-  ('polardbpg_owner', 'polardbpg', 'S', 'polardbpg_role_readwrite', 'UPDATE', false),
-  ('polardbpg_owner', 'polardbpg', 'S', 'polardbpg_role_readwrite', 'USAGE', false),
-  ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readonly', 'SELECT', false),
-  ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readwrite', 'SELECT', false),
-  ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readwrite', 'INSERT', false),
-  ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readwrite', 'UPDATE', false),
-  ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readwrite', 'DELETE', false),
-  ('polardbpg_owner', 'polardbpg_1', 'S', 'polardbpg_role_readwrite', 'SELECT', false),
-  ('polardbpg_owner', 'polardbpg_1', 'S', 'polardbpg_role_readwrite', 'UPDATE', false),
-  ('polardbpg_owner', 'polardbpg_1', 'S', 'polardbpg_role_readwrite', 'USAGE', false),
-  ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readonly', 'SELECT', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('employee_owner', 'employee', 'r', 'employee_role_readwrite', '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('employee_owner', 'employee', 'S', 'employee_role_readwrite', '{SELECT,UPDATE,USAGE}', false),
+    ('employee_owner', 'employee', 'r', 'employee_role_readonly', '{SELECT}', false),
+    ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readwrite', '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('polardbpg_owner', 'polardbpg', 'S', 'polardbpg_role_readwrite', '{SELECT,UPDATE,USAGE}', false),
+    ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readonly', '{SELECT}', false),
+    ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readwrite', '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('polardbpg_owner', 'polardbpg_1', 'S', 'polardbpg_role_readwrite', '{SELECT,UPDATE,USAGE}', false),
+    ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readonly', '{SELECT}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -658,15 +562,15 @@ ALTER DEFAULT PRIVILEGES FOR ROLE polardbpg_owner IN SCHEMA polardbpg_1 GRANT SE
 
 -- 7. Each role the plan manages records the plan and its scope, so that the next deploy.sql of an edited
 --    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
-ALTER ROLE employee_owner IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
-ALTER ROLE employee_role_readwrite IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
-ALTER ROLE employee_role_readonly IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
-ALTER ROLE employee_readwrite IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
-ALTER ROLE employee_readonly IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
-ALTER ROLE polardbpg_owner IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
-ALTER ROLE polardbpg_role_readwrite IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
-ALTER ROLE polardbpg_role_readonly IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
-ALTER ROLE polardbpg_readwrite IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
-ALTER ROLE polardbpg_readonly IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee","polardbpg","polardbpg_1"],"databases":[],"owners":["employee_owner","polardbpg_owner"]}';
+ALTER ROLE employee_owner IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":[],"databases":[],"owners":[]}';
+ALTER ROLE employee_role_readwrite IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee"],"databases":[],"owners":["employee_owner"]}';
+ALTER ROLE employee_role_readonly IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["employee"],"databases":[],"owners":["employee_owner"]}';
+ALTER ROLE employee_readwrite IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":[],"databases":[],"owners":[]}';
+ALTER ROLE employee_readonly IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":[],"databases":[],"owners":[]}';
+ALTER ROLE polardbpg_owner IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":[],"databases":[],"owners":[]}';
+ALTER ROLE polardbpg_role_readwrite IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["polardbpg","polardbpg_1"],"databases":[],"owners":["polardbpg_owner"]}';
+ALTER ROLE polardbpg_role_readonly IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":["polardbpg","polardbpg_1"],"databases":[],"owners":["polardbpg_owner"]}';
+ALTER ROLE polardbpg_readwrite IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":[],"databases":[],"owners":[]}';
+ALTER ROLE polardbpg_readonly IN DATABASE polardb SET pgrant.managed TO '{"plan":"polardbpg","schemas":[],"databases":[],"owners":[]}';
 
 COMMIT;

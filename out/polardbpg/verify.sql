@@ -56,65 +56,43 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'polardbpg'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('employee_role_readwrite', 'schema', NULL, 'employee', NULL, 'USAGE', false),
-  ('employee_role_readwrite', 'table', 'employee', NULL, NULL, 'SELECT', false),
-  ('employee_role_readwrite', 'table', 'employee', NULL, NULL, 'INSERT', false),
-  ('employee_role_readwrite', 'table', 'employee', NULL, NULL, 'UPDATE', false),
-  ('employee_role_readwrite', 'table', 'employee', NULL, NULL, 'DELETE', false),
-  ('employee_role_readwrite', 'sequence', 'employee', NULL, NULL, 'SELECT', false),
-  ('employee_role_readwrite', 'sequence', 'employee', NULL, NULL, 'UPDATE', false),
-  ('employee_role_readwrite', 'sequence', 'employee', NULL, NULL, 'USAGE', false),
-  ('employee_role_readonly', 'schema', NULL, 'employee', NULL, 'USAGE', false),
-  ('employee_role_readonly', 'table', 'employee', NULL, NULL, 'SELECT', false),
-  ('polardbpg_role_readwrite', 'schema', NULL, 'polardbpg', NULL, 'USAGE', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, 'SELECT', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, 'INSERT', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, 'UPDATE', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, 'DELETE', false),
-  ('polardbpg_role_readwrite', 'sequence', 'polardbpg', NULL, NULL, 'SELECT', false),
-  ('polardbpg_role_readwrite', 'sequence', 'polardbpg', NULL, NULL, 'UPDATE', false),
-  ('polardbpg_role_readwrite', 'sequence', 'polardbpg', NULL, NULL, 'USAGE', false),
-  ('polardbpg_role_readonly', 'schema', NULL, 'polardbpg', NULL, 'USAGE', false),
-  ('polardbpg_role_readonly', 'table', 'polardbpg', NULL, NULL, 'SELECT', false),
-  ('polardbpg_role_readwrite', 'schema', NULL, 'polardbpg_1', NULL, 'USAGE', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, 'SELECT', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, 'INSERT', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, 'UPDATE', false),
-  ('polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, 'DELETE', false),
-  ('polardbpg_role_readwrite', 'sequence', 'polardbpg_1', NULL, NULL, 'SELECT', false),
-  ('polardbpg_role_readwrite', 'sequence', 'polardbpg_1', NULL, NULL, 'UPDATE', false),
-  ('polardbpg_role_readwrite', 'sequence', 'polardbpg_1', NULL, NULL, 'USAGE', false),
-  ('polardbpg_role_readonly', 'schema', NULL, 'polardbpg_1', NULL, 'USAGE', false),
-  ('polardbpg_role_readonly', 'table', 'polardbpg_1', NULL, NULL, 'SELECT', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('employee_role_readwrite', 'schema', NULL, 'employee', NULL, '{USAGE}', false),
+    ('employee_role_readwrite', 'table', 'employee', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('employee_role_readwrite', 'sequence', 'employee', NULL, NULL, '{SELECT,UPDATE,USAGE}', false),
+    ('employee_role_readonly', 'schema', NULL, 'employee', NULL, '{USAGE}', false),
+    ('employee_role_readonly', 'table', 'employee', NULL, NULL, '{SELECT}', false),
+    ('polardbpg_role_readwrite', 'schema', NULL, 'polardbpg', NULL, '{USAGE}', false),
+    ('polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('polardbpg_role_readwrite', 'sequence', 'polardbpg', NULL, NULL, '{SELECT,UPDATE,USAGE}', false),
+    ('polardbpg_role_readonly', 'schema', NULL, 'polardbpg', NULL, '{USAGE}', false),
+    ('polardbpg_role_readonly', 'table', 'polardbpg', NULL, NULL, '{SELECT}', false),
+    ('polardbpg_role_readwrite', 'schema', NULL, 'polardbpg_1', NULL, '{USAGE}', false),
+    ('polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('polardbpg_role_readwrite', 'sequence', 'polardbpg_1', NULL, NULL, '{SELECT,UPDATE,USAGE}', false),
+    ('polardbpg_role_readonly', 'schema', NULL, 'polardbpg_1', NULL, '{USAGE}', false),
+    ('polardbpg_role_readonly', 'table', 'polardbpg_1', NULL, NULL, '{SELECT}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('employee_owner', 'employee', 'r', 'employee_role_readwrite', 'SELECT', false),
-  ('employee_owner', 'employee', 'r', 'employee_role_readwrite', 'INSERT', false),
-  ('employee_owner', 'employee', 'r', 'employee_role_readwrite', 'UPDATE', false),
-  ('employee_owner', 'employee', 'r', 'employee_role_readwrite', 'DELETE', false),
-  ('employee_owner', 'employee', 'S', 'employee_role_readwrite', 'SELECT', false),
-  ('employee_owner', 'employee', 'S', 'employee_role_readwrite', 'UPDATE', false),
-  ('employee_owner', 'employee', 'S', 'employee_role_readwrite', 'USAGE', false),
-  ('employee_owner', 'employee', 'r', 'employee_role_readonly', 'SELECT', false),
-  ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readwrite', 'SELECT', false),
-  ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readwrite', 'INSERT', false),
-  ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readwrite', 'UPDATE', false),
-  ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readwrite', 'DELETE', false),
-  ('polardbpg_owner', 'polardbpg', 'S', 'polardbpg_role_readwrite', 'SELECT', false),
-  ('polardbpg_owner', 'polardbpg', 'S', 'polardbpg_role_readwrite', 'UPDATE', false),
-  ('polardbpg_owner', 'polardbpg', 'S', 'polardbpg_role_readwrite', 'USAGE', false),
-  ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readonly', 'SELECT', false),
-  ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readwrite', 'SELECT', false),
-  ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readwrite', 'INSERT', false),
-  ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readwrite', 'UPDATE', false),
-  ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readwrite', 'DELETE', false),
-  ('polardbpg_owner', 'polardbpg_1', 'S', 'polardbpg_role_readwrite', 'SELECT', false),
-  ('polardbpg_owner', 'polardbpg_1', 'S', 'polardbpg_role_readwrite', 'UPDATE', false),
-  ('polardbpg_owner', 'polardbpg_1', 'S', 'polardbpg_role_readwrite', 'USAGE', false),
-  ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readonly', 'SELECT', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('employee_owner', 'employee', 'r', 'employee_role_readwrite', '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('employee_owner', 'employee', 'S', 'employee_role_readwrite', '{SELECT,UPDATE,USAGE}', false),
+    ('employee_owner', 'employee', 'r', 'employee_role_readonly', '{SELECT}', false),
+    ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readwrite', '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('polardbpg_owner', 'polardbpg', 'S', 'polardbpg_role_readwrite', '{SELECT,UPDATE,USAGE}', false),
+    ('polardbpg_owner', 'polardbpg', 'r', 'polardbpg_role_readonly', '{SELECT}', false),
+    ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readwrite', '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('polardbpg_owner', 'polardbpg_1', 'S', 'polardbpg_role_readwrite', '{SELECT,UPDATE,USAGE}', false),
+    ('polardbpg_owner', 'polardbpg_1', 'r', 'polardbpg_role_readonly', '{SELECT}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -275,48 +253,37 @@ pgrant_created_schemas(nspname, owner) AS (VALUES
   ('polardbpg_1', 'polardbpg_owner')
 ),
 -- Privileges each role must (expect = true) or, as a NOINHERIT member, must not (false) have through a group.
-pgrant_inherited(rolname, via, kind, schema, name, sub, privilege, grantable, expect) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean, NULL::boolean),
-  ('employee_readwrite', 'employee_role_readwrite', 'schema', NULL, 'employee', NULL, 'USAGE', false, true),
-  ('employee_readwrite', 'employee_role_readwrite', 'table', 'employee', NULL, NULL, 'SELECT', false, true),
-  ('employee_readwrite', 'employee_role_readwrite', 'table', 'employee', NULL, NULL, 'INSERT', false, true),
-  ('employee_readwrite', 'employee_role_readwrite', 'table', 'employee', NULL, NULL, 'UPDATE', false, true),
-  ('employee_readwrite', 'employee_role_readwrite', 'table', 'employee', NULL, NULL, 'DELETE', false, true),
-  ('employee_readwrite', 'employee_role_readwrite', 'sequence', 'employee', NULL, NULL, 'SELECT', false, true),
-  ('employee_readwrite', 'employee_role_readwrite', 'sequence', 'employee', NULL, NULL, 'UPDATE', false, true),
-  ('employee_readwrite', 'employee_role_readwrite', 'sequence', 'employee', NULL, NULL, 'USAGE', false, true),
-  ('employee_readwrite', 'polardbpg_role_readonly', 'schema', NULL, 'polardbpg', NULL, 'USAGE', false, true),
-  ('employee_readwrite', 'polardbpg_role_readonly', 'table', 'polardbpg', NULL, NULL, 'SELECT', false, true),
-  ('employee_readwrite', 'polardbpg_role_readonly', 'schema', NULL, 'polardbpg_1', NULL, 'USAGE', false, true),
-  ('employee_readwrite', 'polardbpg_role_readonly', 'table', 'polardbpg_1', NULL, NULL, 'SELECT', false, true),
-  ('employee_readonly', 'employee_role_readonly', 'schema', NULL, 'employee', NULL, 'USAGE', false, true),
-  ('employee_readonly', 'employee_role_readonly', 'table', 'employee', NULL, NULL, 'SELECT', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'schema', NULL, 'polardbpg', NULL, 'USAGE', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, 'SELECT', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, 'INSERT', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, 'UPDATE', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, 'DELETE', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'sequence', 'polardbpg', NULL, NULL, 'SELECT', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'sequence', 'polardbpg', NULL, NULL, 'UPDATE', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'sequence', 'polardbpg', NULL, NULL, 'USAGE', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'schema', NULL, 'polardbpg_1', NULL, 'USAGE', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, 'SELECT', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, 'INSERT', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, 'UPDATE', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, 'DELETE', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'sequence', 'polardbpg_1', NULL, NULL, 'SELECT', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'sequence', 'polardbpg_1', NULL, NULL, 'UPDATE', false, true),
-  ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'sequence', 'polardbpg_1', NULL, NULL, 'USAGE', false, true),
-  ('polardbpg_readonly', 'polardbpg_role_readonly', 'schema', NULL, 'polardbpg', NULL, 'USAGE', false, true),
-  ('polardbpg_readonly', 'polardbpg_role_readonly', 'table', 'polardbpg', NULL, NULL, 'SELECT', false, true),
-  ('polardbpg_readonly', 'polardbpg_role_readonly', 'schema', NULL, 'polardbpg_1', NULL, 'USAGE', false, true),
-  ('polardbpg_readonly', 'polardbpg_role_readonly', 'table', 'polardbpg_1', NULL, NULL, 'SELECT', false, true)
+pgrant_inherited(rolname, via, kind, schema, name, sub, privilege, grantable, expect) AS (
+  SELECT v.rolname, v.via, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable, v.expect
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean, NULL::boolean),
+    ('employee_readwrite', 'employee_role_readwrite', 'schema', NULL, 'employee', NULL, '{USAGE}', false, true),
+    ('employee_readwrite', 'employee_role_readwrite', 'table', 'employee', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false, true),
+    ('employee_readwrite', 'employee_role_readwrite', 'sequence', 'employee', NULL, NULL, '{SELECT,UPDATE,USAGE}', false, true),
+    ('employee_readwrite', 'polardbpg_role_readonly', 'schema', NULL, 'polardbpg', NULL, '{USAGE}', false, true),
+    ('employee_readwrite', 'polardbpg_role_readonly', 'table', 'polardbpg', NULL, NULL, '{SELECT}', false, true),
+    ('employee_readwrite', 'polardbpg_role_readonly', 'schema', NULL, 'polardbpg_1', NULL, '{USAGE}', false, true),
+    ('employee_readwrite', 'polardbpg_role_readonly', 'table', 'polardbpg_1', NULL, NULL, '{SELECT}', false, true),
+    ('employee_readonly', 'employee_role_readonly', 'schema', NULL, 'employee', NULL, '{USAGE}', false, true),
+    ('employee_readonly', 'employee_role_readonly', 'table', 'employee', NULL, NULL, '{SELECT}', false, true),
+    ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'schema', NULL, 'polardbpg', NULL, '{USAGE}', false, true),
+    ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'table', 'polardbpg', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false, true),
+    ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'sequence', 'polardbpg', NULL, NULL, '{SELECT,UPDATE,USAGE}', false, true),
+    ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'schema', NULL, 'polardbpg_1', NULL, '{USAGE}', false, true),
+    ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'table', 'polardbpg_1', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false, true),
+    ('polardbpg_readwrite', 'polardbpg_role_readwrite', 'sequence', 'polardbpg_1', NULL, NULL, '{SELECT,UPDATE,USAGE}', false, true),
+    ('polardbpg_readonly', 'polardbpg_role_readonly', 'schema', NULL, 'polardbpg', NULL, '{USAGE}', false, true),
+    ('polardbpg_readonly', 'polardbpg_role_readonly', 'table', 'polardbpg', NULL, NULL, '{SELECT}', false, true),
+    ('polardbpg_readonly', 'polardbpg_role_readonly', 'schema', NULL, 'polardbpg_1', NULL, '{USAGE}', false, true),
+    ('polardbpg_readonly', 'polardbpg_role_readonly', 'table', 'polardbpg_1', NULL, NULL, '{SELECT}', false, true)
+  ) AS v(rolname, via, kind, schema, name, sub, privileges, grantable, expect)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_expect AS (
   SELECT grantee AS rolname, NULL::text AS via, kind, schema, name, sub, privilege, grantable, true AS expect
   FROM pgrant_privileges WHERE grantee IS NOT NULL AND grantee <> 'public'
   UNION ALL
-  SELECT rolname, via, kind, schema, name, sub, privilege, grantable, expect FROM pgrant_inherited WHERE rolname IS NOT NULL
+  SELECT rolname, via, kind, schema, name, sub, privilege, grantable, expect FROM pgrant_inherited
 ),
 -- Each expectation on each object it covers (every table of a schema for an ALL TABLES grant).
 pgrant_targets AS (
@@ -390,8 +357,12 @@ pgrant_public_targets AS (
   FROM pgrant_public_expect e JOIN pg_catalog.pg_database d ON d.datname = e.name
   WHERE e.kind = 'database'
 ),
-pgrant_revoked(grantee, kind, schema, name, sub, privilege, grant_option_only) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean)
+pgrant_revoked(grantee, kind, schema, name, sub, privilege, grant_option_only) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grant_option_only
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grant_option_only)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_revoked_targets AS (
   -- The objects each row of pgrant_revoked names: one row per object (every table of a schema when the

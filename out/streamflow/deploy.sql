@@ -107,83 +107,59 @@ BEGIN
 END
 $pgrant$;
 
--- 2. Roles: created when missing; every attribute is set on each run, so an edited plan converges.
-
--- streamflow_readonly: group (NOLOGIN); readonly patterns[0] at streamflow.yaml:11
+-- 2. Roles: created when missing (renamed, where the plan says renamed_from); every attribute is set on
+--    each run, so an edited plan converges.
 DO $pgrant$
+DECLARE
+  r record;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'streamflow_readonly') THEN
-    CREATE ROLE streamflow_readonly;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'streamflow_readonly') <> 'infinity' THEN
-    ALTER ROLE streamflow_readonly VALID UNTIL 'infinity';
-  END IF;
+  FOR r IN
+    SELECT * FROM (VALUES
+      (NULL::text, NULL::text, NULL::boolean),
+      ('streamflow_readonly', NULL, false),
+      ('alice', NULL, false),
+      ('streamflow_app', NULL, false),
+      ('streamflow_dba', NULL, false),
+      ('streamflow_admin', NULL, false)
+    ) AS v(name, renamed_from, has_expiry)
+    WHERE name IS NOT NULL
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+      IF r.renamed_from IS NOT NULL AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.renamed_from) THEN
+        -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
+        EXECUTE format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
+      ELSE
+        EXECUTE format('CREATE ROLE %I', r.name);
+      END IF;
+    END IF;
+    -- An expiry the plan no longer sets is lifted.
+    IF NOT r.has_expiry AND (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = r.name) <> 'infinity' THEN
+      EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.name, 'infinity');
+    END IF;
+  END LOOP;
 END
 $pgrant$;
+
+-- streamflow_readonly: group (NOLOGIN); readonly patterns[0] at streamflow.yaml:11
 ALTER ROLE streamflow_readonly WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE streamflow_readonly IS 'Managed by pgrant (plan streamflow)';
 
 -- alice: login; readonly patterns[0] at streamflow.yaml:18
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'alice') THEN
-    CREATE ROLE alice;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'alice') <> 'infinity' THEN
-    ALTER ROLE alice VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE alice WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE alice WITH PASSWORD :'alice_password';
 COMMENT ON ROLE alice IS 'Managed by pgrant (plan streamflow)';
 
 -- streamflow_app: login; app-user patterns[1] at streamflow.yaml:23
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'streamflow_app') THEN
-    CREATE ROLE streamflow_app;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'streamflow_app') <> 'infinity' THEN
-    ALTER ROLE streamflow_app VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE streamflow_app WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 50;
 ALTER ROLE streamflow_app WITH PASSWORD :'streamflow_app_password';
 COMMENT ON ROLE streamflow_app IS 'Managed by pgrant (plan streamflow)';
 
 -- streamflow_dba: login; admin patterns[2] at streamflow.yaml:33
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'streamflow_dba') THEN
-    CREATE ROLE streamflow_dba;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'streamflow_dba') <> 'infinity' THEN
-    ALTER ROLE streamflow_dba VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE streamflow_dba WITH NOSUPERUSER CREATEDB CREATEROLE NOINHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE streamflow_dba WITH PASSWORD :'streamflow_dba_password';
 COMMENT ON ROLE streamflow_dba IS 'Managed by pgrant (plan streamflow)';
 
 -- streamflow_admin: group (NOLOGIN); admin patterns[2] at streamflow.yaml:35
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'streamflow_admin') THEN
-    CREATE ROLE streamflow_admin;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'streamflow_admin') <> 'infinity' THEN
-    ALTER ROLE streamflow_admin VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE streamflow_admin WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE streamflow_admin IS 'Managed by pgrant (plan streamflow)';
 
@@ -264,65 +240,42 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'streamflow'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('streamflow_readonly', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('streamflow_readonly', 'table', 'public', 'artists', NULL, 'SELECT', false),
-  ('streamflow_readonly', 'table', 'public', 'tracks', NULL, 'SELECT', false),
-  ('streamflow_readonly', 'table', 'public', 'streams', NULL, 'SELECT', false),
-  ('streamflow_readonly', 'column', 'public', 'users', 'user_id', 'SELECT', false),
-  ('streamflow_readonly', 'column', 'public', 'users', 'username', 'SELECT', false),
-  ('streamflow_readonly', 'column', 'public', 'users', 'country', 'SELECT', false),
-  ('streamflow_readonly', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('streamflow_app', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('streamflow_app', 'table', 'public', 'users', NULL, 'SELECT', false),
-  ('streamflow_app', 'table', 'public', 'users', NULL, 'INSERT', false),
-  ('streamflow_app', 'table', 'public', 'users', NULL, 'UPDATE', false),
-  ('streamflow_app', 'table', 'public', 'users', NULL, 'DELETE', false),
-  ('streamflow_app', 'table', 'public', 'tracks', NULL, 'SELECT', false),
-  ('streamflow_app', 'table', 'public', 'tracks', NULL, 'INSERT', false),
-  ('streamflow_app', 'table', 'public', 'tracks', NULL, 'UPDATE', false),
-  ('streamflow_app', 'table', 'public', 'tracks', NULL, 'DELETE', false),
-  ('streamflow_app', 'table', 'public', 'streams', NULL, 'SELECT', false),
-  ('streamflow_app', 'table', 'public', 'streams', NULL, 'INSERT', false),
-  ('streamflow_app', 'table', 'public', 'streams', NULL, 'UPDATE', false),
-  ('streamflow_app', 'table', 'public', 'streams', NULL, 'DELETE', false),
-  ('streamflow_app', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('streamflow_app', 'sequence', 'public', NULL, NULL, 'USAGE', false),
-  ('streamflow_admin', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('streamflow_admin', 'schema', NULL, 'public', NULL, 'CREATE', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'INSERT', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'UPDATE', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'DELETE', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'TRUNCATE', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'REFERENCES', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'TRIGGER', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'MAINTAIN', false),
-  ('streamflow_admin', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('streamflow_admin', 'sequence', 'public', NULL, NULL, 'UPDATE', false),
-  ('streamflow_admin', 'sequence', 'public', NULL, NULL, 'USAGE', false),
-  ('streamflow_admin', 'function', 'public', NULL, 'FUNCTION', 'EXECUTE', false),
-  ('streamflow_admin', 'database', NULL, 'streamflow', NULL, 'CONNECT', false),
-  ('streamflow_admin', 'database', NULL, 'streamflow', NULL, 'CREATE', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('streamflow_readonly', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('streamflow_readonly', 'table', 'public', 'artists', NULL, '{SELECT}', false),
+    ('streamflow_readonly', 'table', 'public', 'tracks', NULL, '{SELECT}', false),
+    ('streamflow_readonly', 'table', 'public', 'streams', NULL, '{SELECT}', false),
+    ('streamflow_readonly', 'column', 'public', 'users', 'user_id', '{SELECT}', false),
+    ('streamflow_readonly', 'column', 'public', 'users', 'username', '{SELECT}', false),
+    ('streamflow_readonly', 'column', 'public', 'users', 'country', '{SELECT}', false),
+    ('streamflow_readonly', 'sequence', 'public', NULL, NULL, '{SELECT}', false),
+    ('streamflow_app', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('streamflow_app', 'table', 'public', 'users', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('streamflow_app', 'table', 'public', 'tracks', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('streamflow_app', 'table', 'public', 'streams', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('streamflow_app', 'sequence', 'public', NULL, NULL, '{SELECT,USAGE}', false),
+    ('streamflow_admin', 'schema', NULL, 'public', NULL, '{USAGE,CREATE}', false),
+    ('streamflow_admin', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false),
+    ('streamflow_admin', 'sequence', 'public', NULL, NULL, '{SELECT,UPDATE,USAGE}', false),
+    ('streamflow_admin', 'function', 'public', NULL, 'FUNCTION', '{EXECUTE}', false),
+    ('streamflow_admin', 'database', NULL, 'streamflow', NULL, '{CONNECT,CREATE}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('streamflow_owner', 'public', 'S', 'streamflow_readonly', 'SELECT', false),
-  ('streamflow_owner', 'public', 'S', 'streamflow_app', 'SELECT', false),
-  ('streamflow_owner', 'public', 'S', 'streamflow_app', 'USAGE', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'SELECT', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'INSERT', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'UPDATE', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'DELETE', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'TRUNCATE', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'REFERENCES', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'TRIGGER', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'MAINTAIN', false),
-  ('streamflow_owner', 'public', 'S', 'streamflow_admin', 'SELECT', false),
-  ('streamflow_owner', 'public', 'S', 'streamflow_admin', 'UPDATE', false),
-  ('streamflow_owner', 'public', 'S', 'streamflow_admin', 'USAGE', false),
-  ('streamflow_owner', 'public', 'f', 'streamflow_admin', 'EXECUTE', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('streamflow_owner', 'public', 'S', 'streamflow_readonly', '{SELECT}', false),
+    ('streamflow_owner', 'public', 'S', 'streamflow_app', '{SELECT,USAGE}', false),
+    ('streamflow_owner', 'public', 'r', 'streamflow_admin', '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false),
+    ('streamflow_owner', 'public', 'S', 'streamflow_admin', '{SELECT,UPDATE,USAGE}', false),
+    ('streamflow_owner', 'public', 'f', 'streamflow_admin', '{EXECUTE}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -499,10 +452,10 @@ ALTER DEFAULT PRIVILEGES FOR ROLE streamflow_owner IN SCHEMA public GRANT EXECUT
 
 -- 7. Each role the plan manages records the plan and its scope, so that the next deploy.sql of an edited
 --    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
-ALTER ROLE streamflow_readonly IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":["public"],"databases":["streamflow"],"owners":["streamflow_owner"]}';
-ALTER ROLE alice IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":["public"],"databases":["streamflow"],"owners":["streamflow_owner"]}';
-ALTER ROLE streamflow_app IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":["public"],"databases":["streamflow"],"owners":["streamflow_owner"]}';
-ALTER ROLE streamflow_dba IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":["public"],"databases":["streamflow"],"owners":["streamflow_owner"]}';
+ALTER ROLE streamflow_readonly IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":["public"],"databases":[],"owners":["streamflow_owner"]}';
+ALTER ROLE alice IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":[],"databases":[],"owners":[]}';
+ALTER ROLE streamflow_app IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":["public"],"databases":[],"owners":["streamflow_owner"]}';
+ALTER ROLE streamflow_dba IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":[],"databases":[],"owners":[]}';
 ALTER ROLE streamflow_admin IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":["public"],"databases":["streamflow"],"owners":["streamflow_owner"]}';
 
 COMMIT;

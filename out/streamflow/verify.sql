@@ -49,65 +49,42 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'streamflow'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('streamflow_readonly', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('streamflow_readonly', 'table', 'public', 'artists', NULL, 'SELECT', false),
-  ('streamflow_readonly', 'table', 'public', 'tracks', NULL, 'SELECT', false),
-  ('streamflow_readonly', 'table', 'public', 'streams', NULL, 'SELECT', false),
-  ('streamflow_readonly', 'column', 'public', 'users', 'user_id', 'SELECT', false),
-  ('streamflow_readonly', 'column', 'public', 'users', 'username', 'SELECT', false),
-  ('streamflow_readonly', 'column', 'public', 'users', 'country', 'SELECT', false),
-  ('streamflow_readonly', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('streamflow_app', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('streamflow_app', 'table', 'public', 'users', NULL, 'SELECT', false),
-  ('streamflow_app', 'table', 'public', 'users', NULL, 'INSERT', false),
-  ('streamflow_app', 'table', 'public', 'users', NULL, 'UPDATE', false),
-  ('streamflow_app', 'table', 'public', 'users', NULL, 'DELETE', false),
-  ('streamflow_app', 'table', 'public', 'tracks', NULL, 'SELECT', false),
-  ('streamflow_app', 'table', 'public', 'tracks', NULL, 'INSERT', false),
-  ('streamflow_app', 'table', 'public', 'tracks', NULL, 'UPDATE', false),
-  ('streamflow_app', 'table', 'public', 'tracks', NULL, 'DELETE', false),
-  ('streamflow_app', 'table', 'public', 'streams', NULL, 'SELECT', false),
-  ('streamflow_app', 'table', 'public', 'streams', NULL, 'INSERT', false),
-  ('streamflow_app', 'table', 'public', 'streams', NULL, 'UPDATE', false),
-  ('streamflow_app', 'table', 'public', 'streams', NULL, 'DELETE', false),
-  ('streamflow_app', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('streamflow_app', 'sequence', 'public', NULL, NULL, 'USAGE', false),
-  ('streamflow_admin', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('streamflow_admin', 'schema', NULL, 'public', NULL, 'CREATE', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'INSERT', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'UPDATE', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'DELETE', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'TRUNCATE', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'REFERENCES', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'TRIGGER', false),
-  ('streamflow_admin', 'table', 'public', NULL, NULL, 'MAINTAIN', false),
-  ('streamflow_admin', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('streamflow_admin', 'sequence', 'public', NULL, NULL, 'UPDATE', false),
-  ('streamflow_admin', 'sequence', 'public', NULL, NULL, 'USAGE', false),
-  ('streamflow_admin', 'function', 'public', NULL, 'FUNCTION', 'EXECUTE', false),
-  ('streamflow_admin', 'database', NULL, 'streamflow', NULL, 'CONNECT', false),
-  ('streamflow_admin', 'database', NULL, 'streamflow', NULL, 'CREATE', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('streamflow_readonly', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('streamflow_readonly', 'table', 'public', 'artists', NULL, '{SELECT}', false),
+    ('streamflow_readonly', 'table', 'public', 'tracks', NULL, '{SELECT}', false),
+    ('streamflow_readonly', 'table', 'public', 'streams', NULL, '{SELECT}', false),
+    ('streamflow_readonly', 'column', 'public', 'users', 'user_id', '{SELECT}', false),
+    ('streamflow_readonly', 'column', 'public', 'users', 'username', '{SELECT}', false),
+    ('streamflow_readonly', 'column', 'public', 'users', 'country', '{SELECT}', false),
+    ('streamflow_readonly', 'sequence', 'public', NULL, NULL, '{SELECT}', false),
+    ('streamflow_app', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('streamflow_app', 'table', 'public', 'users', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('streamflow_app', 'table', 'public', 'tracks', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('streamflow_app', 'table', 'public', 'streams', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('streamflow_app', 'sequence', 'public', NULL, NULL, '{SELECT,USAGE}', false),
+    ('streamflow_admin', 'schema', NULL, 'public', NULL, '{USAGE,CREATE}', false),
+    ('streamflow_admin', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false),
+    ('streamflow_admin', 'sequence', 'public', NULL, NULL, '{SELECT,UPDATE,USAGE}', false),
+    ('streamflow_admin', 'function', 'public', NULL, 'FUNCTION', '{EXECUTE}', false),
+    ('streamflow_admin', 'database', NULL, 'streamflow', NULL, '{CONNECT,CREATE}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('streamflow_owner', 'public', 'S', 'streamflow_readonly', 'SELECT', false),
-  ('streamflow_owner', 'public', 'S', 'streamflow_app', 'SELECT', false),
-  ('streamflow_owner', 'public', 'S', 'streamflow_app', 'USAGE', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'SELECT', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'INSERT', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'UPDATE', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'DELETE', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'TRUNCATE', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'REFERENCES', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'TRIGGER', false),
-  ('streamflow_owner', 'public', 'r', 'streamflow_admin', 'MAINTAIN', false),
-  ('streamflow_owner', 'public', 'S', 'streamflow_admin', 'SELECT', false),
-  ('streamflow_owner', 'public', 'S', 'streamflow_admin', 'UPDATE', false),
-  ('streamflow_owner', 'public', 'S', 'streamflow_admin', 'USAGE', false),
-  ('streamflow_owner', 'public', 'f', 'streamflow_admin', 'EXECUTE', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('streamflow_owner', 'public', 'S', 'streamflow_readonly', '{SELECT}', false),
+    ('streamflow_owner', 'public', 'S', 'streamflow_app', '{SELECT,USAGE}', false),
+    ('streamflow_owner', 'public', 'r', 'streamflow_admin', '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false),
+    ('streamflow_owner', 'public', 'S', 'streamflow_admin', '{SELECT,UPDATE,USAGE}', false),
+    ('streamflow_owner', 'public', 'f', 'streamflow_admin', '{EXECUTE}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -257,38 +234,31 @@ pgrant_created_schemas(nspname, owner) AS (VALUES
   (NULL::text, NULL::text)
 ),
 -- Privileges each role must (expect = true) or, as a NOINHERIT member, must not (false) have through a group.
-pgrant_inherited(rolname, via, kind, schema, name, sub, privilege, grantable, expect) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean, NULL::boolean),
-  ('alice', 'streamflow_readonly', 'schema', NULL, 'public', NULL, 'USAGE', false, true),
-  ('alice', 'streamflow_readonly', 'table', 'public', 'artists', NULL, 'SELECT', false, true),
-  ('alice', 'streamflow_readonly', 'table', 'public', 'tracks', NULL, 'SELECT', false, true),
-  ('alice', 'streamflow_readonly', 'table', 'public', 'streams', NULL, 'SELECT', false, true),
-  ('alice', 'streamflow_readonly', 'column', 'public', 'users', 'user_id', 'SELECT', false, true),
-  ('alice', 'streamflow_readonly', 'column', 'public', 'users', 'username', 'SELECT', false, true),
-  ('alice', 'streamflow_readonly', 'column', 'public', 'users', 'country', 'SELECT', false, true),
-  ('alice', 'streamflow_readonly', 'sequence', 'public', NULL, NULL, 'SELECT', false, true),
-  ('streamflow_dba', 'streamflow_admin', 'schema', NULL, 'public', NULL, 'USAGE', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'schema', NULL, 'public', NULL, 'CREATE', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'table', 'public', NULL, NULL, 'SELECT', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'table', 'public', NULL, NULL, 'INSERT', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'table', 'public', NULL, NULL, 'UPDATE', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'table', 'public', NULL, NULL, 'DELETE', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'table', 'public', NULL, NULL, 'TRUNCATE', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'table', 'public', NULL, NULL, 'REFERENCES', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'table', 'public', NULL, NULL, 'TRIGGER', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'table', 'public', NULL, NULL, 'MAINTAIN', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'sequence', 'public', NULL, NULL, 'SELECT', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'sequence', 'public', NULL, NULL, 'UPDATE', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'sequence', 'public', NULL, NULL, 'USAGE', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'function', 'public', NULL, 'FUNCTION', 'EXECUTE', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'database', NULL, 'streamflow', NULL, 'CONNECT', false, false),
-  ('streamflow_dba', 'streamflow_admin', 'database', NULL, 'streamflow', NULL, 'CREATE', false, false)
+pgrant_inherited(rolname, via, kind, schema, name, sub, privilege, grantable, expect) AS (
+  SELECT v.rolname, v.via, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable, v.expect
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean, NULL::boolean),
+    ('alice', 'streamflow_readonly', 'schema', NULL, 'public', NULL, '{USAGE}', false, true),
+    ('alice', 'streamflow_readonly', 'table', 'public', 'artists', NULL, '{SELECT}', false, true),
+    ('alice', 'streamflow_readonly', 'table', 'public', 'tracks', NULL, '{SELECT}', false, true),
+    ('alice', 'streamflow_readonly', 'table', 'public', 'streams', NULL, '{SELECT}', false, true),
+    ('alice', 'streamflow_readonly', 'column', 'public', 'users', 'user_id', '{SELECT}', false, true),
+    ('alice', 'streamflow_readonly', 'column', 'public', 'users', 'username', '{SELECT}', false, true),
+    ('alice', 'streamflow_readonly', 'column', 'public', 'users', 'country', '{SELECT}', false, true),
+    ('alice', 'streamflow_readonly', 'sequence', 'public', NULL, NULL, '{SELECT}', false, true),
+    ('streamflow_dba', 'streamflow_admin', 'schema', NULL, 'public', NULL, '{USAGE,CREATE}', false, false),
+    ('streamflow_dba', 'streamflow_admin', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false, false),
+    ('streamflow_dba', 'streamflow_admin', 'sequence', 'public', NULL, NULL, '{SELECT,UPDATE,USAGE}', false, false),
+    ('streamflow_dba', 'streamflow_admin', 'function', 'public', NULL, 'FUNCTION', '{EXECUTE}', false, false),
+    ('streamflow_dba', 'streamflow_admin', 'database', NULL, 'streamflow', NULL, '{CONNECT,CREATE}', false, false)
+  ) AS v(rolname, via, kind, schema, name, sub, privileges, grantable, expect)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_expect AS (
   SELECT grantee AS rolname, NULL::text AS via, kind, schema, name, sub, privilege, grantable, true AS expect
   FROM pgrant_privileges WHERE grantee IS NOT NULL AND grantee <> 'public'
   UNION ALL
-  SELECT rolname, via, kind, schema, name, sub, privilege, grantable, expect FROM pgrant_inherited WHERE rolname IS NOT NULL
+  SELECT rolname, via, kind, schema, name, sub, privilege, grantable, expect FROM pgrant_inherited
 ),
 -- Each expectation on each object it covers (every table of a schema for an ALL TABLES grant).
 pgrant_targets AS (
@@ -362,8 +332,12 @@ pgrant_public_targets AS (
   FROM pgrant_public_expect e JOIN pg_catalog.pg_database d ON d.datname = e.name
   WHERE e.kind = 'database'
 ),
-pgrant_revoked(grantee, kind, schema, name, sub, privilege, grant_option_only) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean)
+pgrant_revoked(grantee, kind, schema, name, sub, privilege, grant_option_only) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grant_option_only
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grant_option_only)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_revoked_targets AS (
   -- The objects each row of pgrant_revoked names: one row per object (every table of a schema when the

@@ -145,110 +145,70 @@ BEGIN
 END
 $pgrant$;
 
--- 2. Roles: created when missing; every attribute is set on each run, so an edited plan converges.
-
--- engineering: group (NOLOGIN); team-hierarchy patterns[0] at team.yaml:14
+-- 2. Roles: created when missing (renamed, where the plan says renamed_from); every attribute is set on
+--    each run, so an edited plan converges.
 DO $pgrant$
+DECLARE
+  r record;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'engineering') THEN
-    CREATE ROLE engineering;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'engineering') <> 'infinity' THEN
-    ALTER ROLE engineering VALID UNTIL 'infinity';
-  END IF;
+  FOR r IN
+    SELECT * FROM (VALUES
+      (NULL::text, NULL::text, NULL::boolean),
+      ('engineering', NULL, false),
+      ('senior_engineers', NULL, false),
+      ('alice', NULL, false),
+      ('bob', NULL, false),
+      ('admin', NULL, true),
+      ('lead_dev', NULL, false),
+      ('appuser', NULL, false)
+    ) AS v(name, renamed_from, has_expiry)
+    WHERE name IS NOT NULL
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+      IF r.renamed_from IS NOT NULL AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.renamed_from) THEN
+        -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
+        EXECUTE format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
+      ELSE
+        EXECUTE format('CREATE ROLE %I', r.name);
+      END IF;
+    END IF;
+    -- An expiry the plan no longer sets is lifted.
+    IF NOT r.has_expiry AND (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = r.name) <> 'infinity' THEN
+      EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.name, 'infinity');
+    END IF;
+  END LOOP;
 END
 $pgrant$;
+
+-- engineering: group (NOLOGIN); team-hierarchy patterns[0] at team.yaml:14
 ALTER ROLE engineering WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE engineering IS 'Managed by pgrant (plan team)';
 
 -- senior_engineers: group (NOLOGIN); team-hierarchy patterns[0] at team.yaml:19
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'senior_engineers') THEN
-    CREATE ROLE senior_engineers;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'senior_engineers') <> 'infinity' THEN
-    ALTER ROLE senior_engineers VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE senior_engineers WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE senior_engineers IS 'Managed by pgrant (plan team)';
 
 -- alice: login; team-hierarchy patterns[0] at team.yaml:24
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'alice') THEN
-    CREATE ROLE alice;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'alice') <> 'infinity' THEN
-    ALTER ROLE alice VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE alice WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE alice WITH PASSWORD :'alice_password';
 COMMENT ON ROLE alice IS 'Managed by pgrant (plan team)';
 
 -- bob: login; team-hierarchy patterns[0] at team.yaml:25
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'bob') THEN
-    CREATE ROLE bob;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'bob') <> 'infinity' THEN
-    ALTER ROLE bob VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE bob WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE bob WITH PASSWORD :'bob_password';
 COMMENT ON ROLE bob IS 'Managed by pgrant (plan team)';
 
 -- admin: login; roles patterns[1] at team.yaml:31
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'admin') THEN
-    CREATE ROLE admin;
-  END IF;
-END
-$pgrant$;
 ALTER ROLE admin WITH NOSUPERUSER CREATEDB CREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 10 VALID UNTIL '2030-12-31 00:00:00+00';
 ALTER ROLE admin WITH PASSWORD :'admin_password';
 COMMENT ON ROLE admin IS 'Administrators (pycopg''s create_role with options)';
 
 -- lead_dev: login; roles patterns[1] at team.yaml:47
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'lead_dev') THEN
-    CREATE ROLE lead_dev;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'lead_dev') <> 'infinity' THEN
-    ALTER ROLE lead_dev VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE lead_dev WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE lead_dev WITH PASSWORD :'lead_dev_password';
 COMMENT ON ROLE lead_dev IS 'Managed by pgrant (plan team)';
 
 -- appuser: login; roles patterns[1] at team.yaml:53
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'appuser') THEN
-    CREATE ROLE appuser;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'appuser') <> 'infinity' THEN
-    ALTER ROLE appuser VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE appuser WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE appuser WITH PASSWORD :'appuser_password';
 COMMENT ON ROLE appuser IS 'Managed by pgrant (plan team)';
@@ -331,40 +291,29 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'team'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('engineering', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('engineering', 'table', 'public', 'code_reviews', NULL, 'INSERT', false),
-  ('engineering', 'table', 'public', 'code_reviews', NULL, 'UPDATE', false),
-  ('engineering', 'sequence', 'public', 'code_reviews_id_seq', NULL, 'USAGE', false),
-  ('senior_engineers', 'table', 'public', 'code_reviews', NULL, 'DELETE', false),
-  ('admin', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('admin', 'table', 'public', NULL, NULL, 'INSERT', false),
-  ('admin', 'table', 'public', NULL, NULL, 'UPDATE', false),
-  ('admin', 'table', 'public', NULL, NULL, 'DELETE', false),
-  ('admin', 'table', 'public', NULL, NULL, 'TRUNCATE', false),
-  ('admin', 'table', 'public', NULL, NULL, 'REFERENCES', false),
-  ('admin', 'table', 'public', NULL, NULL, 'TRIGGER', false),
-  ('admin', 'table', 'public', NULL, NULL, 'MAINTAIN', false),
-  ('admin', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('admin', 'schema', NULL, 'public', NULL, 'CREATE', false),
-  ('appuser', 'table', 'public', 'orders', NULL, 'SELECT', false),
-  ('appuser', 'table', 'public', 'orders', NULL, 'INSERT', false),
-  ('appuser', 'table', 'public', 'orders', NULL, 'UPDATE', false),
-  ('appuser', 'table', 'public', 'orders', NULL, 'DELETE', false),
-  ('appuser', 'schema', NULL, 'public', NULL, 'USAGE', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('engineering', 'table', 'public', NULL, NULL, '{SELECT}', false),
+    ('engineering', 'table', 'public', 'code_reviews', NULL, '{INSERT,UPDATE}', false),
+    ('engineering', 'sequence', 'public', 'code_reviews_id_seq', NULL, '{USAGE}', false),
+    ('senior_engineers', 'table', 'public', 'code_reviews', NULL, '{DELETE}', false),
+    ('admin', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false),
+    ('admin', 'schema', NULL, 'public', NULL, '{USAGE,CREATE}', false),
+    ('appuser', 'table', 'public', 'orders', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('appuser', 'schema', NULL, 'public', NULL, '{USAGE}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('app_owner', 'public', 'r', 'engineering', 'SELECT', false),
-  ('app_owner', 'public', 'r', 'admin', 'SELECT', false),
-  ('app_owner', 'public', 'r', 'admin', 'INSERT', false),
-  ('app_owner', 'public', 'r', 'admin', 'UPDATE', false),
-  ('app_owner', 'public', 'r', 'admin', 'DELETE', false),
-  ('app_owner', 'public', 'r', 'admin', 'TRUNCATE', false),
-  ('app_owner', 'public', 'r', 'admin', 'REFERENCES', false),
-  ('app_owner', 'public', 'r', 'admin', 'TRIGGER', false),
-  ('app_owner', 'public', 'r', 'admin', 'MAINTAIN', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('app_owner', 'public', 'r', 'engineering', '{SELECT}', false),
+    ('app_owner', 'public', 'r', 'admin', '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -562,11 +511,11 @@ CREATE POLICY orders_user_policy ON public.orders AS PERMISSIVE FOR ALL TO appus
 -- 7. Each role the plan manages records the plan and its scope, so that the next deploy.sql of an edited
 --    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
 ALTER ROLE engineering IN DATABASE pycopg SET pgrant.managed TO '{"plan":"team","schemas":["public"],"databases":[],"owners":["app_owner"]}';
-ALTER ROLE senior_engineers IN DATABASE pycopg SET pgrant.managed TO '{"plan":"team","schemas":["public"],"databases":[],"owners":["app_owner"]}';
-ALTER ROLE alice IN DATABASE pycopg SET pgrant.managed TO '{"plan":"team","schemas":["public"],"databases":[],"owners":["app_owner"]}';
-ALTER ROLE bob IN DATABASE pycopg SET pgrant.managed TO '{"plan":"team","schemas":["public"],"databases":[],"owners":["app_owner"]}';
+ALTER ROLE senior_engineers IN DATABASE pycopg SET pgrant.managed TO '{"plan":"team","schemas":["public"],"databases":[],"owners":[]}';
+ALTER ROLE alice IN DATABASE pycopg SET pgrant.managed TO '{"plan":"team","schemas":[],"databases":[],"owners":[]}';
+ALTER ROLE bob IN DATABASE pycopg SET pgrant.managed TO '{"plan":"team","schemas":[],"databases":[],"owners":[]}';
 ALTER ROLE admin IN DATABASE pycopg SET pgrant.managed TO '{"plan":"team","schemas":["public"],"databases":[],"owners":["app_owner"]}';
-ALTER ROLE lead_dev IN DATABASE pycopg SET pgrant.managed TO '{"plan":"team","schemas":["public"],"databases":[],"owners":["app_owner"]}';
-ALTER ROLE appuser IN DATABASE pycopg SET pgrant.managed TO '{"plan":"team","schemas":["public"],"databases":[],"owners":["app_owner"]}';
+ALTER ROLE lead_dev IN DATABASE pycopg SET pgrant.managed TO '{"plan":"team","schemas":[],"databases":[],"owners":[]}';
+ALTER ROLE appuser IN DATABASE pycopg SET pgrant.managed TO '{"plan":"team","schemas":["public"],"databases":[],"owners":[]}';
 
 COMMIT;

@@ -50,40 +50,29 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'team'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('engineering', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('engineering', 'table', 'public', 'code_reviews', NULL, 'INSERT', false),
-  ('engineering', 'table', 'public', 'code_reviews', NULL, 'UPDATE', false),
-  ('engineering', 'sequence', 'public', 'code_reviews_id_seq', NULL, 'USAGE', false),
-  ('senior_engineers', 'table', 'public', 'code_reviews', NULL, 'DELETE', false),
-  ('admin', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('admin', 'table', 'public', NULL, NULL, 'INSERT', false),
-  ('admin', 'table', 'public', NULL, NULL, 'UPDATE', false),
-  ('admin', 'table', 'public', NULL, NULL, 'DELETE', false),
-  ('admin', 'table', 'public', NULL, NULL, 'TRUNCATE', false),
-  ('admin', 'table', 'public', NULL, NULL, 'REFERENCES', false),
-  ('admin', 'table', 'public', NULL, NULL, 'TRIGGER', false),
-  ('admin', 'table', 'public', NULL, NULL, 'MAINTAIN', false),
-  ('admin', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('admin', 'schema', NULL, 'public', NULL, 'CREATE', false),
-  ('appuser', 'table', 'public', 'orders', NULL, 'SELECT', false),
-  ('appuser', 'table', 'public', 'orders', NULL, 'INSERT', false),
-  ('appuser', 'table', 'public', 'orders', NULL, 'UPDATE', false),
-  ('appuser', 'table', 'public', 'orders', NULL, 'DELETE', false),
-  ('appuser', 'schema', NULL, 'public', NULL, 'USAGE', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('engineering', 'table', 'public', NULL, NULL, '{SELECT}', false),
+    ('engineering', 'table', 'public', 'code_reviews', NULL, '{INSERT,UPDATE}', false),
+    ('engineering', 'sequence', 'public', 'code_reviews_id_seq', NULL, '{USAGE}', false),
+    ('senior_engineers', 'table', 'public', 'code_reviews', NULL, '{DELETE}', false),
+    ('admin', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false),
+    ('admin', 'schema', NULL, 'public', NULL, '{USAGE,CREATE}', false),
+    ('appuser', 'table', 'public', 'orders', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('appuser', 'schema', NULL, 'public', NULL, '{USAGE}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('app_owner', 'public', 'r', 'engineering', 'SELECT', false),
-  ('app_owner', 'public', 'r', 'admin', 'SELECT', false),
-  ('app_owner', 'public', 'r', 'admin', 'INSERT', false),
-  ('app_owner', 'public', 'r', 'admin', 'UPDATE', false),
-  ('app_owner', 'public', 'r', 'admin', 'DELETE', false),
-  ('app_owner', 'public', 'r', 'admin', 'TRUNCATE', false),
-  ('app_owner', 'public', 'r', 'admin', 'REFERENCES', false),
-  ('app_owner', 'public', 'r', 'admin', 'TRIGGER', false),
-  ('app_owner', 'public', 'r', 'admin', 'MAINTAIN', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('app_owner', 'public', 'r', 'engineering', '{SELECT}', false),
+    ('app_owner', 'public', 'r', 'admin', '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -237,31 +226,31 @@ pgrant_created_schemas(nspname, owner) AS (VALUES
   (NULL::text, NULL::text)
 ),
 -- Privileges each role must (expect = true) or, as a NOINHERIT member, must not (false) have through a group.
-pgrant_inherited(rolname, via, kind, schema, name, sub, privilege, grantable, expect) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean, NULL::boolean),
-  ('senior_engineers', 'engineering', 'table', 'public', NULL, NULL, 'SELECT', false, true),
-  ('senior_engineers', 'engineering', 'table', 'public', 'code_reviews', NULL, 'INSERT', false, true),
-  ('senior_engineers', 'engineering', 'table', 'public', 'code_reviews', NULL, 'UPDATE', false, true),
-  ('senior_engineers', 'engineering', 'sequence', 'public', 'code_reviews_id_seq', NULL, 'USAGE', false, true),
-  ('alice', 'engineering', 'table', 'public', NULL, NULL, 'SELECT', false, true),
-  ('alice', 'engineering', 'table', 'public', 'code_reviews', NULL, 'INSERT', false, true),
-  ('alice', 'engineering', 'table', 'public', 'code_reviews', NULL, 'UPDATE', false, true),
-  ('alice', 'engineering', 'sequence', 'public', 'code_reviews_id_seq', NULL, 'USAGE', false, true),
-  ('bob', 'senior_engineers', 'table', 'public', 'code_reviews', NULL, 'DELETE', false, true),
-  ('bob', 'engineering', 'table', 'public', NULL, NULL, 'SELECT', false, true),
-  ('bob', 'engineering', 'table', 'public', 'code_reviews', NULL, 'INSERT', false, true),
-  ('bob', 'engineering', 'table', 'public', 'code_reviews', NULL, 'UPDATE', false, true),
-  ('bob', 'engineering', 'sequence', 'public', 'code_reviews_id_seq', NULL, 'USAGE', false, true),
-  ('lead_dev', 'engineering', 'table', 'public', NULL, NULL, 'SELECT', false, true),
-  ('lead_dev', 'engineering', 'table', 'public', 'code_reviews', NULL, 'INSERT', false, true),
-  ('lead_dev', 'engineering', 'table', 'public', 'code_reviews', NULL, 'UPDATE', false, true),
-  ('lead_dev', 'engineering', 'sequence', 'public', 'code_reviews_id_seq', NULL, 'USAGE', false, true)
+pgrant_inherited(rolname, via, kind, schema, name, sub, privilege, grantable, expect) AS (
+  SELECT v.rolname, v.via, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable, v.expect
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean, NULL::boolean),
+    ('senior_engineers', 'engineering', 'table', 'public', NULL, NULL, '{SELECT}', false, true),
+    ('senior_engineers', 'engineering', 'table', 'public', 'code_reviews', NULL, '{INSERT,UPDATE}', false, true),
+    ('senior_engineers', 'engineering', 'sequence', 'public', 'code_reviews_id_seq', NULL, '{USAGE}', false, true),
+    ('alice', 'engineering', 'table', 'public', NULL, NULL, '{SELECT}', false, true),
+    ('alice', 'engineering', 'table', 'public', 'code_reviews', NULL, '{INSERT,UPDATE}', false, true),
+    ('alice', 'engineering', 'sequence', 'public', 'code_reviews_id_seq', NULL, '{USAGE}', false, true),
+    ('bob', 'senior_engineers', 'table', 'public', 'code_reviews', NULL, '{DELETE}', false, true),
+    ('bob', 'engineering', 'table', 'public', NULL, NULL, '{SELECT}', false, true),
+    ('bob', 'engineering', 'table', 'public', 'code_reviews', NULL, '{INSERT,UPDATE}', false, true),
+    ('bob', 'engineering', 'sequence', 'public', 'code_reviews_id_seq', NULL, '{USAGE}', false, true),
+    ('lead_dev', 'engineering', 'table', 'public', NULL, NULL, '{SELECT}', false, true),
+    ('lead_dev', 'engineering', 'table', 'public', 'code_reviews', NULL, '{INSERT,UPDATE}', false, true),
+    ('lead_dev', 'engineering', 'sequence', 'public', 'code_reviews_id_seq', NULL, '{USAGE}', false, true)
+  ) AS v(rolname, via, kind, schema, name, sub, privileges, grantable, expect)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_expect AS (
   SELECT grantee AS rolname, NULL::text AS via, kind, schema, name, sub, privilege, grantable, true AS expect
   FROM pgrant_privileges WHERE grantee IS NOT NULL AND grantee <> 'public'
   UNION ALL
-  SELECT rolname, via, kind, schema, name, sub, privilege, grantable, expect FROM pgrant_inherited WHERE rolname IS NOT NULL
+  SELECT rolname, via, kind, schema, name, sub, privilege, grantable, expect FROM pgrant_inherited
 ),
 -- Each expectation on each object it covers (every table of a schema for an ALL TABLES grant).
 pgrant_targets AS (
@@ -335,16 +324,13 @@ pgrant_public_targets AS (
   FROM pgrant_public_expect e JOIN pg_catalog.pg_database d ON d.datname = e.name
   WHERE e.kind = 'database'
 ),
-pgrant_revoked(grantee, kind, schema, name, sub, privilege, grant_option_only) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('public', 'table', 'public', 'users', NULL, 'SELECT', false),
-  ('public', 'table', 'public', 'users', NULL, 'INSERT', false),
-  ('public', 'table', 'public', 'users', NULL, 'UPDATE', false),
-  ('public', 'table', 'public', 'users', NULL, 'DELETE', false),
-  ('public', 'table', 'public', 'users', NULL, 'TRUNCATE', false),
-  ('public', 'table', 'public', 'users', NULL, 'REFERENCES', false),
-  ('public', 'table', 'public', 'users', NULL, 'TRIGGER', false),
-  ('public', 'table', 'public', 'users', NULL, 'MAINTAIN', false)
+pgrant_revoked(grantee, kind, schema, name, sub, privilege, grant_option_only) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grant_option_only
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('public', 'table', 'public', 'users', NULL, '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grant_option_only)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_revoked_targets AS (
   -- The objects each row of pgrant_revoked names: one row per object (every table of a schema when the

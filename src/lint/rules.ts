@@ -5,6 +5,7 @@ import { formatPath } from '../plan/source.js';
 import { locationOf } from '../model/builder.js';
 import { PUBLIC, type Model, type Origin } from '../model/model.js';
 import { inheritedGroups } from '../render/view.js';
+import { lookup } from '../model/lookup.js';
 
 export interface Rule {
   id: string;
@@ -46,11 +47,13 @@ export const RULES: Rule[] = [
     summary: 'privileges on objects in a schema the grantee has no USAGE on',
     check: (model) => {
       const out: Finding[] = [];
+      const publicUsage = !model.publicRevokes.some((r) => r.target.kind === 'schema' && r.target.name === 'public' && r.privileges.includes('USAGE'));
+      const ownedSchemas = new Set(model.schemas.filter((s) => s.create?.owner).map((s) => `${s.create!.owner}\0${s.name}`));
+      const usageGrants = new Set(model.grants.filter((g) => g.target.kind === 'schema' && g.privileges.includes('USAGE')).map((g) => `${g.grantee}\0${(g.target as { name: string }).name}`));
       const usage = (role: string, schema: string): boolean => {
-        if (schema === 'public' && !model.publicRevokes.some((r) => r.target.kind === 'schema' && r.target.name === 'public' && r.privileges.includes('USAGE'))) return true;
-        if (model.schemas.some((s) => s.name === schema && s.create?.owner === role)) return true;
-        const holders = new Set([role, PUBLIC, ...inheritedGroups(model, role).inherited]);
-        return model.grants.some((g) => holders.has(g.grantee) && g.target.kind === 'schema' && g.target.name === schema && g.privileges.includes('USAGE'));
+        if (schema === 'public' && publicUsage) return true;
+        if (ownedSchemas.has(`${role}\0${schema}`)) return true;
+        return [role, PUBLIC, ...inheritedGroups(model, role).inherited].some((holder) => usageGrants.has(`${holder}\0${schema}`));
       };
       const seen = new Set<string>();
       for (const g of model.grants) {
@@ -118,7 +121,7 @@ export const RULES: Rule[] = [
     check: (model) =>
       model.grants
         .filter((g) => g.target.kind === 'all-tables')
-        .filter((g) => !model.defaults.some((d) => d.grantee === g.grantee && d.objects === 'tables' && d.schema === (g.target as { schema: string }).schema))
+        .filter((g) => !(lookup(model).defaultsTo.get(g.grantee) ?? []).some((d) => d.objects === 'tables' && d.schema === (g.target as { schema: string }).schema))
         .map((g) =>
           finding(
             g.origin,

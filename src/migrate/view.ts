@@ -1,6 +1,6 @@
 // Migration → the data migrate.sql.hbs reads.
 import type { Model } from '../model/model.js';
-import { buildView, membershipOptions, OBJECTS_KEYWORD } from '../render/view.js';
+import { buildView, managedSetting, membershipOptions, OBJECTS_KEYWORD } from '../render/view.js';
 import type { Migration } from './diff.js';
 
 export function buildMigrationView(from: Model, to: Model, m: Migration, options: { planFile: string; fromLabel: string }) {
@@ -21,12 +21,12 @@ export function buildMigrationView(from: Model, to: Model, m: Migration, options
     };
   });
   const needsVariable = new Set([...created.filter((r) => r.psqlPassword).map((r) => r.name), ...altered.filter((r) => r.changePassword && r.psqlPassword).map((r) => r.name)]);
-  // The recorded plan and scope change on every role when the scope changes; else only new roles need it.
-  const oldSetting = buildView(from, { planFile: options.planFile }).managedSetting;
-  const markerRoles = oldSetting === base.managedSetting ? base.managed.filter((r) => m.created.some((c) => c.name === r)) : base.managed;
+  // A role's recorded plan and scope are written when they change (new roles, changed grants).
+  const renamedTo = new Map(m.renames.map((r) => [r.to, r.from]));
+  const markers = base.markers.filter(({ role, setting }) => from.roles.every((r) => r.name !== (renamedTo.get(role) ?? role)) || managedSetting(from, renamedTo.get(role) ?? role) !== setting || renamedTo.has(role));
   return {
     ...base,
-    markerRoles,
+    markers,
     from: options.fromLabel,
     changes: m.changes,
     psqlVariables: base.psqlVariables.filter((v) => needsVariable.has(v.role)),

@@ -123,7 +123,7 @@ export function loadPlan(file: string, options: { text?: string; postgres?: numb
   const patternsNode = source.nodeAt(['patterns']);
 
   // Validate the header with `patterns` set aside (it is checked per item once `postgres` is known).
-  const header = checkObject(withoutKey(rootMap, 'patterns'), HEADER_TYPE, { source, out, major: DEFAULT_TARGET }, []);
+  const header = checkObject(rootMap, HEADER_TYPE, { source, out, major: DEFAULT_TARGET }, [], new Set(['patterns']));
   let major = DEFAULT_TARGET;
   if (header && header.pgrant !== FORMAT_VERSION) {
     out.error(
@@ -199,11 +199,4 @@ export function loadPlan(file: string, options: { text?: string; postgres?: numb
       cases: test.cases.map((c, i) => ({ ...c, path: ['test', 'cases', i] })),
     },
   };
-}
-
-/** A shallow copy of a map node without one key, so header validation can skip it. */
-function withoutKey(map: YAMLMap, key: string): YAMLMap {
-  const copy = map.clone() as YAMLMap;
-  copy.items = copy.items.filter((p) => !(isScalar(p.key) && p.key.value === key));
-  return copy;
 }

@@ -246,6 +246,8 @@ export function checkObject(
   t: Extract<TypeDesc, { kind: 'object' }>,
   ctx: CheckContext,
   path: PathSegment[],
+  /** Keys checked elsewhere (the plan's `patterns`, checked per item once the target major is known). */
+  skip: ReadonlySet<string> = new Set(),
 ): Record<string, unknown> | undefined {
   const node = isAlias(input) ? (input.resolve(ctx.source.doc) as Node | undefined) : input;
   const where = formatPath(path);
@@ -270,6 +272,7 @@ export function checkObject(
       continue;
     }
     const key = keyNode.value;
+    if (skip.has(key)) continue;
     const field = t.fields[key];
     if (!field) {
       const known = Object.keys(t.fields);

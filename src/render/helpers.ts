@@ -147,6 +147,8 @@ export const SQL_HELPERS: Record<string, Helper> = {
   roles: (v) => list('roles', v).map((x) => roleSpec(str('roles', x))).join(', '),
   on: (t) => onClause(present('on', t) as Target),
   privs: (privileges, target) => privilegeList(privileges, target),
+  /** A text[] literal of SQL keywords (privilege names): '{SELECT,INSERT}'. */
+  'keyword-array': (v) => `'{${list('keyword-array', v).map(keyword).join(',')}}'`,
   /** ARRAY['a', 'b']::text[] */
   'text-array': (v) => `ARRAY[${list('text-array', v).map((x) => quoteLiteral(str('text-array', x))).join(', ')}]::text[]`,
   comment: (v) => commentText(str('comment', v)),

@@ -11,8 +11,8 @@ import { buildMigrationView } from '../migrate/view.js';
 export const OUTPUT_FILES = ['deploy.sql', 'verify.sql', 'revert.sql', 'ACCESS.md'] as const;
 
 /** How the files are laid out: plain psql scripts, a sqitch project, or Flyway migrations. */
-export type Layout = 'plain' | 'sqitch' | 'flyway';
-export const LAYOUTS: readonly Layout[] = ['plain', 'sqitch', 'flyway'];
+export { LAYOUTS, type Layout } from './layouts.js';
+import type { Layout } from './layouts.js';
 
 let templates: TemplateSet | undefined;
 

@@ -6,8 +6,9 @@ import { PUBLIC } from '../model/model.js';
 import { pgrantVersion } from '../paths.js';
 import { ROLE_FLAGS, type RoleFlag } from '../sql/privileges.js';
 import { locationOf, unite as unitePrivileges } from '../model/builder.js';
+import { lookup } from '../model/lookup.js';
 
-/** One privilege a role must hold directly, as rows the SQL compares with aclexplode(). */
+/** Privileges a role must hold directly on one object (or every object of a kind in a schema). */
 export interface PlannedPrivilege {
   grantee: string;
   /** table | sequence | column | function | schema | database */
@@ -17,7 +18,7 @@ export interface PlannedPrivilege {
   name: string | null;
   /** Column name, function argument list, or FUNCTION/PROCEDURE for every routine in a schema. */
   sub: string | null;
-  privilege: string;
+  privileges: string[];
   grantable: boolean;
 }
 
@@ -27,11 +28,11 @@ export interface PlannedDefault {
   /** pg_default_acl.defaclobjtype */
   objtype: string;
   grantee: string;
-  privilege: string;
+  privileges: string[];
   grantable: boolean;
 }
 
-/** A privilege a role must (or, without INHERIT, must not) have through a group it belongs to. */
+/** Privileges a role must (or, without INHERIT, must not) have through a group it belongs to. */
 export interface InheritedExpectation extends PlannedPrivilege {
   role: string;
   expect: boolean;
@@ -42,28 +43,34 @@ export const OBJECTS_KEYWORD: Record<DefaultPrivilege['objects'], string> = { ta
 
 function plannedRows(g: Grant): PlannedPrivilege[] {
   const t = g.target;
-  const base = { grantee: g.grantee, grantable: g.grantOption };
-  const rows = (kind: string, schema: string | null, name: string | null, sub: string | null): PlannedPrivilege[] =>
-    g.privileges.map((privilege) => ({ ...base, kind, schema, name, sub, privilege }));
+  const row = (kind: string, schema: string | null, name: string | null, sub: string | null): PlannedPrivilege => ({
+    grantee: g.grantee,
+    kind,
+    schema,
+    name,
+    sub,
+    privileges: g.privileges,
+    grantable: g.grantOption,
+  });
   switch (t.kind) {
     case 'table':
-      return rows('table', t.schema, t.name, null);
+      return [row('table', t.schema, t.name, null)];
     case 'all-tables':
-      return rows('table', t.schema, null, null);
+      return [row('table', t.schema, null, null)];
     case 'sequence':
-      return rows('sequence', t.schema, t.name, null);
+      return [row('sequence', t.schema, t.name, null)];
     case 'all-sequences':
-      return rows('sequence', t.schema, null, null);
+      return [row('sequence', t.schema, null, null)];
     case 'columns':
-      return t.columns.flatMap((c) => rows('column', t.schema, t.table, c));
+      return t.columns.map((c) => row('column', t.schema, t.table, c));
     case 'function':
-      return rows('function', t.schema, t.name, t.args.join(', '));
+      return [row('function', t.schema, t.name, t.args.join(', '))];
     case 'all-functions':
-      return rows('function', t.schema, null, t.routine);
+      return [row('function', t.schema, null, t.routine)];
     case 'schema':
-      return rows('schema', null, t.name, null);
+      return [row('schema', null, t.name, null)];
     case 'database':
-      return rows('database', null, t.name, null);
+      return [row('database', null, t.name, null)];
   }
 }
 
@@ -100,6 +107,24 @@ function flags(r: Role): string[] {
   return (Object.keys(ROLE_FLAGS) as RoleFlag[]).map((f) => ROLE_FLAGS[f][r.attrs[f] ? 0 : 1]);
 }
 
+/** The schemas, databases and owners in which the plan gives a role something, with the plan's name. */
+export function managedSetting(model: Model, role: string): string {
+  const schemas = new Set<string>();
+  const databases = new Set<string>();
+  const owners = new Set<string>();
+  const { grantsTo, defaultsTo } = lookup(model);
+  for (const g of grantsTo.get(role) ?? []) {
+    if (g.target.kind === 'database') databases.add(g.target.name);
+    else if (g.target.kind === 'schema') schemas.add(g.target.name);
+    else schemas.add(g.target.schema);
+  }
+  for (const d of defaultsTo.get(role) ?? []) {
+    if (d.schema) schemas.add(d.schema);
+    if (d.owner) owners.add(d.owner);
+  }
+  return JSON.stringify({ plan: model.plan.name, schemas: [...schemas], databases: [...databases], owners: [...owners] });
+}
+
 /** The WITH clause of GRANT role TO member: ADMIN OPTION before 16; ADMIN / INHERIT / SET from 16. */
 export function membershipOptions(m: { admin: boolean; inherit: boolean | null; set: boolean | null }, major: number): { name: string; value: string }[] {
   if (major >= 16) {
@@ -113,13 +138,13 @@ export function membershipOptions(m: { admin: boolean; inherit: boolean | null; 
 
 /** Groups whose privileges `role` uses without SET ROLE, following memberships among managed roles. */
 export function inheritedGroups(model: Model, role: string): { inherited: string[]; setOnly: string[] } {
-  const byName = new Map(model.roles.map((r) => [r.name, r]));
+  const { roles: byName, membershipsOf } = lookup(model);
   // Before 16 the member's INHERIT attribute decides; from 16 the membership's option, which defaults to it.
   const inheritsVia = (member: string, m: { inherit: boolean | null }): boolean => m.inherit ?? byName.get(member)?.attrs.inherit ?? true;
   const inherited = new Set<string>();
   const setOnly = new Set<string>();
   const visit = (member: string): void => {
-    for (const m of model.memberships.filter((x) => x.member === member)) {
+    for (const m of membershipsOf.get(member) ?? []) {
       if (inheritsVia(member, m)) {
         if (!inherited.has(m.group)) {
           inherited.add(m.group);
@@ -185,8 +210,9 @@ function membershipGraph(model: Model) {
 
 /** Per role: attributes, memberships, and a matrix of objects × privileges, direct and through groups. */
 function accessView(model: Model) {
-  const grantsOf = (role: string) => model.grants.filter((g) => g.grantee === role);
-  const defaultsOf = (role: string) => model.defaults.filter((d) => d.grantee === role);
+  const { grantsTo, defaultsTo, membershipsOf } = lookup(model);
+  const grantsOf = (role: string) => grantsTo.get(role) ?? [];
+  const defaultsOf = (role: string) => defaultsTo.get(role) ?? [];
   return model.roles.map((r) => {
     const { inherited, setOnly } = inheritedGroups(model, r.name);
     const rows: { object: string; via: string; privileges: string[] }[] = [];
@@ -207,8 +233,7 @@ function accessView(model: Model) {
       attributes: attributeSummary(r),
       password: passwordSummary(r),
       comment: r.comment ?? '',
-      memberOf: model.memberships
-        .filter((m) => m.member === r.name)
+      memberOf: (membershipsOf.get(r.name) ?? [])
         .map((m) => ({
           name: m.group,
           options: [m.admin ? 'admin' : '', m.inherit === false ? 'no inherit' : '', m.set === false ? 'no set' : ''].filter(Boolean).join(', '),
@@ -228,33 +253,41 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
 
   const planned = model.grants.flatMap(plannedRows);
   const plannedByGrantee = new Map<string, PlannedPrivilege[]>();
-  for (const p of planned) plannedByGrantee.set(p.grantee, [...(plannedByGrantee.get(p.grantee) ?? []), p]);
-
-  const inheritedExpectations: InheritedExpectation[] = [];
-  for (const r of model.roles) {
-    const { inherited, setOnly } = inheritedGroups(model, r.name);
-    const own = new Set((plannedByGrantee.get(r.name) ?? []).map((p) => JSON.stringify({ ...p, grantee: '', grantable: false })));
-    const can = new Set<string>();
-    for (const g of inherited) {
-      for (const p of plannedByGrantee.get(g) ?? []) {
-        const key = JSON.stringify({ ...p, grantee: '', grantable: false });
-        if (own.has(key) || can.has(key)) continue;
-        can.add(key);
-        inheritedExpectations.push({ ...p, role: r.name, grantee: g, expect: true });
-      }
-    }
-    for (const g of setOnly) {
-      for (const p of plannedByGrantee.get(g) ?? []) {
-        const key = JSON.stringify({ ...p, grantee: '', grantable: false });
-        if (own.has(key) || can.has(key)) continue;
-        inheritedExpectations.push({ ...p, role: r.name, grantee: g, expect: false });
-      }
-    }
+  for (const p of planned) {
+    const list = plannedByGrantee.get(p.grantee);
+    if (list) list.push(p);
+    else plannedByGrantee.set(p.grantee, [p]);
   }
 
-  const plannedDefaults: PlannedDefault[] = model.defaults.flatMap((d) =>
-    d.privileges.map((privilege) => ({ owner: d.owner, schema: d.schema, objtype: OBJTYPE[d.objects], grantee: d.grantee, privilege, grantable: d.grantOption })),
-  );
+  // What members get through their groups: each privilege once, and not what they hold directly.
+  const inheritedExpectations: InheritedExpectation[] = [];
+  const keyOf = (p: PlannedPrivilege, privilege: string) => `${p.kind}\0${p.schema}\0${p.name}\0${p.sub}\0${privilege}`;
+  for (const r of model.roles) {
+    const { inherited, setOnly } = inheritedGroups(model, r.name);
+    if (!inherited.length && !setOnly.length) continue;
+    const seen = new Set((plannedByGrantee.get(r.name) ?? []).flatMap((p) => p.privileges.map((x) => keyOf(p, x))));
+    const add = (groups: string[], expect: boolean) => {
+      for (const g of groups) {
+        for (const p of plannedByGrantee.get(g) ?? []) {
+          const privileges = p.privileges.filter((x) => !seen.has(keyOf(p, x)));
+          if (!privileges.length) continue;
+          if (expect) privileges.forEach((x) => seen.add(keyOf(p, x)));
+          inheritedExpectations.push({ ...p, privileges, role: r.name, grantee: g, expect });
+        }
+      }
+    };
+    add(inherited, true);
+    add(setOnly, false);
+  }
+
+  const plannedDefaults: PlannedDefault[] = model.defaults.map((d) => ({
+    owner: d.owner,
+    schema: d.schema,
+    objtype: OBJTYPE[d.objects],
+    grantee: d.grantee,
+    privileges: d.privileges,
+    grantable: d.grantOption,
+  }));
 
   const withOptions = (m: Model['memberships'][number]) => membershipOptions(m, major);
 
@@ -300,13 +333,12 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
     plannedMemberships: model.memberships,
     inheritedExpectations,
     hasConverge: managed.length > 0,
-    /** Recorded on each managed role (ALTER ROLE … SET pgrant.managed): the plan and its scope. */
-    managedSetting: JSON.stringify({
-      plan: model.plan.name,
-      schemas: model.scope.schemas,
-      databases: model.scope.databases,
-      owners: model.owners.filter((o): o is string => o !== null),
-    }),
+    /**
+     * Recorded on each managed role (ALTER ROLE … SET pgrant.managed): the plan, and the part of its scope
+     * that concerns the role — so that the next deploy.sql of an edited plan cleans what this one managed.
+     * Per role, not the whole scope, so the file grows linearly with the plan.
+     */
+    markers: managed.map((role) => ({ role, setting: managedSetting(model, role) })),
     createdDatabase: model.databases.find((d) => d.create) ?? null,
     databases: model.databases.map((d) => ({ name: d.name, owner: d.owner, revokePublic: d.revokePublic, connect: d.connect })),
     publicRevokes: model.publicRevokes.map((r) => ({ ...r, what: describeTarget(r.target) })),

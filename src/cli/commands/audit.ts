@@ -1,6 +1,5 @@
 // pgrant audit [--file audit.sql] [--database-url URL]: the server's access state as JSON, with psql alone.
 import { writeFile } from 'node:fs/promises';
-import { auditServer, auditSql } from '../../audit/audit.js';
 import type { CommandModule } from '../main.js';
 
 export const auditCommand: CommandModule = {
@@ -11,6 +10,7 @@ export const auditCommand: CommandModule = {
       .option('file', { type: 'string', default: 'audit.sql', describe: 'where to write audit.sql' })
       .option('database-url', { type: 'string', describe: 'run the audit on this server now and print the JSON' }),
   async run(args, io) {
+    const { auditServer, auditSql } = await import('../../audit/audit.js');
     if (args.databaseUrl) {
       io.out(JSON.stringify(await auditServer(args.databaseUrl as string), null, 2));
       return 0;

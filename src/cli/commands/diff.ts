@@ -1,9 +1,7 @@
 // pgrant diff <plan.yaml> (--audit state.json | --database-url URL) [--json]: drift between plan and server.
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../../diagnostics.js';
-import { auditServer } from '../../audit/audit.js';
-import { checkAuditState, drift, type AuditState } from '../../audit/drift.js';
-import { renderPlanFile } from '../../pipeline.js';
+import type { AuditState } from '../../audit/drift.js';
 import type { CommandModule } from '../main.js';
 
 export const diffCommand: CommandModule = {
@@ -16,6 +14,9 @@ export const diffCommand: CommandModule = {
       .option('database-url', { type: 'string', describe: 'audit this server now instead' })
       .option('json', { type: 'boolean', default: false, describe: 'print the drift as JSON' }),
   async run(args, io) {
+    const { auditServer } = await import('../../audit/audit.js');
+    const { checkAuditState, drift } = await import('../../audit/drift.js');
+    const { renderPlanFile } = await import('../../pipeline.js');
     if (!args.audit === !args.databaseUrl) throw new UserError({ level: 'error', path: '', message: 'give one of --audit state.json or --database-url URL', hint: 'pgrant audit writes audit.sql, whose output is the state' });
     let state: AuditState;
     if (args.audit) {

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { UserError, didYouMean } from '../../diagnostics.js';
-import { loadCatalog } from '../../catalog/catalog.js';
 import { packagePath } from '../../paths.js';
 import type { CommandModule } from '../main.js';
 
@@ -16,6 +15,7 @@ export const initCommand: CommandModule = {
       .option('file', { type: 'string', default: 'plan.yaml', describe: 'where to write the plan' })
       .option('force', { type: 'boolean', default: false, describe: 'overwrite an existing file' }),
   async run(args, io) {
+    const { loadCatalog } = await import('../../catalog/catalog.js');
     const catalog = loadCatalog();
     const name = args.pattern as string;
     const def = catalog.get(name);

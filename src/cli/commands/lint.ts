@@ -1,6 +1,5 @@
 // pgrant lint <plan.yaml>... [--json]: least-privilege and safety findings; exit 1 on any error.
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../../diagnostics.js';
-import { lintPlanFile } from '../../pipeline.js';
 import type { CommandModule } from '../main.js';
 
 export const lintCommand: CommandModule = {
@@ -11,6 +10,7 @@ export const lintCommand: CommandModule = {
       .positional('plans', { type: 'string', array: true, describe: 'plan files' })
       .option('json', { type: 'boolean', default: false, describe: 'print findings as JSON' }),
   async run(args, io) {
+    const { lintPlanFile } = await import('../../pipeline.js');
     const findings: Diagnostic[] = [];
     for (const file of args.plans as string[]) findings.push(...(await lintPlanFile(file)));
     const sorted = sortDiagnostics(findings);

@@ -1,6 +1,5 @@
 // pgrant patterns [NAME]: the catalog, or one pattern's parameters, defaults and example.
 import { UserError, didYouMean } from '../../diagnostics.js';
-import { loadCatalog } from '../../catalog/catalog.js';
 import type { CommandModule } from '../main.js';
 
 function showDefault(value: unknown): string {
@@ -12,6 +11,7 @@ export const patternsCommand: CommandModule = {
   describe: 'list the catalog of patterns; with NAME, its parameters, defaults and an example',
   builder: (y) => y.positional('name', { type: 'string', describe: 'a pattern name' }),
   async run(args, io) {
+    const { loadCatalog } = await import('../../catalog/catalog.js');
     const catalog = loadCatalog();
     const name = args.name as string | undefined;
     if (!name) {

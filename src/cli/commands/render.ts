@@ -1,14 +1,14 @@
 // pgrant render <plan.yaml>... [--out DIR] [--check]
 import { join } from 'node:path';
 import { UserError, formatDiagnostic, type Diagnostic } from '../../diagnostics.js';
-import { renderPlanFile, type OldPlan } from '../../pipeline.js';
+import type { OldPlan } from '../../pipeline.js';
 import type { Change } from '../../migrate/diff.js';
-import { LAYOUTS, type Layout } from '../../render/render.js';
+import { LAYOUTS, type Layout } from '../../render/layouts.js';
 import { readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dirname, relative, resolve } from 'node:path';
-import { staleFiles, writeOutputs, type PlanOutput } from '../../write/write.js';
+import type { PlanOutput } from '../../write/write.js';
 import type { CommandModule } from '../main.js';
 
 export const renderCommand: CommandModule = {
@@ -24,6 +24,8 @@ export const renderCommand: CommandModule = {
       .option('json', { type: 'boolean', default: false, describe: 'print what was written (and, with --from, the changes) as JSON' })
       .option('layout', { choices: LAYOUTS, default: 'plain', describe: 'plain psql files, a sqitch project, or Flyway migrations' }),
   async run(args, io) {
+    const { renderPlanFile } = await import('../../pipeline.js');
+    const { staleFiles, writeOutputs } = await import('../../write/write.js');
     const plans = args.plans as string[];
     const outDir = args.out as string;
     if ((args.from || args.fromGit) && plans.length !== 1) {

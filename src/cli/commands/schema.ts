@@ -1,5 +1,4 @@
 // pgrant schema: the JSON Schema of plan files (committed as schema/plan.schema.json).
-import { planJsonSchema } from '../../plan/json-schema.js';
 import type { CommandModule } from '../main.js';
 
 export const schemaCommand: CommandModule = {
@@ -7,6 +6,7 @@ export const schemaCommand: CommandModule = {
   describe: 'print the JSON Schema of plan files (for editors: # yaml-language-server: $schema=…)',
   builder: (y) => y,
   async run(_args, io) {
+    const { planJsonSchema } = await import('../../plan/json-schema.js');
     io.out(JSON.stringify(planJsonSchema(), null, 2));
     return 0;
   },

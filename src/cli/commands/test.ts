@@ -1,7 +1,5 @@
 // pgrant test <plan.yaml>... [--pg 17|14,16|all] [--fixture F] [--engine E] [--database-url URL] [--json] [--keep]
 import { UserError } from '../../diagnostics.js';
-import { runTests } from '../../harness/run.js';
-import { colorStyle, formatReport, plainStyle } from '../../harness/report.js';
 import { SUPPORTED_MAJORS } from '../../harness/server.js';
 import type { EngineName } from '../../harness/engines.js';
 import type { CommandModule } from '../main.js';
@@ -57,6 +55,8 @@ export const testCommand: CommandModule = {
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
       .option('keep', { type: 'boolean', default: false, describe: 'keep the scratch databases for inspection' }),
   async run(args, io) {
+    const { runTests } = await import('../../harness/run.js');
+    const { colorStyle, formatReport, plainStyle } = await import('../../harness/report.js');
     const majors = parseMajors(args.pg as string | undefined);
     if (args.databaseUrl && args.pg) throw new UserError('--pg and --database-url do not go together: the server at the URL decides the major');
     const display = args.quiet ? { update() {}, stop() {} } : progress(io);

@@ -46,66 +46,52 @@ BEGIN
 END
 $pgrant$;
 
--- 2. Roles: created when missing; every attribute is set on each run, so an edited plan converges.
-
--- Sales Team: group (NOLOGIN); readonly patterns[0] at plan.yaml:7
+-- 2. Roles: created when missing (renamed, where the plan says renamed_from); every attribute is set on
+--    each run, so an edited plan converges.
 DO $pgrant$
+DECLARE
+  r record;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'Sales Team') THEN
-    CREATE ROLE "Sales Team";
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'Sales Team') <> 'infinity' THEN
-    ALTER ROLE "Sales Team" VALID UNTIL 'infinity';
-  END IF;
+  FOR r IN
+    SELECT * FROM (VALUES
+      (NULL::text, NULL::text, NULL::boolean),
+      ('Sales Team', NULL, false),
+      ('window', NULL, false),
+      ('données', NULL, false),
+      ('x; DROP TABLE t; --', NULL, false)
+    ) AS v(name, renamed_from, has_expiry)
+    WHERE name IS NOT NULL
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+      IF r.renamed_from IS NOT NULL AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.renamed_from) THEN
+        -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
+        EXECUTE format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
+      ELSE
+        EXECUTE format('CREATE ROLE %I', r.name);
+      END IF;
+    END IF;
+    -- An expiry the plan no longer sets is lifted.
+    IF NOT r.has_expiry AND (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = r.name) <> 'infinity' THEN
+      EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.name, 'infinity');
+    END IF;
+  END LOOP;
 END
 $pgrant$;
+
+-- Sales Team: group (NOLOGIN); readonly patterns[0] at plan.yaml:7
 ALTER ROLE "Sales Team" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE "Sales Team" IS 'Managed by pgrant (plan plan)';
 
 -- window: login; readonly patterns[0] at plan.yaml:11
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'window') THEN
-    CREATE ROLE "window";
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'window') <> 'infinity' THEN
-    ALTER ROLE "window" VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE "window" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE "window" IS 'Managed by pgrant (plan plan)';
 
 -- données: login; readonly patterns[0] at plan.yaml:12
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'données') THEN
-    CREATE ROLE "données";
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'données') <> 'infinity' THEN
-    ALTER ROLE "données" VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE "données" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE "données" IS 'a comment with ''quotes'' and a
 newline';
 
 -- x; DROP TABLE t; --: login; app-user patterns[1] at plan.yaml:15
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'x; DROP TABLE t; --') THEN
-    CREATE ROLE "x; DROP TABLE t; --";
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'x; DROP TABLE t; --') <> 'infinity' THEN
-    ALTER ROLE "x; DROP TABLE t; --" VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE "x; DROP TABLE t; --" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 -- A SCRAM-SHA-256 verifier, not the password: PostgreSQL stores it as given.
 ALTER ROLE "x; DROP TABLE t; --" WITH PASSWORD 'SCRAM-SHA-256$4096:8Er56L1EfcrK4IAbBEUydA==$VgdTXyjBVifxttlwwhGQWzFmJZBSjK7O+6yUF3T2BgQ=:bGcCSZ+BNhtxG5rQuLKGkMqembEHhardJEw5lTmrNPU=';
@@ -187,30 +173,33 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('Sales Team', 'schema', NULL, 'o''brien', NULL, 'USAGE', false),
-  ('Sales Team', 'schema', NULL, 'user', NULL, 'USAGE', false),
-  ('Sales Team', 'table', 'o''brien', NULL, NULL, 'SELECT', false),
-  ('Sales Team', 'table', 'user', NULL, NULL, 'SELECT', false),
-  ('Sales Team', 'sequence', 'o''brien', NULL, NULL, 'SELECT', false),
-  ('Sales Team', 'sequence', 'user', NULL, NULL, 'SELECT', false),
-  ('x; DROP TABLE t; --', 'schema', NULL, 'o''brien', NULL, 'USAGE', false),
-  ('x; DROP TABLE t; --', 'table', 'o''brien', '$tag$', NULL, 'SELECT', false),
-  ('x; DROP TABLE t; --', 'table', 'o''brien', '$tag$', NULL, 'INSERT', false),
-  ('x; DROP TABLE t; --', 'table', 'o''brien', '$tag$', NULL, 'UPDATE', false),
-  ('x; DROP TABLE t; --', 'table', 'o''brien', '$tag$', NULL, 'DELETE', false),
-  ('x; DROP TABLE t; --', 'sequence', 'o''brien', NULL, NULL, 'SELECT', false),
-  ('x; DROP TABLE t; --', 'sequence', 'o''brien', NULL, NULL, 'USAGE', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('Sales Team', 'schema', NULL, 'o''brien', NULL, '{USAGE}', false),
+    ('Sales Team', 'schema', NULL, 'user', NULL, '{USAGE}', false),
+    ('Sales Team', 'table', 'o''brien', NULL, NULL, '{SELECT}', false),
+    ('Sales Team', 'table', 'user', NULL, NULL, '{SELECT}', false),
+    ('Sales Team', 'sequence', 'o''brien', NULL, NULL, '{SELECT}', false),
+    ('Sales Team', 'sequence', 'user', NULL, NULL, '{SELECT}', false),
+    ('x; DROP TABLE t; --', 'schema', NULL, 'o''brien', NULL, '{USAGE}', false),
+    ('x; DROP TABLE t; --', 'table', 'o''brien', '$tag$', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('x; DROP TABLE t; --', 'sequence', 'o''brien', NULL, NULL, '{SELECT,USAGE}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('current_role', 'o''brien', 'r', 'Sales Team', 'SELECT', false),
-  ('current_role', 'user', 'r', 'Sales Team', 'SELECT', false),
-  ('current_role', 'o''brien', 'S', 'Sales Team', 'SELECT', false),
-  ('current_role', 'user', 'S', 'Sales Team', 'SELECT', false),
-  ('current_role', 'o''brien', 'S', 'x; DROP TABLE t; --', 'SELECT', false),
-  ('current_role', 'o''brien', 'S', 'x; DROP TABLE t; --', 'USAGE', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('current_role', 'o''brien', 'r', 'Sales Team', '{SELECT}', false),
+    ('current_role', 'user', 'r', 'Sales Team', '{SELECT}', false),
+    ('current_role', 'o''brien', 'S', 'Sales Team', '{SELECT}', false),
+    ('current_role', 'user', 'S', 'Sales Team', '{SELECT}', false),
+    ('current_role', 'o''brien', 'S', 'x; DROP TABLE t; --', '{SELECT,USAGE}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -381,8 +370,8 @@ ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "o'brien" GRANT SELEC
 -- 7. Each role the plan manages records the plan and its scope, so that the next deploy.sql of an edited
 --    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
 ALTER ROLE "Sales Team" IN DATABASE "my db" SET pgrant.managed TO '{"plan":"plan","schemas":["o''brien","user"],"databases":[],"owners":["current_role"]}';
-ALTER ROLE "window" IN DATABASE "my db" SET pgrant.managed TO '{"plan":"plan","schemas":["o''brien","user"],"databases":[],"owners":["current_role"]}';
-ALTER ROLE "données" IN DATABASE "my db" SET pgrant.managed TO '{"plan":"plan","schemas":["o''brien","user"],"databases":[],"owners":["current_role"]}';
-ALTER ROLE "x; DROP TABLE t; --" IN DATABASE "my db" SET pgrant.managed TO '{"plan":"plan","schemas":["o''brien","user"],"databases":[],"owners":["current_role"]}';
+ALTER ROLE "window" IN DATABASE "my db" SET pgrant.managed TO '{"plan":"plan","schemas":[],"databases":[],"owners":[]}';
+ALTER ROLE "données" IN DATABASE "my db" SET pgrant.managed TO '{"plan":"plan","schemas":[],"databases":[],"owners":[]}';
+ALTER ROLE "x; DROP TABLE t; --" IN DATABASE "my db" SET pgrant.managed TO '{"plan":"plan","schemas":["o''brien"],"databases":[],"owners":["current_role"]}';
 
 COMMIT;

@@ -69,51 +69,47 @@ BEGIN
 END
 $pgrant$;
 
--- 2. Roles: created when missing; every attribute is set on each run, so an edited plan converges.
-
--- analysts: group (NOLOGIN); readonly patterns[0] at plan.yaml:6
+-- 2. Roles: created when missing (renamed, where the plan says renamed_from); every attribute is set on
+--    each run, so an edited plan converges.
 DO $pgrant$
+DECLARE
+  r record;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'analysts') THEN
-    CREATE ROLE analysts;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'analysts') <> 'infinity' THEN
-    ALTER ROLE analysts VALID UNTIL 'infinity';
-  END IF;
+  FOR r IN
+    SELECT * FROM (VALUES
+      (NULL::text, NULL::text, NULL::boolean),
+      ('analysts', NULL, false),
+      ('alice', NULL, false),
+      ('writers', NULL, false)
+    ) AS v(name, renamed_from, has_expiry)
+    WHERE name IS NOT NULL
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+      IF r.renamed_from IS NOT NULL AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.renamed_from) THEN
+        -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
+        EXECUTE format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
+      ELSE
+        EXECUTE format('CREATE ROLE %I', r.name);
+      END IF;
+    END IF;
+    -- An expiry the plan no longer sets is lifted.
+    IF NOT r.has_expiry AND (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = r.name) <> 'infinity' THEN
+      EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.name, 'infinity');
+    END IF;
+  END LOOP;
 END
 $pgrant$;
+
+-- analysts: group (NOLOGIN); readonly patterns[0] at plan.yaml:6
 ALTER ROLE analysts WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE analysts IS 'Managed by pgrant (plan plan)';
 
 -- alice: login; readonly patterns[0] at plan.yaml:8; readwrite patterns[1] at plan.yaml:13
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'alice') THEN
-    CREATE ROLE alice;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'alice') <> 'infinity' THEN
-    ALTER ROLE alice VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE alice WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 ALTER ROLE alice WITH PASSWORD :'alice_password';
 COMMENT ON ROLE alice IS 'Managed by pgrant (plan plan)';
 
 -- writers: group (NOLOGIN); readwrite patterns[1] at plan.yaml:11
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'writers') THEN
-    CREATE ROLE writers;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'writers') <> 'infinity' THEN
-    ALTER ROLE writers VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE writers WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE writers IS 'Managed by pgrant (plan plan)';
 
@@ -191,29 +187,29 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('analysts', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('analysts', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('analysts', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('writers', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('writers', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('writers', 'table', 'public', NULL, NULL, 'INSERT', false),
-  ('writers', 'table', 'public', NULL, NULL, 'UPDATE', false),
-  ('writers', 'table', 'public', NULL, NULL, 'DELETE', false),
-  ('writers', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('writers', 'sequence', 'public', NULL, NULL, 'USAGE', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('analysts', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('analysts', 'table', 'public', NULL, NULL, '{SELECT}', false),
+    ('analysts', 'sequence', 'public', NULL, NULL, '{SELECT}', false),
+    ('writers', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('writers', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('writers', 'sequence', 'public', NULL, NULL, '{SELECT,USAGE}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  (NULL, 'public', 'r', 'analysts', 'SELECT', false),
-  (NULL, 'public', 'S', 'analysts', 'SELECT', false),
-  (NULL, 'public', 'r', 'writers', 'SELECT', false),
-  (NULL, 'public', 'r', 'writers', 'INSERT', false),
-  (NULL, 'public', 'r', 'writers', 'UPDATE', false),
-  (NULL, 'public', 'r', 'writers', 'DELETE', false),
-  (NULL, 'public', 'S', 'writers', 'SELECT', false),
-  (NULL, 'public', 'S', 'writers', 'USAGE', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    (NULL, 'public', 'r', 'analysts', '{SELECT}', false),
+    (NULL, 'public', 'S', 'analysts', '{SELECT}', false),
+    (NULL, 'public', 'r', 'writers', '{SELECT,INSERT,UPDATE,DELETE}', false),
+    (NULL, 'public', 'S', 'writers', '{SELECT,USAGE}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -380,7 +376,7 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, USAGE ON SEQUENCES TO wr
 -- 7. Each role the plan manages records the plan and its scope, so that the next deploy.sql of an edited
 --    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
 ALTER ROLE analysts IN DATABASE app SET pgrant.managed TO '{"plan":"plan","schemas":["public"],"databases":[],"owners":[]}';
-ALTER ROLE alice IN DATABASE app SET pgrant.managed TO '{"plan":"plan","schemas":["public"],"databases":[],"owners":[]}';
+ALTER ROLE alice IN DATABASE app SET pgrant.managed TO '{"plan":"plan","schemas":[],"databases":[],"owners":[]}';
 ALTER ROLE writers IN DATABASE app SET pgrant.managed TO '{"plan":"plan","schemas":["public"],"databases":[],"owners":[]}';
 
 COMMIT;

@@ -46,35 +46,41 @@ BEGIN
 END
 $pgrant$;
 
--- 2. Roles: created when missing; every attribute is set on each run, so an edited plan converges.
-
--- blob_reader: group (NOLOGIN); roles patterns[0] at plan.yaml:9
+-- 2. Roles: created when missing (renamed, where the plan says renamed_from); every attribute is set on
+--    each run, so an edited plan converges.
 DO $pgrant$
+DECLARE
+  r record;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'blob_reader') THEN
-    CREATE ROLE blob_reader;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'blob_reader') <> 'infinity' THEN
-    ALTER ROLE blob_reader VALID UNTIL 'infinity';
-  END IF;
+  FOR r IN
+    SELECT * FROM (VALUES
+      (NULL::text, NULL::text, NULL::boolean),
+      ('blob_reader', NULL, false),
+      ('maintainer', NULL, false)
+    ) AS v(name, renamed_from, has_expiry)
+    WHERE name IS NOT NULL
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+      IF r.renamed_from IS NOT NULL AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.renamed_from) THEN
+        -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
+        EXECUTE format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
+      ELSE
+        EXECUTE format('CREATE ROLE %I', r.name);
+      END IF;
+    END IF;
+    -- An expiry the plan no longer sets is lifted.
+    IF NOT r.has_expiry AND (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = r.name) <> 'infinity' THEN
+      EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.name, 'infinity');
+    END IF;
+  END LOOP;
 END
 $pgrant$;
+
+-- blob_reader: group (NOLOGIN); roles patterns[0] at plan.yaml:9
 ALTER ROLE blob_reader WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE blob_reader IS 'Managed by pgrant (plan plan)';
 
 -- maintainer: group (NOLOGIN); roles patterns[0] at plan.yaml:12
-DO $pgrant$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'maintainer') THEN
-    CREATE ROLE maintainer;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'maintainer') <> 'infinity' THEN
-    ALTER ROLE maintainer VALID UNTIL 'infinity';
-  END IF;
-END
-$pgrant$;
 ALTER ROLE maintainer WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE maintainer IS 'Managed by pgrant (plan plan)';
 
@@ -151,29 +157,22 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('maintainer', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('maintainer', 'table', 'public', NULL, NULL, 'INSERT', false),
-  ('maintainer', 'table', 'public', NULL, NULL, 'UPDATE', false),
-  ('maintainer', 'table', 'public', NULL, NULL, 'DELETE', false),
-  ('maintainer', 'table', 'public', NULL, NULL, 'TRUNCATE', false),
-  ('maintainer', 'table', 'public', NULL, NULL, 'REFERENCES', false),
-  ('maintainer', 'table', 'public', NULL, NULL, 'TRIGGER', false),
-  ('maintainer', 'table', 'public', NULL, NULL, 'MAINTAIN', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('maintainer', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('app_owner', NULL, 'L', 'blob_reader', 'SELECT', false),
-  ('app_owner', NULL, 'L', 'blob_reader', 'UPDATE', false),
-  ('app_owner', 'public', 'r', 'maintainer', 'SELECT', false),
-  ('app_owner', 'public', 'r', 'maintainer', 'INSERT', false),
-  ('app_owner', 'public', 'r', 'maintainer', 'UPDATE', false),
-  ('app_owner', 'public', 'r', 'maintainer', 'DELETE', false),
-  ('app_owner', 'public', 'r', 'maintainer', 'TRUNCATE', false),
-  ('app_owner', 'public', 'r', 'maintainer', 'REFERENCES', false),
-  ('app_owner', 'public', 'r', 'maintainer', 'TRIGGER', false),
-  ('app_owner', 'public', 'r', 'maintainer', 'MAINTAIN', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('app_owner', NULL, 'L', 'blob_reader', '{SELECT,UPDATE}', false),
+    ('app_owner', 'public', 'r', 'maintainer', '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean)
@@ -326,7 +325,7 @@ ALTER DEFAULT PRIVILEGES FOR ROLE app_owner IN SCHEMA public GRANT SELECT, INSER
 
 -- 7. Each role the plan manages records the plan and its scope, so that the next deploy.sql of an edited
 --    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
-ALTER ROLE blob_reader IN DATABASE app SET pgrant.managed TO '{"plan":"plan","schemas":["public"],"databases":[],"owners":["app_owner"]}';
+ALTER ROLE blob_reader IN DATABASE app SET pgrant.managed TO '{"plan":"plan","schemas":[],"databases":[],"owners":["app_owner"]}';
 ALTER ROLE maintainer IN DATABASE app SET pgrant.managed TO '{"plan":"plan","schemas":["public"],"databases":[],"owners":["app_owner"]}';
 
 COMMIT;

@@ -46,20 +46,36 @@ BEGIN
 END
 $pgrant$;
 
--- 2. Roles: created when missing; every attribute is set on each run, so an edited plan converges.
-
--- svc: login; app-user patterns[0] at plan.yaml:5
+-- 2. Roles: created when missing (renamed, where the plan says renamed_from); every attribute is set on
+--    each run, so an edited plan converges.
 DO $pgrant$
+DECLARE
+  r record;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'svc') THEN
-    CREATE ROLE svc;
-  END IF;
-  -- The plan sets no expiry: lift one set earlier.
-  IF (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = 'svc') <> 'infinity' THEN
-    ALTER ROLE svc VALID UNTIL 'infinity';
-  END IF;
+  FOR r IN
+    SELECT * FROM (VALUES
+      (NULL::text, NULL::text, NULL::boolean),
+      ('svc', NULL, false)
+    ) AS v(name, renamed_from, has_expiry)
+    WHERE name IS NOT NULL
+  LOOP
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
+      IF r.renamed_from IS NOT NULL AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.renamed_from) THEN
+        -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
+        EXECUTE format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
+      ELSE
+        EXECUTE format('CREATE ROLE %I', r.name);
+      END IF;
+    END IF;
+    -- An expiry the plan no longer sets is lifted.
+    IF NOT r.has_expiry AND (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = r.name) <> 'infinity' THEN
+      EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.name, 'infinity');
+    END IF;
+  END LOOP;
 END
 $pgrant$;
+
+-- svc: login; app-user patterns[0] at plan.yaml:5
 ALTER ROLE svc WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 -- A SCRAM-SHA-256 verifier, not the password: PostgreSQL stores it as given.
 ALTER ROLE svc WITH PASSWORD 'SCRAM-SHA-256$4096:jjvZ+DLcfFWxeCw1NgoEBw==$0TKoJhaWJ2/326vDncjWGhALeUpx1bXzWNS0MRFWb8k=:KXDl5ynIK0GeSiV29Yb3X4AD32oFPhIZSJU74g1mdqY=';
@@ -137,24 +153,24 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  ('svc', 'schema', NULL, 'public', NULL, 'USAGE', false),
-  ('svc', 'table', 'public', NULL, NULL, 'SELECT', false),
-  ('svc', 'table', 'public', NULL, NULL, 'INSERT', false),
-  ('svc', 'table', 'public', NULL, NULL, 'UPDATE', false),
-  ('svc', 'table', 'public', NULL, NULL, 'DELETE', false),
-  ('svc', 'sequence', 'public', NULL, NULL, 'SELECT', false),
-  ('svc', 'sequence', 'public', NULL, NULL, 'USAGE', false)
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    ('svc', 'schema', NULL, 'public', NULL, '{USAGE}', false),
+    ('svc', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('svc', 'sequence', 'public', NULL, NULL, '{SELECT,USAGE}', false)
+  ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
-pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (VALUES
-  (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean),
-  (NULL, 'public', 'r', 'svc', 'SELECT', false),
-  (NULL, 'public', 'r', 'svc', 'INSERT', false),
-  (NULL, 'public', 'r', 'svc', 'UPDATE', false),
-  (NULL, 'public', 'r', 'svc', 'DELETE', false),
-  (NULL, 'public', 'S', 'svc', 'SELECT', false),
-  (NULL, 'public', 'S', 'svc', 'USAGE', false)
+pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
+  SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
+  FROM (VALUES
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
+    (NULL, 'public', 'r', 'svc', '{SELECT,INSERT,UPDATE,DELETE}', false),
+    (NULL, 'public', 'S', 'svc', '{SELECT,USAGE}', false)
+  ) AS v(owner, schema, objtype, grantee, privileges, grantable)
+  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean)
