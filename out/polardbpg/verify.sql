@@ -540,7 +540,7 @@ pgrant_checks(ok, message) AS (
   CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
   WHERE c.setting LIKE 'pgrant.managed=%'
     AND substr(c.setting, length('pgrant.managed=') + 1)::json ->> 'plan' = 'polardbpg'
-    AND ro.rolname <> ALL (ARRAY['employee_owner', 'employee_role_readwrite', 'employee_role_readonly', 'employee_readwrite', 'employee_readonly', 'polardbpg_owner', 'polardbpg_role_readwrite', 'polardbpg_role_readonly', 'polardbpg_readwrite', 'polardbpg_readonly']::text[])
+    AND ro.rolname::text NOT IN (SELECT m FROM unnest(ARRAY['employee_owner', 'employee_role_readwrite', 'employee_role_readonly', 'employee_readwrite', 'employee_readonly', 'polardbpg_owner', 'polardbpg_role_readwrite', 'polardbpg_role_readonly', 'polardbpg_readwrite', 'polardbpg_readonly']::text[]) AS m)
   UNION ALL
   -- Roles the plan drops are gone.
   SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = d.rolname), format('role %s still exists; the plan drops it', d.rolname)
