@@ -52,15 +52,20 @@ DO $pgrant$
 DECLARE
   r record;
 BEGIN
+  -- One pass over pg_roles for all of them (a lookup per role would scan a growing catalog each time).
   FOR r IN
-    SELECT * FROM (VALUES
+    SELECT v.name, v.renamed_from, v.has_expiry, ro.oid IS NOT NULL AS present, old.oid IS NOT NULL AS old_present,
+           coalesce(ro.rolvaliduntil, old.rolvaliduntil) AS valid_until
+    FROM (VALUES
       (NULL::text, NULL::text, NULL::boolean),
       ('app_readonly', NULL, false)
     ) AS v(name, renamed_from, has_expiry)
-    WHERE name IS NOT NULL
+    LEFT JOIN pg_catalog.pg_roles ro ON ro.rolname = v.name
+    LEFT JOIN pg_catalog.pg_roles old ON old.rolname = v.renamed_from
+    WHERE v.name IS NOT NULL
   LOOP
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.name) THEN
-      IF r.renamed_from IS NOT NULL AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.renamed_from) THEN
+    IF NOT r.present THEN
+      IF r.old_present THEN
         -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
         EXECUTE format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
       ELSE
@@ -68,7 +73,7 @@ BEGIN
       END IF;
     END IF;
     -- An expiry the plan no longer sets is lifted.
-    IF NOT r.has_expiry AND (SELECT rolvaliduntil FROM pg_catalog.pg_roles WHERE rolname = r.name) <> 'infinity' THEN
+    IF NOT r.has_expiry AND r.valid_until <> 'infinity' THEN
       EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.name, 'infinity');
     END IF;
   END LOOP;
@@ -94,7 +99,7 @@ BEGIN
     CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
     WHERE c.setting LIKE 'pgrant.managed=%'
       AND substr(c.setting, length('pgrant.managed=') + 1)::json ->> 'plan' = 'plan'
-      AND ro.rolname <> ALL (ARRAY['app_readonly']::text[])
+      AND ro.rolname::text NOT IN (SELECT m FROM unnest(ARRAY['app_readonly']::text[]) AS m)
     ORDER BY 1
   LOOP
     RAISE NOTICE 'pgrant: removing: role %, which the plan no longer has', r.rolname;

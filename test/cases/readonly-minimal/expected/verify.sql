@@ -473,7 +473,7 @@ pgrant_checks(ok, message) AS (
   CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
   WHERE c.setting LIKE 'pgrant.managed=%'
     AND substr(c.setting, length('pgrant.managed=') + 1)::json ->> 'plan' = 'plan'
-    AND ro.rolname <> ALL (ARRAY['app_readonly']::text[])
+    AND ro.rolname::text NOT IN (SELECT m FROM unnest(ARRAY['app_readonly']::text[]) AS m)
   UNION ALL
   -- Roles the plan drops are gone.
   SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = d.rolname), format('role %s still exists; the plan drops it', d.rolname)
