@@ -134,7 +134,7 @@ export function loadCatalog(dir = packagePath('patterns')): Map<string, PatternD
 }
 
 /** The object type an instance of the pattern is validated against. */
-export function instanceType(def: PatternDef): Extract<TypeDesc, { kind: 'object' }> {
+export function instanceType(def: Pick<PatternDef, 'name' | 'parameters'>): Extract<TypeDesc, { kind: 'object' }> {
   return {
     kind: 'object',
     title: `a "${def.name}" pattern instance`,

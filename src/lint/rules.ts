@@ -2,6 +2,7 @@
 // findings carry the location of the plan element that causes them and a hint to fix it.
 import type { Diagnostic, Level } from '../diagnostics.js';
 import { formatPath } from '../plan/source.js';
+import { usedAtNote } from '../catalog/team-expand.js';
 import { locationOf } from '../model/builder.js';
 import { PUBLIC, type Model, type Origin } from '../model/model.js';
 import { inheritedGroups } from '../render/view.js';
@@ -201,8 +202,8 @@ export function lint(model: Model): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const rule of RULES) {
     for (const f of rule.check(model)) {
-      out.push({ level: rule.level, loc: locationOf(f.origin), path: formatPath(f.origin.path), message: f.message, hint: f.hint, rule: rule.id });
+      out.push({ level: rule.level, loc: locationOf(f.origin), path: formatPath(f.origin.path), message: `${f.message}${usedAtNote(f.origin.via ?? [])}`, hint: f.hint, rule: rule.id });
     }
   }
-  return out.sort((a, b) => a.loc!.line - b.loc!.line || a.loc!.col - b.loc!.col || a.rule!.localeCompare(b.rule!));
+  return out.sort((a, b) => a.loc!.file.localeCompare(b.loc!.file) || a.loc!.line - b.loc!.line || a.loc!.col - b.loc!.col || a.rule!.localeCompare(b.rule!));
 }

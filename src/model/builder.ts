@@ -1,6 +1,7 @@
 // Collects what the patterns expand to, merges identical definitions and reports conflicts.
 import { Collector, type Location } from '../diagnostics.js';
 import { formatPath } from '../plan/source.js';
+import { usedAtNote } from '../catalog/team-expand.js';
 import { checkName, type NamePurpose } from '../sql/names.js';
 import {
   PUBLIC,
@@ -98,14 +99,14 @@ export class ModelBuilder {
   ) {}
 
   error(origin: Origin, message: string, hint?: string): void {
-    this.out.error(locationOf(origin), formatPath(origin.path), message, hint);
+    this.out.error(locationOf(origin), formatPath(origin.path), `${message}${usedAtNote(origin.via ?? [])}`, hint);
   }
 
   /** Checks a name the plan derives or passes on; reports with the parameter that produced it. */
   checkName(name: string, purpose: NamePurpose, origin: Origin, derivedFrom?: string): boolean {
     const problem = checkName(name, purpose);
     if (!problem) return true;
-    const message = derivedFrom ? `${problem.message} (derived from ${derivedFrom})` : problem.message;
+    const message = `${derivedFrom ? `${problem.message} (derived from ${derivedFrom})` : problem.message}${usedAtNote(origin.via ?? [])}`;
     this.out.add({ level: 'error', loc: locationOf(origin), path: formatPath(origin.path), message, hint: problem.hint, rule: problem.rule });
     return false;
   }

@@ -1,6 +1,7 @@
 // plan → model: every pattern instance expanded into one resolved access model.
 import { EXPANDERS } from '../catalog/expanders/index.js';
-import type { Plan } from '../plan/load.js';
+import { basename } from 'node:path';
+import type { Plan, PlanInstance } from '../plan/load.js';
 import { formatPath, type PathSegment } from '../plan/source.js';
 import { ModelBuilder } from './builder.js';
 import type { Model, Origin } from './model.js';
@@ -11,14 +12,14 @@ export function buildModel(plan: Plan): Model {
   for (const instance of plan.instances) {
     const expander = EXPANDERS[instance.def.expander];
     if (!expander) throw new Error(`pattern ${instance.def.name} names an unknown expander "${instance.def.expander}"`);
-    const label = `${instance.def.name} ${formatPath(instance.path)}`;
+    const label = instanceLabel(instance);
     expander({
       plan,
       instance,
       def: instance.def,
       params: instance.params,
       b,
-      origin: (...sub: PathSegment[]): Origin => ({ source: plan.source, path: [...instance.path, ...sub], label, pattern: instance.def.name }),
+      origin: (...sub: PathSegment[]): Origin => ({ source: instance.source, path: [...instance.path, ...sub], label, pattern: instance.def.name, via: instance.via }),
     });
   }
   plan.test.cases.forEach((c) => {
@@ -28,4 +29,11 @@ export function buildModel(plan: Plan): Model {
     b.addTest({ as: c.as, sql: c.sql, expect, origin });
   });
   return b.build();
+}
+
+/** `readonly patterns[0]`; through a team pattern: `readonly expands[1] of team pattern service (plan.yaml:7 patterns[0])`. */
+function instanceLabel(instance: PlanInstance): string {
+  const own = `${instance.def.name} ${formatPath(instance.path)}`;
+  const uses = [...instance.via].reverse().map((u) => `of team pattern ${u.pattern} (${basename(u.at.file)}:${u.at.line} ${u.path})`);
+  return [own, ...uses].join(' ');
 }

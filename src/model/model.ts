@@ -1,6 +1,7 @@
 // The resolved access model: what the plan means, independent of how it is rendered.
 import type { PathSegment, SourceFile } from '../plan/source.js';
 import type { RoleFlag } from '../sql/privileges.js';
+import type { TeamUse } from '../catalog/team-expand.js';
 
 /** Where a model element came from in the plan, for messages. */
 export interface Origin {
@@ -10,6 +11,8 @@ export interface Origin {
   label: string;
   /** The catalog pattern that produced the element (absent for plan-level keys). */
   pattern?: string;
+  /** The team patterns the element came through, outermost first (absent or empty: the plan states it). */
+  via?: readonly TeamUse[];
 }
 
 export type RoleAttributes = Record<RoleFlag, boolean> & {

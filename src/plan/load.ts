@@ -1,10 +1,12 @@
 // read → parse (keeping positions) → validate every key, collecting all problems before stopping.
-import { readFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
-import { Collector, UserError, didYouMean } from '../diagnostics.js';
+import { Collector, UserError, didYouMean, type Location } from '../diagnostics.js';
 import { instanceType, loadCatalog, type PatternDef } from '../catalog/catalog.js';
-import { SourceFile, type PathSegment } from './source.js';
+import { isTeamPattern, loadTeamCatalog, type AnyPatternDef, type CatalogDir, type TeamPatternDef } from '../catalog/team.js';
+import { expandTeamInstance, withUse, type TeamExpansion, type TeamUse } from '../catalog/team-expand.js';
+import { diskFiles, expandGlob, isGlob, type PlanFiles } from './files.js';
+import { SourceFile, formatPath, type PathSegment } from './source.js';
 import { checkObject, type Field, type TypeDesc } from './types.js';
 import { PLAN_NAME } from './plan-types.js';
 
@@ -17,6 +19,10 @@ export interface PlanInstance {
   index: number;
   params: Record<string, unknown>;
   path: PathSegment[];
+  /** The file the instance is written in: the plan, an included file, or a team pattern's file. */
+  source: SourceFile;
+  /** The team patterns it came through, outermost first; empty when a plan file states it. */
+  via: TeamUse[];
 }
 
 export interface PlanTestCase {
@@ -38,6 +44,10 @@ export interface Plan {
   databaseAlias: { from: string; to: string } | null;
   reassignTo: string | null;
   instances: PlanInstance[];
+  /** The plan's team patterns (from `catalog:` in its files and --catalog), by name. */
+  teamPatterns: ReadonlyMap<string, TeamPatternDef>;
+  /** The plan file and the files it includes, in the order their patterns are read. */
+  sources: SourceFile[];
   test: { fixture?: string; cases: PlanTestCase[] };
 }
 
@@ -50,7 +60,18 @@ export const PLAN_FIELDS: Record<string, Field> = {
   },
   postgres: { type: { kind: 'integer' }, default: DEFAULT_TARGET, doc: 'target server major, 14..18: output uses only syntax valid there' },
   database: { type: { kind: 'ref', name: 'database-name' }, required: true, doc: 'the database the scripts run in' },
-  patterns: { type: { kind: 'list', of: { kind: 'string' } }, required: true, doc: 'instances of catalog patterns' },
+  catalog: {
+    type: { kind: 'list', of: { kind: 'string' } },
+    doc: "folders of the team's own pattern files (relative to this file); plans use them like built-in patterns",
+  },
+  include: {
+    type: { kind: 'list', of: { kind: 'string' } },
+    doc: "plan files (relative to this file; globs such as teams/*.yaml allowed, sorted) whose patterns are appended to this plan's, in order",
+  },
+  patterns: {
+    type: { kind: 'list', of: { kind: 'string' } },
+    doc: 'instances of catalog patterns (built-in or team patterns); may be empty or absent when the plan includes files that have them',
+  },
   reassign_to: {
     type: { kind: 'ref', name: 'role' },
     doc: 'the role revert.sql hands objects owned by the plan\'s roles to (REASSIGN OWNED); default: the role that runs revert.sql',
@@ -90,27 +111,50 @@ export const PLAN_FIELDS: Record<string, Field> = {
 const { patterns: _patterns, ...HEADER_FIELDS } = PLAN_FIELDS;
 const HEADER_TYPE: Extract<TypeDesc, { kind: 'object' }> = { kind: 'object', title: 'a plan', fields: HEADER_FIELDS };
 
+/** The keys of a file a plan includes: its patterns, and the team catalogs and files it needs itself. */
+export const INCLUDED_FILE_FIELDS: Record<string, Field> = {
+  pgrant: { type: { kind: 'integer' }, doc: 'format version (1); optional in an included file' },
+  catalog: PLAN_FIELDS.catalog!,
+  include: PLAN_FIELDS.include!,
+  patterns: { ...PLAN_FIELDS.patterns!, doc: 'instances of catalog patterns, appended to the including plan\'s' },
+};
+const { patterns: _included, ...INCLUDED_HEADER_FIELDS } = INCLUDED_FILE_FIELDS;
+const INCLUDED_TYPE: Extract<TypeDesc, { kind: 'object' }> = { kind: 'object', title: 'an included plan file', fields: INCLUDED_HEADER_FIELDS };
+
+/** The --catalog folders of this command line: every plan the command loads uses them (pgrant test too). */
+let commandLineCatalogs: readonly string[] = [];
+
+export function setCommandLineCatalogs(dirs: readonly string[] | undefined): void {
+  commandLineCatalogs = dirs ?? [];
+}
+
+export interface LoadOptions {
+  /** The plan's text, when it does not come from `files`. */
+  text?: string;
+  /** Renders the plan for another major (the harness renders a plan for each server it runs on). */
+  postgres?: number;
+  /** Renames the plan's database (the harness's scratch database on a shared server). */
+  database?: string;
+  /** Where the plan, its includes and its team patterns are read from (default: the disk). */
+  files?: PlanFiles;
+  /** Team pattern folders besides the plan's own `catalog:` (default: the command line's --catalog). */
+  catalog?: readonly string[];
+}
+
+/** One file of the plan: the plan itself or an included file, with what it names. */
+interface PlanPart {
+  source: SourceFile;
+  patterns: Node | undefined;
+}
+
 /**
- * Loads and validates a plan file; throws a UserError listing every problem. `postgres` overrides the
- * plan's target major (the harness renders a plan for each server it runs on); `database` renames the
- * plan's database (the harness's scratch database on a shared server).
+ * Loads and validates a plan file, its included files and its team patterns; throws a UserError
+ * listing every problem.
  */
-export function loadPlan(file: string, options: { text?: string; postgres?: number; database?: string } = {}): Plan {
-  let content = options.text;
-  if (content === undefined) {
-    try {
-      content = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new UserError({
-        level: 'error',
-        path: '',
-        message: `cannot read plan ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-        hint: 'check the path',
-      });
-    }
-  }
-  const source = new SourceFile(file, content);
+export function loadPlan(file: string, options: LoadOptions = {}): Plan {
+  const files = options.files ?? diskFiles;
   const out = new Collector();
+  const source = readSource(file, options.text, files, undefined, '');
   source.reportSyntax(out);
   out.throwIfErrors();
 
@@ -120,7 +164,6 @@ export function loadPlan(file: string, options: { text?: string; postgres?: numb
     out.throwIfErrors();
   }
   const rootMap = root as YAMLMap;
-  const patternsNode = source.nodeAt(['patterns']);
 
   // Validate the header with `patterns` set aside (it is checked per item once `postgres` is known).
   const header = checkObject(rootMap, HEADER_TYPE, { source, out, major: DEFAULT_TARGET }, [], new Set(['patterns']));
@@ -144,42 +187,35 @@ export function loadPlan(file: string, options: { text?: string; postgres?: numb
       );
     }
   }
-  if (!patternsNode) {
-    out.error(source.locNode(root), '', 'missing required key "patterns"', 'add "patterns:" with at least one pattern instance');
+
+  // The plan's files: itself, then each included file (and what that one includes), in order.
+  const catalogDirs: CatalogDir[] = (options.catalog ?? commandLineCatalogs).map((dir) => ({ dir, path: '--catalog' }));
+  const parts: PlanPart[] = [];
+  const visited = new Set<string>();
+  const hasIncludes = source.nodeAt(['include']) !== undefined;
+  collectParts(file, source, (header ?? {}) as Record<string, unknown>, { files, out, parts, catalogDirs, visited, major });
+
+  const patternsNode = source.nodeAt(['patterns']);
+  if (!patternsNode && !hasIncludes) {
+    out.error(source.locNode(root), '', 'missing required key "patterns"', 'add "patterns:" with at least one pattern instance, or "include:" files that have them');
   }
 
-  const catalog = loadCatalog();
+  const builtins = loadCatalog();
+  const team = loadTeamCatalog(catalogDirs, files, builtins);
+  out.items.push(...team.errors);
+  const expansion: TeamExpansion = {
+    major,
+    out,
+    firstUse: new Map(),
+    lookup: (name) => builtins.get(name) ?? team.patterns.get(name),
+    known: [...builtins.keys(), ...team.patterns.keys()],
+  };
   const instances: PlanInstance[] = [];
-  if (patternsNode && !isSeq(patternsNode)) {
-    out.error(source.locNode(patternsNode), 'patterns', 'expected a list of pattern instances');
-  } else if (patternsNode && isSeq(patternsNode)) {
-    if (patternsNode.items.length === 0) out.error(source.locNode(patternsNode), 'patterns', 'needs at least one pattern instance');
-    patternsNode.items.forEach((item, index) => {
-      const path: PathSegment[] = ['patterns', index];
-      const node = item as Node;
-      if (!isMap(node)) {
-        out.error(source.locNode(node), `patterns[${index}]`, 'expected a mapping with a "pattern" key');
-        return;
-      }
-      const patternNode = source.nodeAt([...path, 'pattern']);
-      if (!patternNode) {
-        out.error(source.locNode(node), `patterns[${index}]`, 'missing required key "pattern"', `name one of: ${[...catalog.keys()].join(', ')}`);
-        return;
-      }
-      const patternName = isScalar(patternNode) ? String(patternNode.value) : '';
-      const def = catalog.get(patternName);
-      if (!def) {
-        out.error(
-          source.locNode(patternNode),
-          `patterns[${index}].pattern`,
-          `unknown pattern "${patternName}"`,
-          didYouMean(patternName, catalog.keys()) ?? `patterns: ${[...catalog.keys()].join(', ')} (see \`pgrant patterns\`)`,
-        );
-        return;
-      }
-      const params = checkObject(node, instanceType(def), { source, out, major }, path);
-      if (params) instances.push({ def, index, params, path });
-    });
+  for (const part of parts) instances.push(...readInstances(part, expansion, hasIncludes));
+  // A team pattern's own mistakes, followed by the plan instance that uses it (when one does).
+  for (const def of team.patterns.values()) out.items.push(...withUse(def.problems, expansion.firstUse.get(def.name) ?? []));
+  if (hasIncludes && instances.length === 0 && out.errors.length === 0) {
+    out.error(source.locNode(source.nodeAt(['include'])), 'include', 'the plan and the files it includes have no pattern instance', 'add "patterns:" to the plan or to an included file');
   }
   out.throwIfErrors();
 
@@ -194,9 +230,123 @@ export function loadPlan(file: string, options: { text?: string; postgres?: numb
     databaseAlias: options.database ? { from: h.database as string, to: options.database } : null,
     reassignTo: (h.reassign_to as string | undefined) ?? null,
     instances,
+    teamPatterns: team.patterns,
+    sources: parts.map((p) => p.source),
     test: {
       fixture: test.fixture,
       cases: test.cases.map((c, i) => ({ ...c, path: ['test', 'cases', i] })),
     },
   };
+}
+
+/** Reads a plan file (or an included one); a file that cannot be read is reported where it was named. */
+function readSource(file: string, text: string | undefined, files: PlanFiles, namedAt: Location | undefined, path: string): SourceFile {
+  if (text !== undefined) return new SourceFile(files.label(file), text);
+  try {
+    return new SourceFile(files.label(file), files.read(file));
+  } catch (e) {
+    throw new UserError({
+      level: 'error',
+      loc: namedAt,
+      path,
+      message: `cannot read ${namedAt ? 'included file' : 'plan'} ${files.label(file)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      hint: namedAt ? 'paths in "include:" are relative to the file that names them' : 'check the path',
+    });
+  }
+}
+
+interface CollectContext {
+  files: PlanFiles;
+  out: Collector;
+  parts: PlanPart[];
+  catalogDirs: CatalogDir[];
+  visited: Set<string>;
+  major: number;
+}
+
+/** Adds a plan file and, after it, every file it includes (depth first), with their catalog folders. */
+function collectParts(file: string, source: SourceFile, header: Record<string, unknown>, c: CollectContext): void {
+  c.visited.add(resolve(file));
+  c.parts.push({ source, patterns: source.nodeAt(['patterns']) });
+  const here = (p: string) => (isAbsolute(p) ? p : join(dirname(file), p));
+  ((header.catalog as string[] | undefined) ?? []).forEach((dir, i) => {
+    c.catalogDirs.push({ dir: here(dir), namedAt: source.locNode(source.nodeAt(['catalog', i])), path: formatPath(['catalog', i]) });
+  });
+  ((header.include as string[] | undefined) ?? []).forEach((entry, i) => {
+    const namedAt = source.locNode(source.nodeAt(['include', i]));
+    const path = formatPath(['include', i]);
+    const matches = isGlob(entry) ? expandGlob(c.files, here(entry)) : [here(entry)];
+    if (matches.length === 0) {
+      c.out.error(namedAt, path, `"${entry}" matches no file`, 'paths in "include:" are relative to the file that names them');
+    }
+    for (const included of matches) {
+      // A file included twice (two globs, or a file including its includer) is read once.
+      if (c.visited.has(resolve(included))) continue;
+      let includedSource: SourceFile;
+      try {
+        includedSource = readSource(included, undefined, c.files, namedAt, path);
+      } catch (e) {
+        if (!(e instanceof UserError)) throw e;
+        c.out.items.push(...e.diagnostics);
+        continue;
+      }
+      const before = c.out.errors.length;
+      includedSource.reportSyntax(c.out);
+      if (c.out.errors.length > before) continue;
+      const includedHeader = checkObject(includedSource.doc.contents, INCLUDED_TYPE, { source: includedSource, out: c.out, major: c.major }, [], new Set(['patterns']));
+      if (!includedHeader) continue;
+      if (includedHeader.pgrant !== undefined && includedHeader.pgrant !== FORMAT_VERSION) {
+        c.out.error(includedSource.locNode(includedSource.nodeAt(['pgrant'])), 'pgrant', `plan format version ${String(includedHeader.pgrant)} is not one this pgrant reads (it reads version ${FORMAT_VERSION})`, `write "pgrant: ${FORMAT_VERSION}"`);
+      }
+      collectParts(included, includedSource, includedHeader, c);
+    }
+  });
+}
+
+/** The instances a plan file states, team patterns expanded into the built-in instances they stand for. */
+function readInstances(part: PlanPart, x: TeamExpansion, hasIncludes: boolean): PlanInstance[] {
+  const { source, patterns } = part;
+  const out = x.out;
+  const instances: PlanInstance[] = [];
+  if (!patterns) return instances;
+  if (!isSeq(patterns)) {
+    out.error(source.locNode(patterns), 'patterns', 'expected a list of pattern instances');
+    return instances;
+  }
+  // A plan whose patterns all live in included files may say `patterns: []`.
+  if (patterns.items.length === 0 && !hasIncludes) out.error(source.locNode(patterns), 'patterns', 'needs at least one pattern instance');
+  patterns.items.forEach((item, index) => {
+    const path: PathSegment[] = ['patterns', index];
+    const node = item as Node;
+    if (!isMap(node)) {
+      out.error(source.locNode(node), `patterns[${index}]`, 'expected a mapping with a "pattern" key');
+      return;
+    }
+    const patternNode = source.nodeAt([...path, 'pattern']);
+    const known = (): readonly string[] => x.known;
+    if (!patternNode) {
+      out.error(source.locNode(node), `patterns[${index}]`, 'missing required key "pattern"', `name one of: ${known().join(', ')}`);
+      return;
+    }
+    const patternName = isScalar(patternNode) ? String(patternNode.value) : '';
+    const def: AnyPatternDef | undefined = x.lookup(patternName);
+    if (!def) {
+      out.error(
+        source.locNode(patternNode),
+        `patterns[${index}].pattern`,
+        `unknown pattern "${patternName}"`,
+        didYouMean(patternName, known()) ?? `patterns: ${known().join(', ')} (see \`pgrant patterns\`)`,
+      );
+      return;
+    }
+    const params = checkObject(node, instanceType(def), { source, out, major: x.major }, path);
+    if (!params) return;
+    if (!isTeamPattern(def)) {
+      instances.push({ def, index, params, path, source, via: [] });
+      return;
+    }
+    const use: TeamUse = { pattern: def.name, at: source.locNode(node), path: formatPath(path) };
+    instances.push(...expandTeamInstance(def, params, [use], index, x));
+  });
+  return instances;
 }

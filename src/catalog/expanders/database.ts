@@ -10,7 +10,7 @@ export function expandDatabase(ctx: ExpandContext): void {
   if (create && name !== planDatabase) {
     b.error(origin, `only the plan's own database (${planDatabase}) can be created: deploy.sql runs in one database`, `set "database: ${params.name as string}" at the top of the plan, or use a separate plan for each database`);
   }
-  const hardenStated = plan.source.nodeAt([...ctx.instance.path, 'harden_public_schema']) !== undefined;
+  const hardenStated = ctx.instance.source.nodeAt([...ctx.instance.path, 'harden_public_schema']) !== undefined;
   const harden = (params.harden_public_schema as boolean) && (name === planDatabase || hardenStated);
   if (harden && name !== planDatabase) {
     b.error(ctx.origin('harden_public_schema'), `harden_public_schema changes schema public of the database deploy.sql runs in (${planDatabase}), not of ${name}`, 'set it on the database pattern for the plan\'s own database');
