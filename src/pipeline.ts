@@ -1,6 +1,7 @@
 // The main job as one function: plan file → validated plan → model → rendered files.
 import { basename } from 'node:path';
 import { loadPlan, type Plan } from './plan/load.js';
+import type { PlanFiles } from './plan/files.js';
 import { buildModel } from './model/expand.js';
 import type { Model } from './model/model.js';
 import { renderMigration, renderModel } from './render/render.js';
@@ -25,6 +26,10 @@ export interface OldPlan {
   text: string;
   /** How the old plan is named in migrate.sql's header, e.g. "main:examples/plan.yaml". */
   label: string;
+  /** The old plan's path, from which its includes and catalog folders are found (default: the label). */
+  file?: string;
+  /** Where its includes and team patterns are read from (default: the disk; a git revision for --from-git). */
+  files?: PlanFiles;
 }
 
 /** Loads, validates, expands and renders one plan; throws UserError for problems in the plan. */
@@ -42,7 +47,7 @@ export async function renderPlanFile(
   // The file's name alone, so the output is the same bytes wherever pgrant runs from.
   const files = renderModel(model, { planFile: basename(file), layout: options.layout });
   if (!options.from) return { plan, model, files, findings };
-  const old = loadPlan(options.from.label, { text: options.from.text, postgres: options.postgres, database: options.database });
+  const old = loadPlan(options.from.file ?? options.from.label, { text: options.from.text, files: options.from.files, postgres: options.postgres, database: options.database });
   if (old.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();
   const { sql, migration } = renderMigration(buildModel(old), model, { planFile: basename(file), fromLabel: options.from.label });
   files.set('migrate.sql', sql);

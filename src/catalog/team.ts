@@ -3,7 +3,7 @@
 // Everything is checked when read, and reported at the team file's own line and column.
 import { basename, join } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
-import { Collector, didYouMean, type Diagnostic, type Location } from '../diagnostics.js';
+import { Collector, UserError, didYouMean, sortDiagnostics, type Diagnostic, type Location } from '../diagnostics.js';
 import type { PlanFiles } from '../plan/files.js';
 import { SourceFile, formatPath, type PathSegment } from '../plan/source.js';
 import { check, checkObject, describeType, namedTypes, parseTypeExpr, resolveType, type Field, type TypeDesc } from '../plan/types.js';
@@ -298,4 +298,15 @@ function reportCycles(team: ReadonlyMap<string, TeamPatternDef>): void {
     state.set(def.name, 'done');
   };
   for (const def of team.values()) if (!state.has(def.name)) visit(def, []);
+}
+
+/**
+ * The team patterns of --catalog folders alone (for `pgrant patterns` and `pgrant schema`); throws a
+ * UserError listing every mistake in them.
+ */
+export function loadTeamCatalogFolders(dirs: readonly string[], files: PlanFiles, builtins: ReadonlyMap<string, PatternDef>): Map<string, TeamPatternDef> {
+  const team = loadTeamCatalog(dirs.map((dir) => ({ dir, path: '--catalog' })), files, builtins);
+  const errors = [...team.errors, ...[...team.patterns.values()].flatMap((d) => d.problems)].filter((d) => d.level === 'error');
+  if (errors.length) throw new UserError(sortDiagnostics(errors));
+  return team.patterns;
 }

@@ -2,6 +2,7 @@
 // for editors: `# yaml-language-server: $schema=…` gives completion and checks in VS Code and JetBrains.
 import { COMMON_INSTANCE_FIELDS, instanceType, loadCatalog } from '../catalog/catalog.js';
 import { MAX_NAME_BYTES } from '../sql/names.js';
+import type { TeamPatternDef } from '../catalog/team.js';
 import { PLAN_FIELDS } from './load.js';
 import { namedTypes, type Field, type TypeDesc } from './types.js';
 
@@ -52,8 +53,10 @@ function typeSchema(type: TypeDesc): Schema {
   }
 }
 
-export function planJsonSchema(): Schema {
-  const catalog = loadCatalog();
+/** The schema of plan files; team patterns (`pgrant schema --catalog DIR`) are offered beside the built-ins. */
+export function planJsonSchema(teamPatterns: readonly TeamPatternDef[] = []): Schema {
+  const catalog = new Map<string, { name: string; summary: string; parameters: TeamPatternDef['parameters'] }>(loadCatalog());
+  for (const def of teamPatterns) catalog.set(def.name, { ...def, summary: `${def.summary} (team pattern, ${def.file})` });
   const defs: Record<string, Schema> = {};
   for (const [name, type] of [...namedTypes().entries()].sort(([a], [b]) => a.localeCompare(b))) defs[name] = typeSchema(type);
   for (const def of catalog.values()) {
@@ -73,7 +76,6 @@ export function planJsonSchema(): Schema {
       postgres: { ...fieldSchema(PLAN_FIELDS.postgres!), enum: [14, 15, 16, 17, 18] },
       patterns: {
         type: 'array',
-        minItems: 1,
         description: PLAN_FIELDS.patterns!.doc,
         items: {
           type: 'object',

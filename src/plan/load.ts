@@ -339,14 +339,12 @@ function readInstances(part: PlanPart, x: TeamExpansion, hasIncludes: boolean): 
       );
       return;
     }
+    const use: TeamUse = { pattern: def.name, at: source.locNode(node), path: formatPath(path) };
+    if (isTeamPattern(def) && !x.firstUse.has(def.name)) x.firstUse.set(def.name, [use]);
     const params = checkObject(node, instanceType(def), { source, out, major: x.major }, path);
     if (!params) return;
-    if (!isTeamPattern(def)) {
-      instances.push({ def, index, params, path, source, via: [] });
-      return;
-    }
-    const use: TeamUse = { pattern: def.name, at: source.locNode(node), path: formatPath(path) };
-    instances.push(...expandTeamInstance(def, params, [use], index, x));
+    if (isTeamPattern(def)) instances.push(...expandTeamInstance(def, params, [use], index, x));
+    else instances.push({ def, index, params, path, source, via: [] });
   });
   return instances;
 }

@@ -233,6 +233,7 @@ function accessView(model: Model) {
       attributes: attributeSummary(r),
       password: passwordSummary(r),
       comment: r.comment ?? '',
+      teamPatterns: teamPatternsOf(r),
       memberOf: (membershipsOf.get(r.name) ?? [])
         .map((m) => ({
           name: m.group,
@@ -243,6 +244,23 @@ function accessView(model: Model) {
       setRole: setOnly,
     };
   });
+}
+
+/** The team patterns that produced a role (ACCESS.md names them): innermost pattern, its file, the plan line using it. */
+function teamPatternsOf(r: Model['roles'][number]): { name: string; through: string[]; file: string; usedAt: string }[] {
+  const seen = new Map<string, { name: string; through: string[]; file: string; usedAt: string }>();
+  for (const o of r.origins) {
+    if (!o.via?.length) continue;
+    const [outer] = o.via;
+    const entry = {
+      name: o.via[o.via.length - 1]!.pattern,
+      through: o.via.slice(0, -1).map((u) => u.pattern).reverse(),
+      file: basename(o.source.file),
+      usedAt: `${basename(outer!.at.file)}:${outer!.at.line}`,
+    };
+    seen.set(JSON.stringify(entry), entry);
+  }
+  return [...seen.values()];
 }
 
 export function buildView(model: Model, options: { planFile: string; psql?: boolean }) {

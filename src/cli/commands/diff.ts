@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../../diagnostics.js';
 import type { AuditState } from '../../audit/drift.js';
+import { useCatalogOption } from '../catalog-option.js';
 import type { CommandModule } from '../main.js';
 
 export const diffCommand: CommandModule = {
@@ -14,6 +15,7 @@ export const diffCommand: CommandModule = {
       .option('database-url', { type: 'string', describe: 'audit this server now instead' })
       .option('json', { type: 'boolean', default: false, describe: 'print the drift as JSON' }),
   async run(args, io) {
+    await useCatalogOption(args);
     const { auditServer } = await import('../../audit/audit.js');
     const { checkAuditState, drift } = await import('../../audit/drift.js');
     const { renderPlanFile } = await import('../../pipeline.js');

@@ -1,15 +1,17 @@
 // pgrant lint <plan.yaml>... [--json]: least-privilege and safety findings; exit 1 on any error.
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../../diagnostics.js';
+import { useCatalogOption, withCatalogOption } from '../catalog-option.js';
 import type { CommandModule } from '../main.js';
 
 export const lintCommand: CommandModule = {
   command: 'lint <plans..>',
   describe: 'report least-privilege and safety findings (file:line:col: level: message (rule)); exit 1 on errors',
   builder: (y) =>
-    y
+    withCatalogOption(y)
       .positional('plans', { type: 'string', array: true, describe: 'plan files' })
       .option('json', { type: 'boolean', default: false, describe: 'print findings as JSON' }),
   async run(args, io) {
+    await useCatalogOption(args);
     const { lintPlanFile } = await import('../../pipeline.js');
     const findings: Diagnostic[] = [];
     for (const file of args.plans as string[]) findings.push(...(await lintPlanFile(file)));

@@ -5,17 +5,15 @@ import type { OldPlan } from '../../pipeline.js';
 import type { Change } from '../../migrate/diff.js';
 import { LAYOUTS, type Layout } from '../../render/layouts.js';
 import { readFile } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { dirname, relative, resolve } from 'node:path';
 import type { PlanOutput } from '../../write/write.js';
+import { useCatalogOption, withCatalogOption } from '../catalog-option.js';
 import type { CommandModule } from '../main.js';
 
 export const renderCommand: CommandModule = {
   command: 'render <plans..>',
   describe: 'write deploy.sql, verify.sql, revert.sql and ACCESS.md for each plan into DIR/<plan name>/',
   builder: (y) =>
-    y
+    withCatalogOption(y)
       .positional('plans', { type: 'string', array: true, describe: 'plan files (YAML)' })
       .option('out', { type: 'string', default: 'out', describe: 'output directory' })
       .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 1 when a file would change' })
@@ -24,6 +22,7 @@ export const renderCommand: CommandModule = {
       .option('json', { type: 'boolean', default: false, describe: 'print what was written (and, with --from, the changes) as JSON' })
       .option('layout', { choices: LAYOUTS, default: 'plain', describe: 'plain psql files, a sqitch project, or Flyway migrations' }),
   async run(args, io) {
+    await useCatalogOption(args);
     const { renderPlanFile } = await import('../../pipeline.js');
     const { staleFiles, writeOutputs } = await import('../../write/write.js');
     const plans = args.plans as string[];
@@ -81,21 +80,19 @@ export const renderCommand: CommandModule = {
 
 async function readOldPlan(file: string): Promise<OldPlan> {
   try {
-    return { text: await readFile(file, 'utf8'), label: file };
+    // Read here, so a missing file is named as the --from argument; its includes are read by the loader.
+    return { file, text: await readFile(file, 'utf8'), label: file };
   } catch (e) {
     throw new UserError({ level: 'error', path: '', message: `cannot read the old plan ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, hint: 'check the path given to --from' });
   }
 }
 
-/** The plan file as it was at a git revision (git show REV:path, from the file's repository). */
+/** The plan as it was at a git revision: the plan file, its includes and its team patterns, all from git. */
 async function readGitPlan(rev: string, file: string): Promise<OldPlan> {
-  const run = promisify(execFile);
-  const dir = dirname(resolve(file));
+  const { gitFiles } = await import('../../plan/files.js');
   try {
-    const { stdout: top } = await run('git', ['rev-parse', '--show-toplevel'], { cwd: dir });
-    const path = relative(top.trim(), resolve(file)).split('\\').join('/');
-    const { stdout } = await run('git', ['show', `${rev}:${path}`], { cwd: dir, maxBuffer: 64 * 1024 * 1024 });
-    return { text: stdout, label: `${rev}:${path}` };
+    const files = gitFiles(rev, file);
+    return { file, files, text: files.read(file), label: files.label(file) };
   } catch (e) {
     const message = String((e as { stderr?: string }).stderr || (e as Error).message).trim().split('\n')[0];
     throw new UserError({ level: 'error', path: '', message: `cannot read ${file} at git revision ${rev}: ${message}`, hint: 'name a revision where the plan exists (git log -- the plan file)' });

@@ -2,6 +2,7 @@
 import { UserError } from '../../diagnostics.js';
 import { SUPPORTED_MAJORS } from '../../harness/server.js';
 import type { EngineName } from '../../harness/engines.js';
+import { useCatalogOption, withCatalogOption } from '../catalog-option.js';
 import type { CommandModule } from '../main.js';
 import type { Io } from '../io.js';
 
@@ -46,7 +47,7 @@ export const testCommand: CommandModule = {
   command: 'test <plans..>',
   describe: 'prove plans on throwaway PostgreSQL servers: deploy, idempotence, verify, probes as each role, logins, revert',
   builder: (y) =>
-    y
+    withCatalogOption(y)
       .positional('plans', { type: 'string', array: true, describe: 'plan files' })
       .option('pg', { type: 'string', describe: 'majors: 17, 14,16 or all (default: each plan\'s target)' })
       .option('fixture', { type: 'string', describe: 'SQL schema loaded before deploy (overrides the plan\'s test.fixture)' })
@@ -55,6 +56,7 @@ export const testCommand: CommandModule = {
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
       .option('keep', { type: 'boolean', default: false, describe: 'keep the scratch databases for inspection' }),
   async run(args, io) {
+    await useCatalogOption(args);
     const { runTests } = await import('../../harness/run.js');
     const { colorStyle, formatReport, plainStyle } = await import('../../harness/report.js');
     const majors = parseMajors(args.pg as string | undefined);
