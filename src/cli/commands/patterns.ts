@@ -40,8 +40,10 @@ export const patternsCommand: CommandModule = {
     }
     io.out(`${def.name}: ${def.summary}`);
     if ('team' in def) io.out(`Team pattern, from ${def.file}`);
-    io.out('');
-    for (const line of def.description.trim().split('\n')) io.out(line);
+    if (def.description.trim()) {
+      io.out('');
+      for (const line of def.description.trim().split('\n')) io.out(line);
+    }
     if ('sources' in def && def.sources.length) io.out(`\nSource documents: ${def.sources.join(', ')}`);
     showParameters(def, io);
     if ('team' in def) showExpansion(def, io);

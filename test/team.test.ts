@@ -1,0 +1,241 @@
+// Team patterns (`catalog:`, --catalog) and split plans (`include:`): how they are checked, reported and
+// listed. What they deploy is proven on real servers in test/pg/team-catalog.test.ts.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from './support/cli.js';
+
+const temporary: string[] = [];
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary folder holding the given files (path → text); returns its path. */
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pgrant-team-'));
+  temporary.push(dir);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+const SERVICE = `pattern: service
+summary: A service's login and its analysts' group.
+parameters:
+  name: {type: role-name, required: true, doc: the service}
+  schemas: {type: "schema[]", default: [app], doc: its schemas}
+  limit: {type: integer, doc: connection limit of the login}
+  analysts: {type: "login[]", default: [], doc: analysts}
+expands:
+  - pattern: app-user
+    role: "{{name}}_app"
+    connection_limit: "{{limit}}"
+    schemas: "{{schemas}}"
+  - pattern: readonly
+    role: "{{name}}_analysts"
+    schemas: "{{schemas}}"
+    members: "{{analysts}}"
+`;
+
+const plan = (patterns: string, extra = '') => `pgrant: 1\ndatabase: shop\ncatalog: [catalog]\n${extra}patterns:\n${patterns}`;
+
+async function render(dir: string, file = 'plan.yaml', ...args: string[]) {
+  const out = join(dir, 'out');
+  const r = await cli('render', join(dir, file), '--out', out, ...args);
+  // The plan's output folder (there is one when rendering succeeded).
+  return { ...r, out, read: (name: string) => readFileSync(join(out, readdirSync(out)[0]!, name), 'utf8') };
+}
+
+describe('team patterns', () => {
+  it('expand into built-in instances: templates over the parameters, "{{p}}" keeps lists and numbers, absent optional parameters leave the key out', async () => {
+    const dir = project({
+      'catalog/service.yaml': SERVICE,
+      'plan.yaml': plan('  - pattern: service\n    name: billing\n    limit: 7\n    analysts: [dana]\n  - pattern: service\n    name: orders\n    schemas: [orders, archive]\n', 'name: shop\n'),
+    });
+    const r = await render(dir);
+    expect(r.code, r.stderr).toBe(0);
+    const deploy = r.read('deploy.sql');
+    expect(deploy).toMatch(/-- billing_app: login; app-user expands\[0\] of team pattern service \(plan\.yaml:6 patterns\[0\]\) at service\.yaml:10/);
+    // "{{limit}}" kept its type (an integer); left out, the key is left out and app-user's default (-1) applies.
+    const access = r.read('ACCESS.md');
+    expect(access).toMatch(/\| `billing_app` \| login \| LOGIN, CONNECTION LIMIT 7 \|/);
+    expect(access).toMatch(/\| `orders_app` \| login \| LOGIN \|/);
+    expect(access).toMatch(/\| `dana` \| login \| LOGIN \| `billing_analysts` \|/);
+    expect(access).toMatch(/## `orders_analysts`: group \(NOLOGIN\)\n\nFrom team pattern `service` \(`service\.yaml`\), used at `plan\.yaml:10`\./);
+    expect(access).toMatch(/every table in schema archive/);
+  });
+
+  it('values are data: a name with quotes reaches SQL only through the escaping helpers', async () => {
+    const dir = project({ 'catalog/service.yaml': SERVICE, 'plan.yaml': plan('  - pattern: service\n    name: "x\\"; DROP TABLE t; --"\n') });
+    const r = await render(dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.read('deploy.sql')).toContain('"x""; DROP TABLE t; --_app"');
+  });
+
+  it('mistakes in an instance are reported at the plan\'s location', async () => {
+    const dir = project({ 'catalog/service.yaml': SERVICE, 'plan.yaml': plan('  - pattern: service\n    limit: many\n    nmae: x\n') });
+    const r = await render(dir);
+    expect(r.code).toBe(1);
+    const file = join(dir, 'plan.yaml');
+    expect(r.stderr).toBe(
+      [
+        `${file}:5:5: patterns[0]: missing required key "name"`,
+        '  hint: add "name:": the service',
+        `${file}:6:12: patterns[0].limit: expected an integer, got a string`,
+        `${file}:7:5: patterns[0].nmae: unknown key "nmae"`,
+        '  hint: did you mean "name"?',
+      ].join('\n'),
+    );
+    expect(() => readFileSync(join(dir, 'out'))).toThrow();
+  });
+
+  it('mistakes inside a team pattern name the team file, its line and key, and the plan instance that uses it', async () => {
+    const broken = SERVICE.replace('    schemas: "{{schemas}}"\n    members', '    shemas: "{{schemas}}"\n    members').replace('role: "{{name}}_app"', 'role: "{{nme}}_app"').replace('connection_limit: "{{limit}}"', 'connection_limit: "{{#if limit}}{{limit}}"');
+    const dir = project({ 'catalog/service.yaml': broken, 'plan.yaml': plan('  - pattern: service\n    name: billing\n') });
+    const r = await render(dir);
+    expect(r.code).toBe(1);
+    const team = join(dir, 'catalog', 'service.yaml');
+    const used = `(team pattern "service" used at ${join(dir, 'plan.yaml')}:5:5 patterns[0])`;
+    expect(r.stderr).toBe(
+      [
+        `${team}:10:11: expands[0].role: "{{nme}}": team pattern "service" has no parameter "nme" ${used}`,
+        '  hint: did you mean "name"?',
+        `${team}:11:23: expands[0].connection_limit: the template "{{#if limit}}{{limit}}" does not parse: Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF' ${used}`,
+        '  hint: write {{parameter}}, or {{#if parameter}}…{{else}}…{{/if}}',
+        `${team}:15:5: expands[1].shemas: unknown key "shemas" for pattern "readonly" ${used}`,
+        '  hint: did you mean "schemas"?',
+      ].join('\n'),
+    );
+  });
+
+  it('a value of the wrong type for the built-in pattern is reported in the team file, with the use', async () => {
+    const dir = project({
+      'catalog/service.yaml': SERVICE.replace('members: "{{analysts}}"', 'members: "{{name}}"'),
+      'plan.yaml': plan('  - pattern: service\n    name: billing\n'),
+    });
+    const r = await render(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `${join(dir, 'catalog', 'service.yaml')}:16:14: expands[1].members: expected list of login, got a string (team pattern "service" used at ${join(dir, 'plan.yaml')}:5:5 patterns[0])\n  hint: write a list: [value] or one "- value" per line`,
+    );
+  });
+
+  it('a team pattern cannot take a built-in\'s name, and cannot expand into itself', async () => {
+    const dir = project({
+      'catalog/readonly.yaml': 'pattern: readonly\nsummary: mine\nexpands:\n  - pattern: readonly\n    role: r\n',
+      'catalog/a.yaml': 'pattern: a\nsummary: a\nexpands:\n  - pattern: b\n',
+      'catalog/b.yaml': 'pattern: b\nsummary: b\nexpands:\n  - pattern: a\n',
+      'plan.yaml': plan('  - pattern: readonly\n    role: r\n'),
+    });
+    const r = await render(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${join(dir, 'catalog', 'readonly.yaml')}:1:10: pattern: "readonly" is a built-in pattern: a team pattern cannot take its name`);
+    expect(r.stderr).toContain(`${join(dir, 'catalog', 'b.yaml')}:4:14: expands[0].pattern: team patterns expand into each other without end: a → b → a`);
+  });
+
+  it('a list parameter inside text, or a helper, is refused where it is written', async () => {
+    const dir = project({
+      'catalog/service.yaml': SERVICE.replace('role: "{{name}}_analysts"', 'role: "{{schemas}}_analysts"').replace('role: "{{name}}_app"', 'role: "{{lookup name 0}}"'),
+      'plan.yaml': plan('  - pattern: service\n    name: billing\n'),
+    });
+    const r = await render(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/service\.yaml:10:11: expands\[0\]\.role: "\{\{lookup …\}\}": a value template calls no helpers/);
+    expect(r.stderr).toMatch(/service\.yaml:14:11: expands\[1\]\.role: "\{\{schemas\}\}" is list of schema, which cannot be written inside text/);
+  });
+
+  it('pgrant patterns --catalog lists team patterns with their file, and shows parameters, expansion and example', async () => {
+    const dir = project({ 'catalog/service.yaml': SERVICE });
+    const list = await cli('patterns', '--catalog', join(dir, 'catalog'));
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^readonly {2,}/m);
+    expect(list.stdout).toContain(`Team patterns:\nservice             A service's login and its analysts' group. [team: ${join(dir, 'catalog', 'service.yaml')}]`);
+    const one = await cli('patterns', 'service', '--catalog', join(dir, 'catalog'));
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toContain(`Team pattern, from ${join(dir, 'catalog', 'service.yaml')}`);
+    expect(one.stdout).toContain('  schemas   schema[] (default: ["app"]): its schemas');
+    expect(one.stdout).toContain('Expands to:\n    - pattern: app-user\n      role: "{{name}}_app"');
+    expect(one.stdout).toContain('Example:\n  - pattern: service\n    name: …  # role-name: the service');
+    const without = await cli('patterns', 'service');
+    expect(without.code).toBe(1);
+  });
+
+  it('pgrant schema --catalog offers team patterns to editors', async () => {
+    const dir = project({ 'catalog/service.yaml': SERVICE });
+    const r = await cli('schema', '--catalog', join(dir, 'catalog'));
+    expect(r.code, r.stderr).toBe(0);
+    const schema = JSON.parse(r.stdout) as { properties: Record<string, { items?: { properties: { pattern: { enum: string[] } } } }>; $defs: Record<string, { description?: string }> };
+    expect(schema.properties.patterns!.items!.properties.pattern.enum).toEqual(expect.arrayContaining(['readonly', 'service']));
+    expect(schema.$defs['pattern.service']!.description).toMatch(/^A service's login and its analysts' group\. \(team pattern/);
+    expect(schema.properties).toHaveProperty('catalog');
+    expect(schema.properties).toHaveProperty('include');
+    const plain = JSON.parse((await cli('schema')).stdout) as typeof schema;
+    expect(plain.$defs).not.toHaveProperty('pattern.service');
+  });
+
+  it('--catalog on lint and render adds a folder to the plan\'s own', async () => {
+    const dir = project({ 'lib/service.yaml': SERVICE, 'plan.yaml': 'pgrant: 1\ndatabase: shop\npatterns:\n  - pattern: service\n    name: billing\n' });
+    const lint = await cli('lint', join(dir, 'plan.yaml'), '--catalog', join(dir, 'lib'));
+    expect(lint.code, lint.stdout).toBe(0);
+    expect((await cli('lint', join(dir, 'plan.yaml'))).stdout).toMatch(/unknown pattern "service"/);
+    const r = await render(dir, 'plan.yaml', '--catalog', join(dir, 'lib'));
+    expect(r.code, r.stderr).toBe(0);
+    const missing = await cli('render', join(dir, 'plan.yaml'), '--catalog', join(dir, 'nowhere'), '--out', join(dir, 'out2'));
+    expect(missing.stderr).toMatch(/catalog folder .*nowhere does not exist/);
+  });
+});
+
+describe('include', () => {
+  const TEAM_A = 'patterns:\n  - pattern: readonly\n    role: a_readers\n    schemas: [app]\n';
+  const TEAM_B = 'catalog: [../catalog]\npatterns:\n  - pattern: service\n    name: b\n';
+
+  it('appends the included files\' patterns in order (globs sorted); the plan\'s own patterns may be absent', async () => {
+    const dir = project({ 'catalog/service.yaml': SERVICE, 'teams/b.yaml': TEAM_B, 'teams/a.yaml': TEAM_A, 'plan.yaml': 'pgrant: 1\ndatabase: shop\ninclude: [teams/*.yaml]\n' });
+    const r = await render(dir);
+    expect(r.code, r.stderr).toBe(0);
+    const roles = [...r.read('deploy.sql').matchAll(/^-- (\w+): (?:login|group)[^;]*; (.*)$/gm)].map((m) => `${m[1]} ${m[2]!.replace(/ at .*/, '')}`);
+    expect(roles).toEqual([
+      'a_readers readonly patterns[0]',
+      'b_app app-user expands[0] of team pattern service (b.yaml:3 patterns[0])',
+      'b_analysts readonly expands[1] of team pattern service (b.yaml:3 patterns[0])',
+    ]);
+  });
+
+  it('errors point into the included file; a role defined differently in two files names both', async () => {
+    const dir = project({
+      'teams/a.yaml': 'patterns:\n  - pattern: app-user\n    role: svc\n    connection_limit: 3\n',
+      'teams/b.yaml': 'patterns:\n  - pattern: app-user\n    role: svc\n    connection_limit: 5\n  - pattern: readonly\n    rol: x\n',
+      'plan.yaml': 'pgrant: 1\ndatabase: shop\ninclude: [teams/a.yaml, teams/b.yaml]\npatterns: []\n',
+    });
+    const r = await render(dir);
+    expect(r.code).toBe(1);
+    const a = join(dir, 'teams', 'a.yaml');
+    const b = join(dir, 'teams', 'b.yaml');
+    expect(r.stderr).toContain(`${b}:5:5: patterns[1]: missing required key "role"`);
+    expect(r.stderr).toContain(`${b}:6:5: patterns[1].rol: unknown key "rol"`);
+    const conflict = await render(project({ 'teams/a.yaml': 'patterns:\n  - pattern: app-user\n    role: svc\n    connection_limit: 3\n', 'teams/b.yaml': 'patterns:\n  - pattern: app-user\n    role: svc\n    connection_limit: 5\n', 'plan.yaml': 'pgrant: 1\ndatabase: shop\ninclude: [teams/*.yaml]\n' }));
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toMatch(/teams\/b\.yaml:3:11: patterns\[0\]\.role: role "svc" is defined twice with different connection_limit: 3 at .*teams\/a\.yaml:3:11 \(app-user patterns\[0\]\) and 5 here/);
+    expect(a).not.toBe(b);
+  });
+
+  it('an include that matches nothing, a missing file, and plan-only keys in an included file are errors where they are written', async () => {
+    const dir = project({ 'teams/a.yaml': 'database: other\npatterns: []\n', 'plan.yaml': 'pgrant: 1\ndatabase: shop\ninclude: [teams/a.yaml, none/*.yaml, missing.yaml]\n' });
+    const r = await render(dir);
+    expect(r.code).toBe(1);
+    const file = join(dir, 'plan.yaml');
+    expect(r.stderr).toContain(`${join(dir, 'teams', 'a.yaml')}:1:1: database: unknown key "database"`);
+    expect(r.stderr).toContain(`${file}:3:25: include[1]: "none/*.yaml" matches no file`);
+    expect(r.stderr).toContain(`${file}:3:38: include[2]: cannot read included file ${join(dir, 'missing.yaml')}: ENOENT`);
+  });
+
+  it('a plan with neither patterns nor include still says patterns are missing', async () => {
+    const dir = project({ 'plan.yaml': 'pgrant: 1\ndatabase: shop\n' });
+    const r = await render(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/plan\.yaml:1:1: missing required key "patterns"/);
+  });
+});
