@@ -1,7 +1,17 @@
 #!/usr/bin/env node
-// Rewrites docs/patterns.md from patterns/ (the test suite fails when it is stale).
+// Rewrites docs/patterns.md from patterns/ (the test suite fails when it is stale). With
+// `--catalog DIR [--catalog DIR…] --out FILE`, writes the reference of a team's catalog instead
+// (the same as `pgrant patterns --catalog DIR --markdown`).
 import { writeFile } from 'node:fs/promises';
-import { patternsMarkdown } from '../dist/docs/patterns.js';
+import { parseArgs } from 'node:util';
+import { patternsMarkdown, teamPatternsMarkdown } from '../dist/docs/patterns.js';
 
-await writeFile(new URL('../docs/patterns.md', import.meta.url), await patternsMarkdown());
-console.log('wrote docs/patterns.md');
+const { values } = parseArgs({ options: { catalog: { type: 'string', multiple: true }, out: { type: 'string' } } });
+if (values.catalog?.length) {
+  const out = values.out ?? 'docs/team-patterns.md';
+  await writeFile(out, await teamPatternsMarkdown(values.catalog));
+  console.log(`wrote ${out}`);
+} else {
+  await writeFile(new URL('../docs/patterns.md', import.meta.url), await patternsMarkdown());
+  console.log('wrote docs/patterns.md');
+}

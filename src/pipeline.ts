@@ -35,7 +35,7 @@ export interface OldPlan {
 /** Loads, validates, expands and renders one plan; throws UserError for problems in the plan. */
 export async function renderPlanFile(
   file: string,
-  options: { text?: string; postgres?: number; database?: string; from?: OldPlan; layout?: Layout } = {},
+  options: { text?: string; postgres?: number; database?: string; from?: OldPlan; layout?: Layout; catalog?: readonly string[] } = {},
 ): Promise<Rendered> {
   const plan = loadPlan(file, options);
   // Patterns holding SQL written by the plan's author need the PostgreSQL parser (WebAssembly, loaded once).
@@ -47,7 +47,7 @@ export async function renderPlanFile(
   // The file's name alone, so the output is the same bytes wherever pgrant runs from.
   const files = renderModel(model, { planFile: basename(file), layout: options.layout });
   if (!options.from) return { plan, model, files, findings };
-  const old = loadPlan(options.from.file ?? options.from.label, { text: options.from.text, files: options.from.files, postgres: options.postgres, database: options.database });
+  const old = loadPlan(options.from.file ?? options.from.label, { text: options.from.text, files: options.from.files, postgres: options.postgres, database: options.database, catalog: options.catalog });
   if (old.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();
   const { sql, migration } = renderMigration(buildModel(old), model, { planFile: basename(file), fromLabel: options.from.label });
   files.set('migrate.sql', sql);

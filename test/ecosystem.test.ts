@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { planJsonSchema } from '../src/plan/json-schema.js';
+import { loadTeamCatalogFolders } from '../src/catalog/team.js';
+import { diskFiles } from '../src/plan/files.js';
 import { patternsMarkdown } from '../src/docs/patterns.js';
 import { loadCatalog } from '../src/catalog/catalog.js';
 import { cli } from './support/cli.js';
@@ -25,7 +27,12 @@ describe('pgrant schema', () => {
 
   it('accepts every example and pattern example, and rejects unknown keys and patterns', () => {
     const validate = new Ajv({ allErrors: true, strict: false }).compile(planJsonSchema());
-    for (const f of examples) expect(validate(parse(readFileSync(f, 'utf8'))), `${f}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    for (const f of examples) {
+      const plan = parse(readFileSync(f, 'utf8')) as { catalog?: string[] };
+      // A plan with a team catalog is checked against the schema `pgrant schema --catalog` writes for it.
+      const check = plan.catalog ? new Ajv({ allErrors: true, strict: false }).compile(planJsonSchema([...loadTeamCatalogFolders(plan.catalog.map((d) => join('examples', d)), diskFiles, loadCatalog()).values()])) : validate;
+      expect(check(plan), `${f}: ${JSON.stringify(check.errors)}`).toBe(true);
+    }
     for (const def of loadCatalog().values()) expect(validate(parse(def.example)), def.name).toBe(true);
     for (const c of ['unknown-key', 'unknown-pattern', 'unknown-top-level-key', 'wrong-types', 'grant-two-kinds', 'missing-required']) {
       expect(validate(parse(readFileSync(`test/cases/${c}/plan.yaml`, 'utf8'))), c).toBe(false);

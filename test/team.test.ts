@@ -239,3 +239,12 @@ describe('include', () => {
     expect(r.stderr).toMatch(/plan\.yaml:1:1: missing required key "patterns"/);
   });
 });
+
+describe('team catalog docs', () => {
+  it('examples/team-patterns/README.md is what pgrant patterns --catalog --markdown writes', async () => {
+    const r = await cli('patterns', '--catalog', 'examples/team-patterns', '--markdown');
+    expect(r.code, r.stderr).toBe(0);
+    expect(`${r.stdout}\n`).toBe(readFileSync('examples/team-patterns/README.md', 'utf8'));
+    expect(r.stdout).toMatch(/## service\n[\s\S]*\| `analysts` \| `login\[\]` \| `\[\]` \|[\s\S]*GRANT billing_analysts TO dana;/);
+  });
+});

@@ -13,8 +13,19 @@ function showDefault(value: unknown): string {
 export const patternsCommand: CommandModule = {
   command: 'patterns [name]',
   describe: 'list the catalog of patterns (with --catalog, the team\'s too); with NAME, its parameters, defaults and an example',
-  builder: (y) => withCatalogOption(y.positional('name', { type: 'string', describe: 'a pattern name' })),
+  builder: (y) =>
+    withCatalogOption(y.positional('name', { type: 'string', describe: 'a pattern name' })).option('markdown', {
+      type: 'boolean',
+      default: false,
+      describe: 'print the reference as Markdown (with --catalog: the team\'s patterns, e.g. > docs/team-patterns.md)',
+    }),
   async run(args, io) {
+    if (args.markdown) {
+      const { patternsMarkdown, teamPatternsMarkdown } = await import('../../docs/patterns.js');
+      const dirs = catalogDirs(args);
+      io.out((dirs.length ? await teamPatternsMarkdown(dirs) : await patternsMarkdown()).trimEnd());
+      return 0;
+    }
     const { loadCatalog } = await import('../../catalog/catalog.js');
     const { loadTeamCatalogFolders } = await import('../../catalog/team.js');
     const { diskFiles } = await import('../../plan/files.js');
