@@ -68,6 +68,21 @@ describe('team patterns', () => {
     expect(access).toMatch(/every table in schema archive/);
   });
 
+  it('team patterns may use team patterns; an instance\'s mode passes to what it expands to', async () => {
+    const dir = project({
+      'catalog/service.yaml': SERVICE,
+      'catalog/platform.yaml': 'pattern: platform\nsummary: two services\nparameters:\n  prefix: {type: string, required: true, doc: p}\nexpands:\n  - pattern: service\n    name: "{{prefix}}_api"\n  - pattern: service\n    name: "{{prefix}}_jobs"\n    mode: authoritative\n',
+      'plan.yaml': plan('  - pattern: platform\n    prefix: pay\n    mode: additive\n'),
+    });
+    const { renderPlanFile } = await import('../src/pipeline.js');
+    const { model } = await renderPlanFile(join(dir, 'plan.yaml'));
+    expect(model.roles.map((r) => r.name)).toEqual(['pay_api_app', 'pay_api_analysts', 'pay_jobs_app', 'pay_jobs_analysts']);
+    expect([...model.additiveRoles].sort()).toEqual(['pay_api_analysts', 'pay_api_app']);
+    const r = await render(dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.read('ACCESS.md')).toContain('From team pattern `service` (`service.yaml`) through `platform`, used at `plan.yaml:5`.');
+  });
+
   it('values are data: a name with quotes reaches SQL only through the escaping helpers', async () => {
     const dir = project({ 'catalog/service.yaml': SERVICE, 'plan.yaml': plan('  - pattern: service\n    name: "x\\"; DROP TABLE t; --"\n') });
     const r = await render(dir);

@@ -72,7 +72,15 @@ export const TEAM_PATTERN_FIELDS: Record<string, Field> = {
   description: { type: { kind: 'string' }, default: '', doc: 'what it is for, in a few lines' },
   parameters: { type: { kind: 'map', key: { kind: 'string' }, value: PARAMETER_TYPE }, default: {}, doc: 'the parameters instances give, typed like the built-ins\' ({type, required, default, doc})' },
   expands: {
-    type: { kind: 'list', of: { kind: 'map', key: { kind: 'string' }, value: { kind: 'string' } }, minItems: 1 },
+    type: {
+      kind: 'list',
+      minItems: 1,
+      of: {
+        kind: 'object',
+        title: 'a pattern instance: `pattern: NAME` and that pattern\'s parameters',
+        fields: { pattern: { type: { kind: 'string' }, required: true, doc: 'a built-in pattern or another team pattern (a fixed name, not a template)' } },
+      },
+    },
     required: true,
     doc: 'instances of built-in or team patterns; string values are templates over the parameters ("{{name}}_app"); exactly "{{p}}" gives the parameter\'s value as it is',
   },

@@ -3,7 +3,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { Collector, UserError, didYouMean, type Location } from '../diagnostics.js';
 import { instanceType, loadCatalog, type PatternDef } from '../catalog/catalog.js';
-import { isTeamPattern, loadTeamCatalog, type AnyPatternDef, type CatalogDir, type TeamPatternDef } from '../catalog/team.js';
+import { isTeamPattern, loadTeamCatalog, type AnyPatternDef, type CatalogDir } from '../catalog/team.js';
 import { expandTeamInstance, withUse, type TeamExpansion, type TeamUse } from '../catalog/team-expand.js';
 import { diskFiles, expandGlob, isGlob, type PlanFiles } from './files.js';
 import { SourceFile, formatPath, type PathSegment } from './source.js';
@@ -44,10 +44,6 @@ export interface Plan {
   databaseAlias: { from: string; to: string } | null;
   reassignTo: string | null;
   instances: PlanInstance[];
-  /** The plan's team patterns (from `catalog:` in its files and --catalog), by name. */
-  teamPatterns: ReadonlyMap<string, TeamPatternDef>;
-  /** The plan file and the files it includes, in the order their patterns are read. */
-  sources: SourceFile[];
   test: { fixture?: string; cases: PlanTestCase[] };
 }
 
@@ -230,8 +226,6 @@ export function loadPlan(file: string, options: LoadOptions = {}): Plan {
     databaseAlias: options.database ? { from: h.database as string, to: options.database } : null,
     reassignTo: (h.reassign_to as string | undefined) ?? null,
     instances,
-    teamPatterns: team.patterns,
-    sources: parts.map((p) => p.source),
     test: {
       fixture: test.fixture,
       cases: test.cases.map((c, i) => ({ ...c, path: ['test', 'cases', i] })),
