@@ -1,10 +1,19 @@
 // The string values of a team pattern's `expands`: Handlebars templates over the pattern's parameters.
 // Their output is data (a role name, a schema name) that the plan's validation and the escaping helpers
 // downstream treat like any value a plan states; it never reaches SQL by itself.
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type Handlebars from 'handlebars';
 
-/** A Handlebars instance of its own: strict (an unknown name is an error), nothing HTML-escaped. */
-const hbs = Handlebars.create();
+let instance: typeof Handlebars | undefined;
+
+/**
+ * A Handlebars instance of its own (compiled with strict: an unknown name is an error; noEscape: nothing
+ * HTML-escaped), loaded on first use: plans without team patterns never pay for it.
+ */
+function handlebars(): typeof Handlebars {
+  instance ??= (createRequire(import.meta.url)('handlebars') as typeof Handlebars).create();
+  return instance;
+}
 
 /** Block helpers a value template may use; everything else is a parameter name. */
 const BLOCK_HELPERS = new Set(['if', 'unless']);
@@ -34,7 +43,7 @@ export function isTemplate(text: string): boolean {
 export function analyzeTemplate(text: string): TemplateInfo | TemplateProblem {
   let ast: hbs.AST.Program;
   try {
-    ast = hbs.parse(text);
+    ast = handlebars().parse(text);
   } catch (e) {
     const detail = (e as Error).message.split('\n').filter((l) => !/^[-^ ]*$/.test(l) && !l.startsWith('Parse error')).pop();
     return { message: `the template "${text}" does not parse: ${detail ?? (e as Error).message}`, hint: 'write {{parameter}}, or {{#if parameter}}…{{else}}…{{/if}}' };
@@ -102,7 +111,7 @@ const compiled = new Map<string, HandlebarsTemplateDelegate>();
 export function renderTemplate(text: string, values: Record<string, unknown>): string {
   let template = compiled.get(text);
   if (!template) {
-    template = hbs.compile(text, { strict: true, noEscape: true, knownHelpers: { if: true, unless: true }, knownHelpersOnly: true });
+    template = handlebars().compile(text, { strict: true, noEscape: true, knownHelpers: { if: true, unless: true }, knownHelpersOnly: true });
     compiled.set(text, template);
   }
   return template(values);
