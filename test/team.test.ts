@@ -247,6 +247,13 @@ describe('include', () => {
     expect(r.stderr).toContain(`${file}:3:38: include[2]: cannot read included file ${join(dir, 'missing.yaml')}: ENOENT`);
   });
 
+  it('--from-git refuses a revision that git would read as an option', async () => {
+    const dir = project({ 'plan.yaml': 'pgrant: 1\ndatabase: shop\npatterns:\n  - {pattern: readonly, role: r}\n' });
+    const r = await cli('render', join(dir, 'plan.yaml'), '--from-git=--output=x', '--out', join(dir, 'out'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('"--output=x" is not a revision');
+  });
+
   it('a plan with neither patterns nor include still says patterns are missing', async () => {
     const dir = project({ 'plan.yaml': 'pgrant: 1\ndatabase: shop\n' });
     const r = await render(dir);

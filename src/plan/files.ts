@@ -36,6 +36,8 @@ export const diskFiles: PlanFiles = {
  * as on the disk (relative to the working directory) and mapped into the repository.
  */
 export function gitFiles(rev: string, planFile: string): PlanFiles {
+  // A revision is never an option: "--output=…" would make git write a file.
+  if (rev.startsWith('-')) throw new Error(`"${rev}" is not a revision`);
   const planDir = dirname(resolve(planFile));
   const top = execFileSync('git', ['rev-parse', '--show-toplevel'], { cwd: planDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
   // The plan's folder inside the repository, found by git itself (the disk path may go through symlinks).
