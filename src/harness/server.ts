@@ -113,17 +113,17 @@ function cacheRoot(): string {
  * An initdb'd data directory for the major, made once and copied for every server (initdb takes ~0.7 s,
  * a copy a few milliseconds). Concurrent callers race on a rename; the loser uses the winner's copy.
  */
-async function templateDataDir(major: Major, bins: Binaries, as: RunAs): Promise<string> {
+async function templateDataDir(major: Major, bins: Binaries, as: RunAs, superuser: string): Promise<string> {
   const root = cacheRoot();
   await mkdir(root, { recursive: true, mode: 0o755 });
   await chownTo(root, as);
-  const target = join(root, `template-${major}-${EMBEDDED_VERSIONS[major]}`);
+  const target = join(root, `template-${major}-${EMBEDDED_VERSIONS[major]}${superuser === 'postgres' ? '' : `-${superuser}`}`);
   if (await exists(join(target, 'PG_VERSION'))) return target;
   const work = await scratchDir(join(root, `initdb-${major}-`), as);
   const data = join(work, 'data');
   const result = await run(
     bins.initdb,
-    ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
+    ['-D', data, '-U', superuser, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
     as,
   );
   if (result.code !== 0) throw new Error(`initdb for PostgreSQL ${major} failed:\n${result.output}`);
@@ -172,11 +172,15 @@ export function addressOf(s: ServerAddress): ServerAddress {
   return { major: s.major, host: s.host, port: s.port, user: s.user, password: s.password, tcpHost: s.tcpHost, env: s.env };
 }
 
-/** Starts a fresh server: copy of the template data directory, Unix socket + TCP on 127.0.0.1. */
-export async function startServer(major: Major): Promise<Server> {
+/**
+ * Starts a fresh server: copy of the template data directory, Unix socket + TCP on 127.0.0.1. Its
+ * superuser is `postgres` unless `superuser` names another (tests of servers without a `postgres` role).
+ */
+export async function startServer(major: Major, { superuser = 'postgres' }: { superuser?: string } = {}): Promise<Server> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(superuser)) throw new Error(`not a plain role name for initdb -U: ${superuser}`);
   const bins = await findBinaries(major);
   const as = await serverUser();
-  const template = await templateDataDir(major, bins, as);
+  const template = await templateDataDir(major, bins, as, superuser);
   const dir = await scratchDir(join(tmpdir(), `pgrant-pg${major}-`), as);
   const data = join(dir, 'data');
   const copy = await run('cp', ['-a', template, data], as);
@@ -211,7 +215,7 @@ export async function startServer(major: Major): Promise<Server> {
         major,
         host: dir,
         port,
-        user: 'postgres',
+        user: superuser,
         tcpHost: '127.0.0.1',
         async stop() {
           if (stopped) return;
