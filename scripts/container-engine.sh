@@ -48,6 +48,7 @@ install_packages() {
 # Machines without systemd and with cgroup v1 (CI VMs, containers): crun refuses ("cgroups in hybrid mode
 # not supported"), root may not raise ulimits (no CAP_SYS_RESOURCE; hard nofile 20000), and there is no
 # journald or systemd cgroup manager. testcontainers sends no ulimits, so the defaults here apply.
+# The service reads this file when it starts: `down` then `up` after a change.
 configure() {
   if [ -e "$CONF" ] && ! grep -qF "$MARK" "$CONF"; then
     refuse "$CONF exists and was not written by this script; set runtime=\"runc\", cgroup_manager=\"cgroupfs\", events_logger=\"file\" and default_ulimits there yourself, or move it away"
@@ -65,6 +66,9 @@ default_ulimits = ["nofile=$nofile:$nofile", "nproc=32768:32768"]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
+# conmon keeps each exec session (testcontainers' port checks, the health checks) for this long after
+# it ends, 5 minutes by default: long enough to read its exit code, short enough to leave nothing behind.
+exit_command_delay = 5
 EOF
 }
 
@@ -227,13 +231,38 @@ up() {
 }
 
 down() {
-  command -v podman >/dev/null && remove_containers
+  command -v podman >/dev/null || return 0
+  remove_containers
   stop_pid healthcheck
   stop_pid service
   rm -f "$SOCKET_DIR/podman.sock"
+  # conmon monitors of finished exec sessions linger exit_command_delay seconds: wait them out, then
+  # say so if anything is left (CI must not leave processes behind).
+  local left i
+  for i in $(seq 1 30); do
+    left=$(exec_monitors)
+    [ -z "$left" ] && break
+    sleep 0.5
+  done
+  [ -z "$left" ] || refuse "podman processes left after down (pids $(echo "$left" | tr '\n' ' '))"
+  left=$(podman ps -aq --filter label=org.testcontainers=true 2>/dev/null || true)
+  [ -z "$left" ] || refuse "containers left after down: $left"
+}
+
+# Pids of conmon processes watching exec sessions in root's podman storage.
+exec_monitors() {
+  local pid
+  for pid in $(pgrep -x conmon || true); do
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- '--exec-attach .*/var/lib/containers/storage' && echo "$pid"
+  done
+  return 0
 }
 
 env_lines() {
+  if ! running service; then
+    echo "# no podman service started by scripts/container-engine.sh: testcontainers uses its defaults (Docker)"
+    return
+  fi
   echo "export DOCKER_HOST=$SOCKET"
   # Ryuk (testcontainers' reaper) is an image from a registry; pgrant stops its containers itself.
   echo "export TESTCONTAINERS_RYUK_DISABLED=true"
