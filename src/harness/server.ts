@@ -91,6 +91,26 @@ async function serverUser(): Promise<RunAs> {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
+/**
+ * As root, PostgreSQL's programs run as the postgres OS user, which must traverse every folder above
+ * them: a project under /root (mode 700) or in a private temporary folder is out of its reach.
+ */
+async function checkReachable(program: string, as: RunAs): Promise<void> {
+  if (as.uid === undefined) return;
+  for (let dir = dirname(program); dir !== dirname(dir); dir = dirname(dir)) {
+    const st = await stat(dir);
+    const allowed = st.uid === as.uid ? st.mode & 0o100 : st.gid === as.gid ? st.mode & 0o010 : st.mode & 0o001;
+    if (!allowed) {
+      throw new UserError({
+        level: 'error',
+        path: '',
+        message: `running as root, PostgreSQL runs as the "postgres" OS user, which cannot reach ${program}: ${dir} is closed to it (mode ${(st.mode & 0o777).toString(8)})`,
+        hint: `run pgrant as another user, move the project out of ${dir}, or open it: chmod o+x ${dir}`,
+      });
+    }
+  }
+}
+
 function run(cmd: string, args: string[], as: RunAs, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
@@ -201,6 +221,7 @@ export async function startServer(major: Major, { superuser = 'postgres' }: { su
   if (!/^[a-z_][a-z0-9_]*$/.test(superuser)) throw new Error(`not a plain role name for initdb -U: ${superuser}`);
   const bins = await findBinaries(major);
   const as = await serverUser();
+  await checkReachable(bins.pg_ctl, as);
   const template = await templateDataDir(major, bins, as, superuser);
   const dir = await scratchDir(join(tmpdir(), `pgrant-pg${major}-`), as);
   const data = join(dir, 'data');
