@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The CLI is compiled to dist/ by `npm ci` (the `prepare` script).
+// The CLI is compiled to dist/ by `npm ci` in a clone (the `prepare` script) and before packing (`prepack`).
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   // Answered without loading the CLI: `pgrant --version` is what scripts call to probe for pgrant.

@@ -23,6 +23,8 @@ export interface PatternDef {
   /** What each role the pattern creates must be able to do, per object kind; everything else it must not. */
   intent: Record<string, IntentEntry[]>;
   example: string;
+  /** What `pgrant init --pattern` writes: neutral names, renders with no warning. */
+  starter: string;
   file: string;
 }
 
@@ -84,6 +86,7 @@ const PATTERN_FILE_TYPE: Extract<TypeDesc, { kind: 'object' }> = {
       doc: 'intent',
     },
     example: { type: { kind: 'string' }, required: true, doc: 'an example plan' },
+    starter: { type: { kind: 'string' }, required: true, doc: 'the plan `pgrant init --pattern` writes (neutral names, no lint warning)' },
   },
 };
 
@@ -123,6 +126,7 @@ export function loadCatalog(dir = packagePath('patterns')): Map<string, PatternD
       parameters,
       intent: raw.intent as Record<string, IntentEntry[]>,
       example: raw.example as string,
+      starter: raw.starter as string,
       file,
     };
     if (`${def.name}.yaml` !== entry) out.error(source.locNode(source.doc.contents), 'pattern', `pattern "${def.name}" must live in ${def.name}.yaml`);

@@ -1,6 +1,8 @@
 // Where servers come from: embedded binaries from npm (default), testcontainers, or an existing server.
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../diagnostics.js';
+import { npmInstall } from '../install-hint.js';
+import { packagePath } from '../paths.js';
 import { connect } from './db.js';
 import { startServer, SUPPORTED_MAJORS, type Major, type Server } from './server.js';
 
@@ -19,15 +21,33 @@ export const embeddedEngine: Engine = {
   },
 };
 
+function isModuleNotFound(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+/**
+ * testcontainers is an optional peer dependency (it brings most of a Docker client): loaded here only,
+ * so the embedded engine and --database-url never load it, and named with its install command when absent.
+ */
+async function loadTestcontainers(): Promise<{ module: typeof import('@testcontainers/postgresql'); core: typeof import('testcontainers') }> {
+  try {
+    return { module: await import('@testcontainers/postgresql'), core: await import('testcontainers') };
+  } catch (e) {
+    if (!isModuleNotFound(e)) throw e;
+    throw new UserError({
+      level: 'error',
+      path: '',
+      message: '--engine testcontainers needs the packages testcontainers and @testcontainers/postgresql (11.x), which pgrant does not install by default',
+      hint: `add them with: ${npmInstall(['testcontainers@11', '@testcontainers/postgresql@11'])} (or use --engine embedded: no Docker needed)`,
+    });
+  }
+}
+
 /** `postgres:<major>` containers through @testcontainers/postgresql (needs a Docker-compatible engine). */
 export async function testcontainersEngine(): Promise<Engine> {
-  let mod: typeof import('@testcontainers/postgresql');
-  try {
-    mod = await import('@testcontainers/postgresql');
-  } catch (e) {
-    throw new UserError(`the testcontainers engine needs @testcontainers/postgresql 11.x (npm install @testcontainers/postgresql@11): ${(e as Error).message}`);
-  }
-  const { getContainerRuntimeClient } = await import('testcontainers');
+  const { module: mod, core } = await loadTestcontainers();
+  const { getContainerRuntimeClient } = core;
   try {
     await getContainerRuntimeClient();
   } catch (e) {
@@ -35,7 +55,7 @@ export async function testcontainersEngine(): Promise<Engine> {
       level: 'error',
       path: '',
       message: `no Docker-compatible container engine is reachable (${String((e as Error).message).split('\n')[0]})`,
-      hint: 'start Docker or Podman, or use --engine embedded (PostgreSQL binaries from npm, no Docker)',
+      hint: `start Docker, or podman serving the Docker API (on Debian/Ubuntu without Docker: ${packagePath('scripts', 'container-engine.sh')} up, then set DOCKER_HOST as it says), or use --engine embedded (no Docker)`,
     });
   }
   return {

