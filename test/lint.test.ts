@@ -73,10 +73,10 @@ describe('pgrant lint', () => {
     expect(r.code).toBe(0);
     const found = (JSON.parse(r.stdout) as { file: string; rule: string; level: string }[]).map((f) => `${f.file} ${f.level} ${f.rule}`);
     expect(found).toEqual([
-      // The DBA account and pycopg's admin have CREATEROLE, which means less since PostgreSQL 16.
+      // The DBA account and the team example's admin have CREATEROLE, which means less since PostgreSQL 16.
       'examples/streamflow.yaml info createrole-pg16',
       'examples/team.yaml info createrole-pg16',
-      // pycopg's admin and application user are logins with their own grants, as the seed writes them.
+      // the team example's admin and application user are logins with their own grants, on purpose.
       'examples/team.yaml info direct-login-grant',
       'examples/team.yaml info direct-login-grant',
     ]);

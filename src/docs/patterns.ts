@@ -26,7 +26,6 @@ export async function patternsMarkdown(): Promise<string> {
   try {
     for (const def of catalog) {
       lines.push(`## ${def.name}`, '', def.summary, '', def.description.trim(), '');
-      if (def.sources.length) lines.push(`Source documents: ${def.sources.map((s) => `\`${s}\``).join(', ')} (see \`shared/seeds/\`).`, '');
       lines.push('| parameter | type | default | what it is |', '|---|---|---|---|');
       for (const [key, p] of Object.entries(def.parameters)) {
         const dflt = p.required ? 'required' : p.default === undefined ? '' : `\`${JSON.stringify(p.default)}\``;

@@ -21,9 +21,9 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
     writeFileSync(join(dir, 'audit.sql'), auditSql());
     const admin = await connect(server, 'postgres');
     await admin.query('CREATE ROLE app_owner NOLOGIN');
-    await admin.query('CREATE DATABASE pycopg');
+    await admin.query('CREATE DATABASE teamdb');
     try {
-      const run = (file: string, vars: Record<string, string> = {}) => runPsql(server, { database: 'pycopg', file, vars });
+      const run = (file: string, vars: Record<string, string> = {}) => runPsql(server, { database: 'teamdb', file, vars });
       expect((await run('examples/team.fixture.sql')).code).toBe(0);
       const vars = { alice_password: 'a1', bob_password: 'b1', admin_password: 'c1', lead_dev_password: 'd1', appuser_password: 'e1' };
       const deploy = await run(join(dir, 'deploy.sql'), vars);
@@ -38,10 +38,10 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
       };
       const state = await audit();
       const clean = await cli('diff', 'examples/team.yaml', '--audit', state);
-      expect(clean.stdout).toBe('pgrant diff: no drift between plan team and database pycopg');
+      expect(clean.stdout).toBe('pgrant diff: no drift between plan team and database teamdb');
       expect(clean.code).toBe(0);
 
-      const db = await connect(server, 'pycopg');
+      const db = await connect(server, 'teamdb');
       await db.query('GRANT TRUNCATE ON code_reviews TO engineering');
       await db.query('REVOKE DELETE ON code_reviews FROM senior_engineers');
       await db.query('ALTER ROLE lead_dev CONNECTION LIMIT 3');
@@ -56,7 +56,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
         { kind: 'missing', what: 'role senior_engineers lacks DELETE on table public.code_reviews' },
       ]);
     } finally {
-      await admin.query('DROP DATABASE IF EXISTS pycopg WITH (FORCE)');
+      await admin.query('DROP DATABASE IF EXISTS teamdb WITH (FORCE)');
       for (const r of ['engineering', 'senior_engineers', 'alice', 'bob', 'admin', 'lead_dev', 'appuser', 'app_owner']) await admin.query(`DROP ROLE IF EXISTS ${ident(r)}`);
       await admin.end();
     }

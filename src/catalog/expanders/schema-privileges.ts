@@ -28,7 +28,7 @@ export function expandSchemaPrivileges(ctx: ExpandContext): void {
   if (group) Object.assign(base, { inherit: false });
   b.defineRole(roleDefinition(ctx, role, params, ctx.origin(), base), roleOrigin);
 
-  // With noinherit_group, privileges go to a NOLOGIN group the role must SET ROLE to (seed 001).
+  // With noinherit_group, privileges go to a NOLOGIN group the role must SET ROLE to.
   let grantee = role;
   if (group) {
     const groupOrigin = ctx.origin('noinherit_group');

@@ -28,7 +28,6 @@ export const patternsCommand: CommandModule = {
     io.out(`${def.name}: ${def.summary}`);
     io.out('');
     for (const line of def.description.trim().split('\n')) io.out(line);
-    if (def.sources.length) io.out(`\nSource documents: ${def.sources.join(', ')}`);
     io.out('\nParameters:');
     const width = Math.max(...Object.keys(def.parameters).map((k) => k.length));
     for (const [key, p] of Object.entries(def.parameters)) {
