@@ -61,7 +61,7 @@ describe('pgrant', () => {
     const out = tmp();
     const r = await cli('render', 'examples/streamflow.yaml', 'test/cases/unknown-key/plan.yaml', '--out', out);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^test\/cases\/unknown-key\/plan\.yaml:6:5: patterns\[0\]\.shemas: unknown key "shemas"/m);
+    expect(r.stderr).toMatch(/^test\/cases\/unknown-key\/plan\.yaml:6:5: error: patterns\[0\]\.shemas: unknown key "shemas"/m);
     expect(readdirSync(out)).toEqual([]);
   });
 
