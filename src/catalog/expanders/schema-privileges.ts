@@ -82,7 +82,10 @@ export function expandSchemaPrivileges(ctx: ExpandContext): void {
     tables?.forEach((value, i) => {
       const origin = ctx.origin('tables', i);
       const t = resolveTable(value, defaultSchema);
-      if (checkTable(ctx, t, origin)) grant('table', 'tables', { kind: 'table', ...t }, origin);
+      if (!checkTable(ctx, t, origin)) return;
+      grant('table', 'tables', { kind: 'table', ...t }, origin);
+      // Least privilege: only the sequences behind this table's serial and identity columns.
+      grant('sequence', 'sequences', { kind: 'owned-sequences', schema: t.schema, table: t.name }, origin);
     });
     for (const [table, cols] of Object.entries(columns ?? {})) {
       const origin = ctx.origin('columns', table);
@@ -106,8 +109,11 @@ export function expandSchemaPrivileges(ctx: ExpandContext): void {
 
   schemas.forEach((schema, i) => {
     const origin = ctx.origin('schemas', i);
-    grant('sequence', 'sequences', { kind: 'all-sequences', schema }, origin);
-    defaults('sequence', 'sequences', 'sequences', schema);
+    // With tables listed, sequences come with them (above): none of the schema's others, none later.
+    if (!tables && !columns) {
+      grant('sequence', 'sequences', { kind: 'all-sequences', schema }, origin);
+      defaults('sequence', 'sequences', 'sequences', schema);
+    }
     grant('function', 'functions', { kind: 'all-functions', schema, routine: 'FUNCTION' }, origin);
     defaults('function', 'functions', 'functions', schema);
   });
