@@ -1,13 +1,13 @@
 // The command line's contract: exit codes, --check, nothing written on error, atomic writes.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, cpSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeHooks } from '../src/write/write.js';
 import { loadCatalog } from '../src/catalog/catalog.js';
 import { cli } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'pgrant-cli-'));
+const tmp = () => tempDir('cli');
 
 afterEach(() => {
   writeHooks.beforeWrite = undefined;

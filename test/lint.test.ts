@@ -1,10 +1,10 @@
 // Lint rules: each finding with its location, level and rule id; render refuses on errors.
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RULES } from '../src/lint/rules.js';
 import { cli } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
 
 describe('pgrant lint', () => {
   it('reports every rule at the plan element that causes it, and exits 1 on errors', async () => {
@@ -30,7 +30,7 @@ describe('pgrant lint', () => {
   });
 
   it('CREATEROLE on PostgreSQL 16+ gets a note about ADMIN OPTION', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-lint-'));
+    const dir = tempDir('lint');
     writeFileSync(join(dir, 'p.yaml'), 'pgrant: 1\ndatabase: app\npostgres: 16\npatterns:\n  - pattern: admin\n    role: dba\n    owners: [app_owner]\n');
     const r = await cli('lint', join(dir, 'p.yaml'), '--json');
     expect(r.code).toBe(0);
@@ -38,7 +38,7 @@ describe('pgrant lint', () => {
   });
 
   it('allow_superuser silences the superuser error', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-lint-'));
+    const dir = tempDir('lint');
     writeFileSync(join(dir, 'p.yaml'), 'pgrant: 1\ndatabase: app\npatterns:\n  - pattern: admin\n    role: root2\n    superuser: true\n    allow_superuser: true\n    owners: [o]\n');
     const r = await cli('lint', join(dir, 'p.yaml'), '--json');
     expect(JSON.parse(r.stdout).filter((f: { rule: string }) => f.rule === 'superuser')).toEqual([]);
@@ -54,7 +54,7 @@ describe('pgrant lint', () => {
   });
 
   it('render runs the same rules: it refuses to write on errors and prints warnings', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'pgrant-lint-'));
+    const out = tempDir('lint');
     const refused = await cli('render', 'test/lint/all-rules.yaml', '--out', out);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/\(superuser\)/);

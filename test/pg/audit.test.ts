@@ -1,6 +1,5 @@
 // pgrant audit / diff on real servers: deploy, audit, no drift; change something by hand, drift named exactly.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { auditSql } from '../../src/audit/audit.js';
@@ -9,13 +8,14 @@ import { runPsql } from '../../src/harness/psql.js';
 import { renderPlanFile } from '../../src/pipeline.js';
 import { cli } from '../support/cli.js';
 import { TEST_MAJORS, useServers } from '../support/servers.js';
+import { tempDir } from '../support/tmp.js';
 
 const servers = useServers();
 
 describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
   it('deploy, audit: no drift; a grant and an attribute changed by hand: drift named exactly', async () => {
     const server = servers.get(major)!;
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-audit-'));
+    const dir = tempDir('audit');
     const { files } = await renderPlanFile('examples/team.yaml', { postgres: major });
     for (const [name, content] of files) writeFileSync(join(dir, name), content);
     writeFileSync(join(dir, 'audit.sql'), auditSql());
@@ -65,7 +65,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
 
 describe('pgrant audit', () => {
   it('writes audit.sql, a read-only psql script', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-audit-'));
+    const dir = tempDir('audit');
     const r = await cli('audit', '--file', join(dir, 'audit.sql'));
     expect(r.code).toBe(0);
     expect(auditSql()).toMatch(/^BEGIN TRANSACTION READ ONLY;$/m);
@@ -73,7 +73,7 @@ describe('pgrant audit', () => {
   });
 
   it('--audit refuses a file that is not an audit', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-audit-'));
+    const dir = tempDir('audit');
     writeFileSync(join(dir, 'x.json'), '{"hello": 1}');
     const r = await cli('diff', 'examples/team.yaml', '--audit', join(dir, 'x.json'));
     expect(r.code).toBe(1);

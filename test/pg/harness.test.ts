@@ -1,6 +1,5 @@
 // The harness itself is proven: it notices what it exists to notice.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addressOf } from '../../src/harness/server.js';
@@ -8,12 +7,13 @@ import { provePlan } from '../../src/harness/prove.js';
 import { findPsql } from '../../src/harness/psql.js';
 import { cli } from '../support/cli.js';
 import { TEST_MAJORS, useServers } from '../support/servers.js';
+import { tempDir } from '../support/tmp.js';
 
 const major = TEST_MAJORS.includes(17) ? 17 : TEST_MAJORS[0]!;
 const servers = useServers([major]);
 
 function planFile(text: string, extra: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pgrant-harness-'));
+  const dir = tempDir('harness');
   for (const [name, content] of Object.entries(extra)) writeFileSync(join(dir, name), content);
   const file = join(dir, 'plan.yaml');
   writeFileSync(file, text);
