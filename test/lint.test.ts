@@ -13,7 +13,7 @@ describe('pgrant lint', () => {
     const findings = JSON.parse(r.stdout) as { line: number; col: number; level: string; rule: string; message: string; hint: string }[];
     const byRule = (rule: string) => findings.filter((f) => f.rule === rule);
     expect(byRule('superuser')).toMatchObject([{ level: 'error', line: 7, col: 11 }]);
-    expect(byRule('plaintext-password')).toMatchObject([{ level: 'warning', line: 7 }]);
+    expect(byRule('plaintext-password')).toMatchObject([{ level: 'warning', line: 9 }]);
     expect(byRule('schema-usage')).toMatchObject([{ level: 'error', line: 15, message: expect.stringMatching(/role "reporting" gets SELECT on objects in schema "sales" but no USAGE/) }]);
     expect(byRule('all-tables-without-defaults')).toMatchObject([{ level: 'warning', line: 16 }]);
     expect(byRule('defaults-without-owners').map((f) => f.line)).toEqual([10, 15]);

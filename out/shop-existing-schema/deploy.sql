@@ -2,10 +2,11 @@
 -- Target: PostgreSQL 17; the statements below use only syntax valid there.
 --
 -- Run it as a superuser, connected to database shop:
---   psql -X -v ON_ERROR_STOP=1 -d shop -v shop_app_password=… -f deploy.sql
+--   psql -X -v ON_ERROR_STOP=1 -d shop -v shop_app_password=… -v ana_password=… -f deploy.sql
 --
 -- psql variables it expects (passwords are never stored in this file; PostgreSQL stores SCRAM verifiers):
 --   shop_app_password: the password of role shop_app
+--   ana_password: the password of role ana
 --
 -- What it does, in one transaction (everything below happens, or nothing does):
 --   1. checks that it runs in the right database and that what the plan grants on exists;
@@ -31,6 +32,24 @@ DO $pgrant$
 BEGIN
   RAISE EXCEPTION 'pgrant: psql variable % is not set; nothing was changed', 'shop_app_password'
     USING HINT = format('it holds the password of role %s: run psql with -v %s=…', 'shop_app', 'shop_app_password');
+END
+$pgrant$;
+\endif
+\if :{?ana_password}
+SELECT :'ana_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'ana_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'ana', 'ana_password');
+END
+$pgrant$;
+\endif
+\else
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is not set; nothing was changed', 'ana_password'
+    USING HINT = format('it holds the password of role %s: run psql with -v %s=…', 'ana', 'ana_password');
 END
 $pgrant$;
 \endif
@@ -82,7 +101,8 @@ BEGIN
     FROM (VALUES
       (NULL::text, NULL::text, NULL::boolean),
       ('shop_app', NULL, false),
-      ('shop_readonly', NULL, false)
+      ('shop_readonly', NULL, false),
+      ('ana', NULL, false)
     ) AS v(name, renamed_from, has_expiry)
     LEFT JOIN pg_catalog.pg_roles ro ON ro.rolname = v.name
     LEFT JOIN pg_catalog.pg_roles old ON old.rolname = v.renamed_from
@@ -113,6 +133,11 @@ COMMENT ON ROLE shop_app IS 'Managed by pgrant (plan shop-existing-schema)';
 ALTER ROLE shop_readonly WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE shop_readonly IS 'Managed by pgrant (plan shop-existing-schema)';
 
+-- ana: login; readonly patterns[1] at shop-existing-schema.yaml:21
+ALTER ROLE ana WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
+ALTER ROLE ana WITH PASSWORD :'ana_password';
+COMMENT ON ROLE ana IS 'Managed by pgrant (plan shop-existing-schema)';
+
 SET LOCAL client_min_messages = notice;
 DO $pgrant$
 DECLARE
@@ -128,7 +153,7 @@ BEGIN
     CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
     WHERE c.setting LIKE 'pgrant.managed=%'
       AND substr(c.setting, length('pgrant.managed=') + 1)::json ->> 'plan' = 'shop-existing-schema'
-      AND ro.rolname::text NOT IN (SELECT m FROM unnest(ARRAY['shop_app', 'shop_readonly']::text[]) AS m)
+      AND ro.rolname::text NOT IN (SELECT m FROM unnest(ARRAY['shop_app', 'shop_readonly', 'ana']::text[]) AS m)
     ORDER BY 1
   LOOP
     RAISE NOTICE 'pgrant: removing: role %, which the plan no longer has', r.rolname;
@@ -159,7 +184,8 @@ BEGIN
 pgrant_managed(rolname) AS (VALUES
   (NULL::text),
   ('shop_app'),
-  ('shop_readonly')
+  ('shop_readonly'),
+  ('ana')
 ),
 -- The scope an earlier deploy of this plan recorded on its roles: what it managed is cleaned too.
 pgrant_previous(scope) AS (
@@ -223,7 +249,8 @@ pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
   CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
-  (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean)
+  (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
+  ('shop_readonly', 'ana', false, NULL, NULL)
 )
 ,
 -- Privileges, default privileges and memberships that managed roles hold in the plan's scope but the
@@ -364,6 +391,9 @@ END
 $pgrant$;
 SET LOCAL client_min_messages = warning;
 
+-- 4a. Memberships.
+GRANT shop_readonly TO ana;
+
 -- 4b. Privileges on existing objects.
 GRANT USAGE ON SCHEMA sales TO shop_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA sales TO shop_app;
@@ -404,5 +434,6 @@ ALTER DEFAULT PRIVILEGES FOR ROLE shop_owner IN SCHEMA sales GRANT SELECT, USAGE
 --    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
 ALTER ROLE shop_app IN DATABASE shop SET pgrant.managed TO '{"plan":"shop-existing-schema","schemas":["sales"],"databases":[],"owners":["shop_owner"]}';
 ALTER ROLE shop_readonly IN DATABASE shop SET pgrant.managed TO '{"plan":"shop-existing-schema","schemas":["sales"],"databases":[],"owners":[]}';
+ALTER ROLE ana IN DATABASE shop SET pgrant.managed TO '{"plan":"shop-existing-schema","schemas":[],"databases":[],"owners":[]}';
 
 COMMIT;

@@ -13,6 +13,17 @@
 BEGIN;
 SET LOCAL client_min_messages = warning;
 
+-- ana
+DO $pgrant$
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'ana') THEN
+    REASSIGN OWNED BY ana TO CURRENT_USER;
+    DROP OWNED BY ana;
+  END IF;
+END
+$pgrant$;
+DROP ROLE IF EXISTS ana;
+
 -- shop_readonly
 DO $pgrant$
 BEGIN

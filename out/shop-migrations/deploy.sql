@@ -2,11 +2,12 @@
 -- Target: PostgreSQL 17; the statements below use only syntax valid there.
 --
 -- Run it as a superuser, connected to database shop:
---   psql -X -v ON_ERROR_STOP=1 -d shop -v shop_migrator_password=… -v shop_app_password=… -f deploy.sql
+--   psql -X -v ON_ERROR_STOP=1 -d shop -v shop_migrator_password=… -v shop_app_password=… -v ben_password=… -f deploy.sql
 --
 -- psql variables it expects (passwords are never stored in this file; PostgreSQL stores SCRAM verifiers):
 --   shop_migrator_password: the password of role shop_migrator
 --   shop_app_password: the password of role shop_app
+--   ben_password: the password of role ben
 --
 -- What it does, in one transaction (everything below happens, or nothing does):
 --   1. checks that it runs in the right database and that what the plan grants on exists;
@@ -50,6 +51,24 @@ DO $pgrant$
 BEGIN
   RAISE EXCEPTION 'pgrant: psql variable % is not set; nothing was changed', 'shop_app_password'
     USING HINT = format('it holds the password of role %s: run psql with -v %s=…', 'shop_app', 'shop_app_password');
+END
+$pgrant$;
+\endif
+\if :{?ben_password}
+SELECT :'ben_password' = '' AS pgrant_password_empty \gset
+\if :pgrant_password_empty
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'ben_password'
+    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'ben', 'ben_password');
+END
+$pgrant$;
+\endif
+\else
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant: psql variable % is not set; nothing was changed', 'ben_password'
+    USING HINT = format('it holds the password of role %s: run psql with -v %s=…', 'ben', 'ben_password');
 END
 $pgrant$;
 \endif
@@ -102,7 +121,8 @@ BEGIN
       (NULL::text, NULL::text, NULL::boolean),
       ('shop_migrator', NULL, false),
       ('shop_app', NULL, false),
-      ('shop_readonly', NULL, false)
+      ('shop_readonly', NULL, false),
+      ('ben', NULL, false)
     ) AS v(name, renamed_from, has_expiry)
     LEFT JOIN pg_catalog.pg_roles ro ON ro.rolname = v.name
     LEFT JOIN pg_catalog.pg_roles old ON old.rolname = v.renamed_from
@@ -138,6 +158,11 @@ COMMENT ON ROLE shop_app IS 'Managed by pgrant (plan shop-migrations)';
 ALTER ROLE shop_readonly WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOLOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
 COMMENT ON ROLE shop_readonly IS 'Managed by pgrant (plan shop-migrations)';
 
+-- ben: login; readonly patterns[2] at shop-migrations.yaml:29
+ALTER ROLE ben WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
+ALTER ROLE ben WITH PASSWORD :'ben_password';
+COMMENT ON ROLE ben IS 'Managed by pgrant (plan shop-migrations)';
+
 SET LOCAL client_min_messages = notice;
 DO $pgrant$
 DECLARE
@@ -153,7 +178,7 @@ BEGIN
     CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
     WHERE c.setting LIKE 'pgrant.managed=%'
       AND substr(c.setting, length('pgrant.managed=') + 1)::json ->> 'plan' = 'shop-migrations'
-      AND ro.rolname::text NOT IN (SELECT m FROM unnest(ARRAY['shop_migrator', 'shop_app', 'shop_readonly']::text[]) AS m)
+      AND ro.rolname::text NOT IN (SELECT m FROM unnest(ARRAY['shop_migrator', 'shop_app', 'shop_readonly', 'ben']::text[]) AS m)
     ORDER BY 1
   LOOP
     RAISE NOTICE 'pgrant: removing: role %, which the plan no longer has', r.rolname;
@@ -189,7 +214,8 @@ pgrant_managed(rolname) AS (VALUES
   (NULL::text),
   ('shop_migrator'),
   ('shop_app'),
-  ('shop_readonly')
+  ('shop_readonly'),
+  ('ben')
 ),
 -- The scope an earlier deploy of this plan recorded on its roles: what it managed is cleaned too.
 pgrant_previous(scope) AS (
@@ -255,7 +281,8 @@ pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
   CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
-  (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean)
+  (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
+  ('shop_readonly', 'ben', false, NULL, NULL)
 )
 ,
 -- Privileges, default privileges and memberships that managed roles hold in the plan's scope but the
@@ -396,6 +423,9 @@ END
 $pgrant$;
 SET LOCAL client_min_messages = warning;
 
+-- 4a. Memberships.
+GRANT shop_readonly TO ben;
+
 -- 4b. Privileges on existing objects.
 GRANT USAGE ON SCHEMA sales TO shop_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA sales TO shop_app;
@@ -415,5 +445,6 @@ ALTER DEFAULT PRIVILEGES FOR ROLE shop_migrator IN SCHEMA sales GRANT SELECT ON 
 ALTER ROLE shop_migrator IN DATABASE shop SET pgrant.managed TO '{"plan":"shop-migrations","schemas":[],"databases":[],"owners":[]}';
 ALTER ROLE shop_app IN DATABASE shop SET pgrant.managed TO '{"plan":"shop-migrations","schemas":["sales"],"databases":[],"owners":["shop_migrator"]}';
 ALTER ROLE shop_readonly IN DATABASE shop SET pgrant.managed TO '{"plan":"shop-migrations","schemas":["sales"],"databases":[],"owners":["shop_migrator"]}';
+ALTER ROLE ben IN DATABASE shop SET pgrant.managed TO '{"plan":"shop-migrations","schemas":[],"databases":[],"owners":[]}';
 
 COMMIT;

@@ -13,6 +13,17 @@
 BEGIN;
 SET LOCAL client_min_messages = warning;
 
+-- ben
+DO $pgrant$
+BEGIN
+  IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'ben') THEN
+    REASSIGN OWNED BY ben TO CURRENT_USER;
+    DROP OWNED BY ben;
+  END IF;
+END
+$pgrant$;
+DROP ROLE IF EXISTS ben;
+
 -- shop_readonly
 DO $pgrant$
 BEGIN

@@ -19,7 +19,8 @@ pgrant_managed(rolname) AS (VALUES
   (NULL::text),
   ('shop_migrator'),
   ('shop_app'),
-  ('shop_readonly')
+  ('shop_readonly'),
+  ('ben')
 ),
 -- The scope an earlier deploy of this plan recorded on its roles: what it managed is cleaned too.
 pgrant_previous(scope) AS (
@@ -85,7 +86,8 @@ pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
   CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
-  (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean)
+  (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
+  ('shop_readonly', 'ben', false, NULL, NULL)
 )
 ,
 -- Privileges, default privileges and memberships that managed roles hold in the plan's scope but the
@@ -222,7 +224,8 @@ pgrant_roles(rolname, login, superuser, createdb, createrole, inherit, replicati
   (NULL::text, NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, NULL::integer, NULL::text),
   ('shop_migrator', true, false, false, false, true, false, false, -1, NULL),
   ('shop_app', true, false, false, false, true, false, false, -1, NULL),
-  ('shop_readonly', false, false, false, false, true, false, false, -1, NULL)
+  ('shop_readonly', false, false, false, false, true, false, false, -1, NULL),
+  ('ben', true, false, false, false, true, false, false, -1, NULL)
 ),
 pgrant_created_schemas(nspname, owner) AS (VALUES
   (NULL::text, NULL::text),
@@ -232,7 +235,10 @@ pgrant_created_schemas(nspname, owner) AS (VALUES
 pgrant_inherited(rolname, via, kind, schema, name, sub, privilege, grantable, expect) AS (
   SELECT v.rolname, v.via, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable, v.expect
   FROM (VALUES
-    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean, NULL::boolean)
+    (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean, NULL::boolean),
+    ('ben', 'shop_readonly', 'schema', NULL, 'sales', NULL, '{USAGE}', false, true),
+    ('ben', 'shop_readonly', 'table', 'sales', NULL, NULL, '{SELECT}', false, true),
+    ('ben', 'shop_readonly', 'sequence', 'sales', NULL, NULL, '{SELECT}', false, true)
   ) AS v(rolname, via, kind, schema, name, sub, privileges, grantable, expect)
   CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
@@ -497,7 +503,7 @@ pgrant_checks(ok, message) AS (
   CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
   WHERE c.setting LIKE 'pgrant.managed=%'
     AND substr(c.setting, length('pgrant.managed=') + 1)::json ->> 'plan' = 'shop-migrations'
-    AND ro.rolname::text NOT IN (SELECT m FROM unnest(ARRAY['shop_migrator', 'shop_app', 'shop_readonly']::text[]) AS m)
+    AND ro.rolname::text NOT IN (SELECT m FROM unnest(ARRAY['shop_migrator', 'shop_app', 'shop_readonly', 'ben']::text[]) AS m)
   UNION ALL
   -- Roles the plan drops are gone.
   SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = d.rolname), format('role %s still exists; the plan drops it', d.rolname)
