@@ -144,7 +144,7 @@ describe('pgrant test', () => {
     const r = await cli('test', 'examples/offboarding.yaml', '--engine', 'testcontainers');
     // This machine has no Docker daemon; where one runs, the engine starts postgres:<major> containers instead.
     if (r.code === 1) {
-      expect(r.stderr.split('\n')[0]).toMatch(/^no Docker-compatible container engine is reachable/);
+      expect(r.stderr.split('\n')[0]).toMatch(/^error: no Docker-compatible container engine is reachable/);
       expect(r.stdout).toBe('');
     } else {
       expect(r.code).toBe(0);
@@ -198,7 +198,7 @@ test:
     const report = await provePlan({ planFile: file, server: addressOf(servers.get(major)!) });
     expect(report.ok).toBe(true);
     expect(report.hints).toEqual([
-      'role h_shop_app may INSERT into public.orders but not use its sequence public.orders_id_seq: inserts relying on the serial default will fail (grant USAGE on the sequence, e.g. sequences: true)',
+      'role h_shop_app may INSERT into public.orders but not use its sequence public.orders_id_seq: inserts relying on the serial default will fail (grant USAGE on it: sequences: true in readonly, readwrite and app-user, or {privileges: [USAGE], sequences: [public.orders_id_seq]})',
     ]);
     // The probe shows the consequence: the privilege is there, a real insert is not.
     expect(report.probes.find((p) => p.role === 'h_shop_app' && p.capability === 'INSERT public.orders')).toMatchObject({ expected: true, actual: true });
