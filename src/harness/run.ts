@@ -42,7 +42,7 @@ function notRenderable(file: string, major: number, target: number, e: UserError
     major,
     renderedFor: major,
     ok: false,
-    phases: [{ name: 'render for this server', status: 'fail', detail: `the plan (target ${target}) cannot be rendered for PostgreSQL ${major}:\n${e.message}` }],
+    phases: [{ name: 'render for this server', status: 'fail', detail: `${major === target ? 'the plan cannot be rendered' : `the plan (target ${target}) cannot be rendered for PostgreSQL ${major}`}:\n${e.message}` }],
     probes: [],
     cases: [],
     hints: [],
