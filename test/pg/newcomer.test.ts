@@ -2,13 +2,14 @@
 // whose owners it creates; fixtures may name the plan's roles or create the ones it references; and a
 // role given explicit tables gets only those tables' sequences. Expectations are written by hand.
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connect, ident, type Db } from '../../src/harness/db.js';
 import { runPsql } from '../../src/harness/psql.js';
 import { addressOf, type Server } from '../../src/harness/server.js';
 import { provePlan } from '../../src/harness/prove.js';
 import { renderPlanFile } from '../../src/pipeline.js';
+import { auditSql } from '../../src/audit/audit.js';
 import { cli } from '../support/cli.js';
 import { TEST_MAJORS, useServers } from '../support/servers.js';
 import { tempDir } from '../support/tmp.js';
@@ -185,9 +186,12 @@ RESET ROLE;
   }
 
   async function render(text: string, from?: string): Promise<Map<string, string>> {
-    const rendered = await renderPlanFile(planFile(text), { from: from ? { text: from, label: 'old.yaml' } : undefined });
+    const plan = planFile(text);
+    const rendered = await renderPlanFile(plan, { from: from ? { text: from, label: 'old.yaml' } : undefined });
     const dir = tempDir('newcomer-seqs');
-    const paths = new Map<string, string>();
+    const paths = new Map<string, string>([['plan.yaml', plan]]);
+    writeFileSync(join(dir, 'audit.sql'), auditSql());
+    paths.set('audit.sql', join(dir, 'audit.sql'));
     for (const [name, content] of rendered.files) {
       writeFileSync(join(dir, name), content);
       paths.set(name, join(dir, name));
@@ -246,8 +250,22 @@ RESET ROLE;
       await db.query("SET ROLE q_app; INSERT INTO shop.customers (name) VALUES ('Ada'); RESET ROLE");
       const verify = await run(files.get('verify.sql')!);
       expect(verify.code, verify.stdout).toBe(0);
+      // The audit of an air-gapped server knows which table owns each sequence: no drift.
+      const audit = async () => {
+        const r = await run(files.get('audit.sql')!);
+        expect(r.code, r.stderr).toBe(0);
+        const state = join(dirname(files.get('audit.sql')!), 'state.json');
+        writeFileSync(state, r.stdout);
+        return cli('diff', files.get('plan.yaml')!, '--audit', state);
+      };
+      const clean = await audit();
+      expect(clean.stdout).toBe('pgrant diff: no drift between plan seqs and database seqs');
+      expect(clean.code).toBe(0);
       // A sequence privilege added by hand outside the listed tables: verify.sql names it, deploy.sql removes it.
       await db.query('GRANT SELECT ON SEQUENCE shop.notes_id_seq TO q_readonly');
+      const drifted = await audit();
+      expect(drifted.code).toBe(1);
+      expect(drifted.stdout).toMatch(/extra: role q_readonly holds SELECT on sequence shop\.notes_id_seq/);
       const drift = await run(files.get('verify.sql')!);
       expect(drift.code).not.toBe(0);
       expect(drift.stdout).toMatch(/role q_readonly holds SELECT on sequence shop\.notes_id_seq/);
