@@ -1,4 +1,4 @@
--- Datatweets' tables (seed 002), owned by the datatweets role, with a few rows.
+-- Datatweets' tables, owned by the datatweets role, with a few rows.
 -- `pgrant test` creates the roles the plan references (here datatweets) before it loads this file.
 GRANT CREATE ON SCHEMA public TO datatweets;
 SET ROLE datatweets;

@@ -1,4 +1,4 @@
--- StreamFlow's schema (seed 001), owned by the application's owner role, with a few rows.
+-- StreamFlow's schema, owned by the application's owner role, with a few rows.
 -- `pgrant test` creates the roles the plan references but does not create (here streamflow_owner)
 -- before it loads this file.
 GRANT CREATE ON SCHEMA public TO streamflow_owner;

@@ -1,4 +1,4 @@
--- pycopg's example tables, owned by app_owner (created by `pgrant test` before this file runs).
+-- The engineering organisation's tables, owned by app_owner (created by `pgrant test` before this file runs).
 GRANT CREATE ON SCHEMA public TO app_owner;
 SET ROLE app_owner;
 CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL);

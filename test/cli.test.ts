@@ -1,13 +1,13 @@
 // The command line's contract: exit codes, --check, nothing written on error, atomic writes.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, cpSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeHooks } from '../src/write/write.js';
 import { loadCatalog } from '../src/catalog/catalog.js';
 import { cli } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'pgrant-cli-'));
+const tmp = () => tempDir('cli');
 
 afterEach(() => {
   writeHooks.beforeWrite = undefined;
@@ -61,7 +61,7 @@ describe('pgrant', () => {
     const out = tmp();
     const r = await cli('render', 'examples/streamflow.yaml', 'test/cases/unknown-key/plan.yaml', '--out', out);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^test\/cases\/unknown-key\/plan\.yaml:6:5: patterns\[0\]\.shemas: unknown key "shemas"/m);
+    expect(r.stderr).toMatch(/^test\/cases\/unknown-key\/plan\.yaml:6:5: error: patterns\[0\]\.shemas: unknown key "shemas"/m);
     expect(readdirSync(out)).toEqual([]);
   });
 

@@ -2,8 +2,7 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 
 const Ajv = Ajv2020.default;
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { diskFiles } from '../src/plan/files.js';
 import { patternsMarkdown } from '../src/docs/patterns.js';
 import { loadCatalog } from '../src/catalog/catalog.js';
 import { cli } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
 
 const examples = readdirSync('examples').filter((f) => f.endsWith('.yaml')).map((f) => `examples/${f}`);
 const errorCases = readdirSync('test/cases').filter((c) => existsSync(`test/cases/${c}/expected-error.txt`));
@@ -43,7 +43,7 @@ describe('pgrant schema', () => {
 
 describe('pgrant init', () => {
   it('writes a starter plan whose first line points editors at the schema, and which renders', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-init-'));
+    const dir = tempDir('init');
     const file = join(dir, 'plan.yaml');
     const r = await cli('init', '--pattern', 'project', '--file', file);
     expect(r.code, r.stderr).toBe(0);

@@ -1,10 +1,10 @@
 // Golden cases: test/cases/<case>/plan.yaml with either expected/ (the rendered files, reviewed like code)
 // or expected-error.txt (the exact messages; exit 1; nothing written). `npm run golden:update` rewrites them.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
 
 const ROOT = 'test/cases';
 const UPDATE = process.env.PGRANT_UPDATE_GOLDEN === '1';
@@ -24,7 +24,7 @@ function readEnv(dir: string): Record<string, string> {
 describe.each(cases)('case %s', (name) => {
   it('renders exactly as committed', async () => {
     const dir = join(ROOT, name);
-    const out = mkdtempSync(join(tmpdir(), 'pgrant-golden-'));
+    const out = tempDir('golden');
     const env = readEnv(dir);
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env);

@@ -1,10 +1,10 @@
 // Lint rules: each finding with its location, level and rule id; render refuses on errors.
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RULES } from '../src/lint/rules.js';
 import { cli } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
 
 describe('pgrant lint', () => {
   it('reports every rule at the plan element that causes it, and exits 1 on errors', async () => {
@@ -13,7 +13,7 @@ describe('pgrant lint', () => {
     const findings = JSON.parse(r.stdout) as { line: number; col: number; level: string; rule: string; message: string; hint: string }[];
     const byRule = (rule: string) => findings.filter((f) => f.rule === rule);
     expect(byRule('superuser')).toMatchObject([{ level: 'error', line: 7, col: 11 }]);
-    expect(byRule('plaintext-password')).toMatchObject([{ level: 'warning', line: 7 }]);
+    expect(byRule('plaintext-password')).toMatchObject([{ level: 'warning', line: 9 }]);
     expect(byRule('schema-usage')).toMatchObject([{ level: 'error', line: 15, message: expect.stringMatching(/role "reporting" gets SELECT on objects in schema "sales" but no USAGE/) }]);
     expect(byRule('all-tables-without-defaults')).toMatchObject([{ level: 'warning', line: 16 }]);
     expect(byRule('defaults-without-owners').map((f) => f.line)).toEqual([10, 15]);
@@ -30,7 +30,7 @@ describe('pgrant lint', () => {
   });
 
   it('CREATEROLE on PostgreSQL 16+ gets a note about ADMIN OPTION', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-lint-'));
+    const dir = tempDir('lint');
     writeFileSync(join(dir, 'p.yaml'), 'pgrant: 1\ndatabase: app\npostgres: 16\npatterns:\n  - pattern: admin\n    role: dba\n    owners: [app_owner]\n');
     const r = await cli('lint', join(dir, 'p.yaml'), '--json');
     expect(r.code).toBe(0);
@@ -38,7 +38,7 @@ describe('pgrant lint', () => {
   });
 
   it('allow_superuser silences the superuser error', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-lint-'));
+    const dir = tempDir('lint');
     writeFileSync(join(dir, 'p.yaml'), 'pgrant: 1\ndatabase: app\npatterns:\n  - pattern: admin\n    role: root2\n    superuser: true\n    allow_superuser: true\n    owners: [o]\n');
     const r = await cli('lint', join(dir, 'p.yaml'), '--json');
     expect(JSON.parse(r.stdout).filter((f: { rule: string }) => f.rule === 'superuser')).toEqual([]);
@@ -54,7 +54,7 @@ describe('pgrant lint', () => {
   });
 
   it('render runs the same rules: it refuses to write on errors and prints warnings', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'pgrant-lint-'));
+    const out = tempDir('lint');
     const refused = await cli('render', 'test/lint/all-rules.yaml', '--out', out);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/\(superuser\)/);
@@ -73,10 +73,10 @@ describe('pgrant lint', () => {
     expect(r.code).toBe(0);
     const found = (JSON.parse(r.stdout) as { file: string; rule: string; level: string }[]).map((f) => `${f.file} ${f.level} ${f.rule}`);
     expect(found).toEqual([
-      // The DBA account and pycopg's admin have CREATEROLE, which means less since PostgreSQL 16.
+      // The DBA account and the team example's admin have CREATEROLE, which means less since PostgreSQL 16.
       'examples/streamflow.yaml info createrole-pg16',
       'examples/team.yaml info createrole-pg16',
-      // pycopg's admin and application user are logins with their own grants, as the seed writes them.
+      // the team example's admin and application user are logins with their own grants, on purpose.
       'examples/team.yaml info direct-login-grant',
       'examples/team.yaml info direct-login-grant',
     ]);

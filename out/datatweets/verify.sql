@@ -49,7 +49,7 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'datatweets'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+pgrant_planned_rows(grantee, kind, schema, name, sub, privilege, grantable) AS (
   SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
   FROM (VALUES
     (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
@@ -66,6 +66,20 @@ pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
     ('report_bot', 'table', 'public', 'sales', NULL, '{SELECT}', false)
   ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
   CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
+),
+-- "The sequences of table schema.name" become the sequences its serial and identity columns own now.
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT * FROM pgrant_planned_rows WHERE kind <> 'owned-sequences'
+  UNION ALL
+  SELECT r.grantee, 'sequence', sn.nspname::text, q.relname::text, NULL, r.privilege, r.grantable
+  FROM pgrant_planned_rows r
+  JOIN pg_catalog.pg_namespace n ON n.nspname = r.schema
+  JOIN pg_catalog.pg_class t ON t.relnamespace = n.oid AND t.relname = r.name
+  JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = t.oid AND d.refobjsubid > 0
+   AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
+  JOIN pg_catalog.pg_class q ON q.oid = d.objid AND q.relkind = 'S'
+  JOIN pg_catalog.pg_namespace sn ON sn.oid = q.relnamespace
+  WHERE r.kind = 'owned-sequences'
 ),
 pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
   SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable

@@ -245,23 +245,27 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'streamflow'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+pgrant_planned_rows(grantee, kind, schema, name, sub, privilege, grantable) AS (
   SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
   FROM (VALUES
     (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
     ('streamflow_readonly', 'schema', NULL, 'public', NULL, '{USAGE}', false),
     ('streamflow_readonly', 'table', 'public', 'artists', NULL, '{SELECT}', false),
+    ('streamflow_readonly', 'owned-sequences', 'public', 'artists', NULL, '{SELECT}', false),
     ('streamflow_readonly', 'table', 'public', 'tracks', NULL, '{SELECT}', false),
+    ('streamflow_readonly', 'owned-sequences', 'public', 'tracks', NULL, '{SELECT}', false),
     ('streamflow_readonly', 'table', 'public', 'streams', NULL, '{SELECT}', false),
+    ('streamflow_readonly', 'owned-sequences', 'public', 'streams', NULL, '{SELECT}', false),
     ('streamflow_readonly', 'column', 'public', 'users', 'user_id', '{SELECT}', false),
     ('streamflow_readonly', 'column', 'public', 'users', 'username', '{SELECT}', false),
     ('streamflow_readonly', 'column', 'public', 'users', 'country', '{SELECT}', false),
-    ('streamflow_readonly', 'sequence', 'public', NULL, NULL, '{SELECT}', false),
     ('streamflow_app', 'schema', NULL, 'public', NULL, '{USAGE}', false),
     ('streamflow_app', 'table', 'public', 'users', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('streamflow_app', 'owned-sequences', 'public', 'users', NULL, '{SELECT,USAGE}', false),
     ('streamflow_app', 'table', 'public', 'tracks', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('streamflow_app', 'owned-sequences', 'public', 'tracks', NULL, '{SELECT,USAGE}', false),
     ('streamflow_app', 'table', 'public', 'streams', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
-    ('streamflow_app', 'sequence', 'public', NULL, NULL, '{SELECT,USAGE}', false),
+    ('streamflow_app', 'owned-sequences', 'public', 'streams', NULL, '{SELECT,USAGE}', false),
     ('streamflow_admin', 'schema', NULL, 'public', NULL, '{USAGE,CREATE}', false),
     ('streamflow_admin', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false),
     ('streamflow_admin', 'sequence', 'public', NULL, NULL, '{SELECT,UPDATE,USAGE}', false),
@@ -270,12 +274,24 @@ pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
   ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
   CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
+-- "The sequences of table schema.name" become the sequences its serial and identity columns own now.
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT * FROM pgrant_planned_rows WHERE kind <> 'owned-sequences'
+  UNION ALL
+  SELECT r.grantee, 'sequence', sn.nspname::text, q.relname::text, NULL, r.privilege, r.grantable
+  FROM pgrant_planned_rows r
+  JOIN pg_catalog.pg_namespace n ON n.nspname = r.schema
+  JOIN pg_catalog.pg_class t ON t.relnamespace = n.oid AND t.relname = r.name
+  JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = t.oid AND d.refobjsubid > 0
+   AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
+  JOIN pg_catalog.pg_class q ON q.oid = d.objid AND q.relkind = 'S'
+  JOIN pg_catalog.pg_namespace sn ON sn.oid = q.relnamespace
+  WHERE r.kind = 'owned-sequences'
+),
 pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
   SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
   FROM (VALUES
     (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
-    ('streamflow_owner', 'public', 'S', 'streamflow_readonly', '{SELECT}', false),
-    ('streamflow_owner', 'public', 'S', 'streamflow_app', '{SELECT,USAGE}', false),
     ('streamflow_owner', 'public', 'r', 'streamflow_admin', '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false),
     ('streamflow_owner', 'public', 'S', 'streamflow_admin', '{SELECT,UPDATE,USAGE}', false),
     ('streamflow_owner', 'public', 'f', 'streamflow_admin', '{EXECUTE}', false)
@@ -436,30 +452,56 @@ GRANT SELECT ON TABLE public.artists TO streamflow_readonly;
 GRANT SELECT ON TABLE public.tracks TO streamflow_readonly;
 GRANT SELECT ON TABLE public.streams TO streamflow_readonly;
 GRANT SELECT (user_id, username, country) ON TABLE public.users TO streamflow_readonly;
-GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO streamflow_readonly;
 GRANT USAGE ON SCHEMA public TO streamflow_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.users TO streamflow_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.tracks TO streamflow_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE public.streams TO streamflow_app;
-GRANT SELECT, USAGE ON ALL SEQUENCES IN SCHEMA public TO streamflow_app;
 GRANT USAGE, CREATE ON SCHEMA public TO streamflow_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN ON ALL TABLES IN SCHEMA public TO streamflow_admin;
 GRANT SELECT, UPDATE, USAGE ON ALL SEQUENCES IN SCHEMA public TO streamflow_admin;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO streamflow_admin;
 GRANT CONNECT, CREATE ON DATABASE streamflow TO streamflow_admin;
 
+-- 4b'. The sequences of the listed tables (their serial and identity columns), as they exist now.
+DO $pgrant$
+DECLARE
+  s record;
+BEGIN
+  FOR s IN
+    SELECT v.grantee, array_to_string(v.privileges, ', ') AS privileges, v.grantable, v.option_only,
+           format('%I.%I', sn.nspname, q.relname) AS sequence
+    FROM (VALUES
+      (NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean, NULL::boolean),
+      ('streamflow_readonly', 'public', 'artists', '{SELECT}', false, false),
+      ('streamflow_readonly', 'public', 'tracks', '{SELECT}', false, false),
+      ('streamflow_readonly', 'public', 'streams', '{SELECT}', false, false),
+      ('streamflow_app', 'public', 'users', '{SELECT,USAGE}', false, false),
+      ('streamflow_app', 'public', 'tracks', '{SELECT,USAGE}', false, false),
+      ('streamflow_app', 'public', 'streams', '{SELECT,USAGE}', false, false)
+    ) AS v(grantee, schema, tbl, privileges, grantable, option_only)
+    JOIN pg_catalog.pg_namespace n ON n.nspname = v.schema
+    JOIN pg_catalog.pg_class t ON t.relnamespace = n.oid AND t.relname = v.tbl
+    JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = t.oid AND d.refobjsubid > 0
+     AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
+    JOIN pg_catalog.pg_class q ON q.oid = d.objid AND q.relkind = 'S'
+    JOIN pg_catalog.pg_namespace sn ON sn.oid = q.relnamespace
+    ORDER BY 1, 5
+  LOOP
+    EXECUTE format('GRANT %s ON SEQUENCE %s TO %I%s', s.privileges, s.sequence, s.grantee, CASE WHEN s.grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+  END LOOP;
+END
+$pgrant$;
+
 -- 4d. Default privileges: objects created later by these owners get the same privileges.
-ALTER DEFAULT PRIVILEGES FOR ROLE streamflow_owner IN SCHEMA public GRANT SELECT ON SEQUENCES TO streamflow_readonly;
-ALTER DEFAULT PRIVILEGES FOR ROLE streamflow_owner IN SCHEMA public GRANT SELECT, USAGE ON SEQUENCES TO streamflow_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE streamflow_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER, MAINTAIN ON TABLES TO streamflow_admin;
 ALTER DEFAULT PRIVILEGES FOR ROLE streamflow_owner IN SCHEMA public GRANT SELECT, UPDATE, USAGE ON SEQUENCES TO streamflow_admin;
 ALTER DEFAULT PRIVILEGES FOR ROLE streamflow_owner IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO streamflow_admin;
 
 -- 7. Each role the plan manages records the plan and its scope, so that the next deploy.sql of an edited
 --    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
-ALTER ROLE streamflow_readonly IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":["public"],"databases":[],"owners":["streamflow_owner"]}';
+ALTER ROLE streamflow_readonly IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":["public"],"databases":[],"owners":[]}';
 ALTER ROLE alice IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":[],"databases":[],"owners":[]}';
-ALTER ROLE streamflow_app IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":["public"],"databases":[],"owners":["streamflow_owner"]}';
+ALTER ROLE streamflow_app IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":["public"],"databases":[],"owners":[]}';
 ALTER ROLE streamflow_dba IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":[],"databases":[],"owners":[]}';
 ALTER ROLE streamflow_admin IN DATABASE streamflow SET pgrant.managed TO '{"plan":"streamflow","schemas":["public"],"databases":["streamflow"],"owners":["streamflow_owner"]}';
 

@@ -49,23 +49,27 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'streamflow'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+pgrant_planned_rows(grantee, kind, schema, name, sub, privilege, grantable) AS (
   SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
   FROM (VALUES
     (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
     ('streamflow_readonly', 'schema', NULL, 'public', NULL, '{USAGE}', false),
     ('streamflow_readonly', 'table', 'public', 'artists', NULL, '{SELECT}', false),
+    ('streamflow_readonly', 'owned-sequences', 'public', 'artists', NULL, '{SELECT}', false),
     ('streamflow_readonly', 'table', 'public', 'tracks', NULL, '{SELECT}', false),
+    ('streamflow_readonly', 'owned-sequences', 'public', 'tracks', NULL, '{SELECT}', false),
     ('streamflow_readonly', 'table', 'public', 'streams', NULL, '{SELECT}', false),
+    ('streamflow_readonly', 'owned-sequences', 'public', 'streams', NULL, '{SELECT}', false),
     ('streamflow_readonly', 'column', 'public', 'users', 'user_id', '{SELECT}', false),
     ('streamflow_readonly', 'column', 'public', 'users', 'username', '{SELECT}', false),
     ('streamflow_readonly', 'column', 'public', 'users', 'country', '{SELECT}', false),
-    ('streamflow_readonly', 'sequence', 'public', NULL, NULL, '{SELECT}', false),
     ('streamflow_app', 'schema', NULL, 'public', NULL, '{USAGE}', false),
     ('streamflow_app', 'table', 'public', 'users', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('streamflow_app', 'owned-sequences', 'public', 'users', NULL, '{SELECT,USAGE}', false),
     ('streamflow_app', 'table', 'public', 'tracks', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('streamflow_app', 'owned-sequences', 'public', 'tracks', NULL, '{SELECT,USAGE}', false),
     ('streamflow_app', 'table', 'public', 'streams', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
-    ('streamflow_app', 'sequence', 'public', NULL, NULL, '{SELECT,USAGE}', false),
+    ('streamflow_app', 'owned-sequences', 'public', 'streams', NULL, '{SELECT,USAGE}', false),
     ('streamflow_admin', 'schema', NULL, 'public', NULL, '{USAGE,CREATE}', false),
     ('streamflow_admin', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false),
     ('streamflow_admin', 'sequence', 'public', NULL, NULL, '{SELECT,UPDATE,USAGE}', false),
@@ -74,12 +78,24 @@ pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
   ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
   CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
+-- "The sequences of table schema.name" become the sequences its serial and identity columns own now.
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT * FROM pgrant_planned_rows WHERE kind <> 'owned-sequences'
+  UNION ALL
+  SELECT r.grantee, 'sequence', sn.nspname::text, q.relname::text, NULL, r.privilege, r.grantable
+  FROM pgrant_planned_rows r
+  JOIN pg_catalog.pg_namespace n ON n.nspname = r.schema
+  JOIN pg_catalog.pg_class t ON t.relnamespace = n.oid AND t.relname = r.name
+  JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = t.oid AND d.refobjsubid > 0
+   AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
+  JOIN pg_catalog.pg_class q ON q.oid = d.objid AND q.relkind = 'S'
+  JOIN pg_catalog.pg_namespace sn ON sn.oid = q.relnamespace
+  WHERE r.kind = 'owned-sequences'
+),
 pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
   SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
   FROM (VALUES
     (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
-    ('streamflow_owner', 'public', 'S', 'streamflow_readonly', '{SELECT}', false),
-    ('streamflow_owner', 'public', 'S', 'streamflow_app', '{SELECT,USAGE}', false),
     ('streamflow_owner', 'public', 'r', 'streamflow_admin', '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false),
     ('streamflow_owner', 'public', 'S', 'streamflow_admin', '{SELECT,UPDATE,USAGE}', false),
     ('streamflow_owner', 'public', 'f', 'streamflow_admin', '{EXECUTE}', false)
@@ -240,12 +256,14 @@ pgrant_inherited(rolname, via, kind, schema, name, sub, privilege, grantable, ex
     (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean, NULL::boolean),
     ('alice', 'streamflow_readonly', 'schema', NULL, 'public', NULL, '{USAGE}', false, true),
     ('alice', 'streamflow_readonly', 'table', 'public', 'artists', NULL, '{SELECT}', false, true),
+    ('alice', 'streamflow_readonly', 'owned-sequences', 'public', 'artists', NULL, '{SELECT}', false, true),
     ('alice', 'streamflow_readonly', 'table', 'public', 'tracks', NULL, '{SELECT}', false, true),
+    ('alice', 'streamflow_readonly', 'owned-sequences', 'public', 'tracks', NULL, '{SELECT}', false, true),
     ('alice', 'streamflow_readonly', 'table', 'public', 'streams', NULL, '{SELECT}', false, true),
+    ('alice', 'streamflow_readonly', 'owned-sequences', 'public', 'streams', NULL, '{SELECT}', false, true),
     ('alice', 'streamflow_readonly', 'column', 'public', 'users', 'user_id', '{SELECT}', false, true),
     ('alice', 'streamflow_readonly', 'column', 'public', 'users', 'username', '{SELECT}', false, true),
     ('alice', 'streamflow_readonly', 'column', 'public', 'users', 'country', '{SELECT}', false, true),
-    ('alice', 'streamflow_readonly', 'sequence', 'public', NULL, NULL, '{SELECT}', false, true),
     ('streamflow_dba', 'streamflow_admin', 'schema', NULL, 'public', NULL, '{USAGE,CREATE}', false, false),
     ('streamflow_dba', 'streamflow_admin', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false, false),
     ('streamflow_dba', 'streamflow_admin', 'sequence', 'public', NULL, NULL, '{SELECT,UPDATE,USAGE}', false, false),

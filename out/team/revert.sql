@@ -6,7 +6,7 @@
 -- privileges (it owns nothing any more), and DROP ROLE IF EXISTS removes it. Objects and rows stay.
 -- Run it as a superuser in every database where the roles hold privileges or own objects (REASSIGN OWNED
 -- and DROP OWNED act on the current database only):
---   psql -X -v ON_ERROR_STOP=1 -d pycopg -f revert.sql
+--   psql -X -v ON_ERROR_STOP=1 -d teamdb -f revert.sql
 
 
 \set ON_ERROR_STOP on

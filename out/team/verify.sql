@@ -7,7 +7,7 @@
 -- It prints every failure, naming role, object and privilege, then the number of checks passed, and
 -- exits non-zero when any check fails. Run it as the role that ran deploy.sql (default privileges set
 -- without `owners` belong to that role):
---   psql -X -v ON_ERROR_STOP=1 -d pycopg -f verify.sql
+--   psql -X -v ON_ERROR_STOP=1 -d teamdb -f verify.sql
 
 \set ON_ERROR_STOP on
 \set QUIET on
@@ -50,7 +50,7 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'team'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+pgrant_planned_rows(grantee, kind, schema, name, sub, privilege, grantable) AS (
   SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
   FROM (VALUES
     (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
@@ -59,18 +59,35 @@ pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
     ('engineering', 'sequence', 'public', 'code_reviews_id_seq', NULL, '{USAGE}', false),
     ('senior_engineers', 'table', 'public', 'code_reviews', NULL, '{DELETE}', false),
     ('admin', 'table', 'public', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false),
+    ('admin', 'sequence', 'public', NULL, NULL, '{SELECT,UPDATE,USAGE}', false),
     ('admin', 'schema', NULL, 'public', NULL, '{USAGE,CREATE}', false),
     ('appuser', 'table', 'public', 'orders', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
+    ('appuser', 'sequence', 'public', 'orders_id_seq', NULL, '{USAGE}', false),
     ('appuser', 'schema', NULL, 'public', NULL, '{USAGE}', false)
   ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
   CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
+),
+-- "The sequences of table schema.name" become the sequences its serial and identity columns own now.
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT * FROM pgrant_planned_rows WHERE kind <> 'owned-sequences'
+  UNION ALL
+  SELECT r.grantee, 'sequence', sn.nspname::text, q.relname::text, NULL, r.privilege, r.grantable
+  FROM pgrant_planned_rows r
+  JOIN pg_catalog.pg_namespace n ON n.nspname = r.schema
+  JOIN pg_catalog.pg_class t ON t.relnamespace = n.oid AND t.relname = r.name
+  JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = t.oid AND d.refobjsubid > 0
+   AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
+  JOIN pg_catalog.pg_class q ON q.oid = d.objid AND q.relkind = 'S'
+  JOIN pg_catalog.pg_namespace sn ON sn.oid = q.relnamespace
+  WHERE r.kind = 'owned-sequences'
 ),
 pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
   SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
   FROM (VALUES
     (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
     ('app_owner', 'public', 'r', 'engineering', '{SELECT}', false),
-    ('app_owner', 'public', 'r', 'admin', '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false)
+    ('app_owner', 'public', 'r', 'admin', '{SELECT,INSERT,UPDATE,DELETE,TRUNCATE,REFERENCES,TRIGGER,MAINTAIN}', false),
+    ('app_owner', 'public', 'S', 'admin', '{SELECT,UPDATE,USAGE}', false)
   ) AS v(owner, schema, objtype, grantee, privileges, grantable)
   CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),

@@ -10,7 +10,8 @@ export interface AuditState {
   current_user: string;
   roles: { name: string; login: boolean; superuser: boolean; createdb: boolean; createrole: boolean; inherit: boolean; replication: boolean; bypassrls: boolean; connection_limit: number; valid_until: string | null }[];
   memberships: { role: string; member: string; admin: boolean; inherit: boolean | null; set: boolean | null }[];
-  objects: { kind: string; schema: string | null; name: string; signature: string | null; owner: string }[];
+  /** `owned_by`: for a sequence behind a serial or identity column, its table as "schema.table". */
+  objects: { kind: string; schema: string | null; name: string; signature: string | null; owner: string; owned_by?: string | null }[];
   privileges: { kind: string; schema: string | null; name: string; signature: string | null; column: string | null; grantee: string; privilege: string; grantable: boolean }[];
   default_privileges: { owner: string; schema: string | null; objects: string; grantee: string; privilege: string; grantable: boolean }[];
   row_security: { schema: string; table: string; enabled: boolean; forced: boolean; policies: { name: string; permissive: boolean; command: string; roles: string[] }[] }[];
@@ -111,6 +112,8 @@ export function drift(model: Model, state: AuditState): Drift[] {
       case 'table':
       case 'sequence':
         return [{ kind: t.kind, label: objectLabel(t.kind, t.schema, t.name, null) }];
+      case 'owned-sequences':
+        return objects.filter((o) => o.kind === 'sequence' && o.owned_by === `${t.schema}.${t.table}`).map((o) => ({ kind: 'sequence', label: objectLabel('sequence', o.schema, o.name, null) }));
       case 'all-tables':
       case 'all-sequences': {
         const kind = t.kind === 'all-tables' ? 'table' : 'sequence';

@@ -14,7 +14,6 @@ export interface PatternDef {
   name: string;
   summary: string;
   description: string;
-  sources: string[];
   /** The TypeScript function that expands an instance into the model (src/catalog/expanders/). */
   expander: string;
   /** Settings the expander reads (e.g. the attributes of the role it creates). */
@@ -45,7 +44,6 @@ const PATTERN_FILE_TYPE: Extract<TypeDesc, { kind: 'object' }> = {
     pattern: { type: { kind: 'string', pattern: /^[a-z][a-z-]*$/, patternDoc: 'a kebab-case name' }, required: true, doc: 'name' },
     summary: { type: { kind: 'string' }, required: true, doc: 'one line' },
     description: { type: { kind: 'string' }, default: '', doc: 'longer text' },
-    sources: { type: { kind: 'list', of: { kind: 'string' } }, default: [], doc: 'seed documents' },
     expander: { type: { kind: 'string' }, required: true, doc: 'expander function' },
     settings: { type: { kind: 'map', key: { kind: 'string' }, value: { kind: 'union', doc: 'any', options: [{ kind: 'boolean' }, { kind: 'string' }, { kind: 'integer' }] } }, default: {}, doc: 'expander settings' },
     parameters: {
@@ -120,7 +118,6 @@ export function loadCatalog(dir = packagePath('patterns')): Map<string, PatternD
       name: raw.pattern as string,
       summary: raw.summary as string,
       description: raw.description as string,
-      sources: raw.sources as string[],
       expander: raw.expander as string,
       settings: raw.settings as Record<string, unknown>,
       parameters,

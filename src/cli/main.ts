@@ -59,7 +59,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return exitCode;
   } catch (e) {
     if (e instanceof UserError) {
-      for (const d of e.diagnostics) io.err(formatDiagnostic(d));
+      // Labelled like lint's findings (`file:line:col: error: path: message`), whatever the command.
+      for (const d of e.diagnostics) io.err(formatDiagnostic(d, { showLevel: true }));
       return 1;
     }
     io.err(`pgrant: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

@@ -85,7 +85,6 @@ export async function patternsMarkdown(): Promise<string> {
   try {
     for (const def of catalog) {
       lines.push(`## ${def.name}`, '', def.summary, '', def.description.trim(), '');
-      if (def.sources.length) lines.push(`Source documents: ${def.sources.map((s) => `\`${s}\``).join(', ')} (see \`shared/seeds/\`).`, '');
       lines.push(...parameterTable(def.parameters));
       lines.push('', 'Example:', '', '```yaml', def.example.trimEnd(), '```', '');
       const file = join(dir, `${def.name}.yaml`);

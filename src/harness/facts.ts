@@ -26,6 +26,8 @@ export interface SequenceFact {
   schema: string;
   name: string;
   owner: string;
+  /** The table ("schema.table") whose serial or identity column owns the sequence, if any. */
+  ownedBy: string | null;
   publicPrivileges: string[];
   createdAfterDeployBy: string | null;
 }
@@ -50,7 +52,7 @@ export async function readFacts(db: Db, schemas: string[], after: Map<string, st
      FROM pg_namespace n WHERE n.nspname = ANY($1) ORDER BY 1`,
     [schemas],
   );
-  const relRows = await db.query<{ schema: string; name: string; relkind: string; owner: string; public: string[]; columns: ColumnFact[]; serials: string[] }>(
+  const relRows = await db.query<{ schema: string; name: string; relkind: string; owner: string; public: string[]; columns: ColumnFact[]; serials: string[]; owned_by: string | null }>(
     `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, pg_get_userbyid(c.relowner) AS owner,
             ARRAY(SELECT a.privilege_type FROM aclexplode(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))) a WHERE a.grantee = 0) AS public,
             coalesce((SELECT json_agg(json_build_object('name', a.attname, 'attnum', a.attnum) ORDER BY a.attnum)
@@ -58,7 +60,11 @@ export async function readFacts(db: Db, schemas: string[], after: Map<string, st
             ARRAY(SELECT format('%I.%I', sn.nspname, s.relname) FROM pg_depend d
                   JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
                   JOIN pg_namespace sn ON sn.oid = s.relnamespace
-                  WHERE d.refobjid = c.oid AND d.classid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype = 'a') AS serials
+                  WHERE d.refobjid = c.oid AND d.classid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype = 'a') AS serials,
+            (SELECT tn.nspname || '.' || t.relname FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
+             JOIN pg_namespace tn ON tn.oid = t.relnamespace
+             WHERE c.relkind = 'S' AND d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
+               AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i') LIMIT 1) AS owned_by
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
      ORDER BY 1, 2`,
@@ -81,6 +87,6 @@ export async function readFacts(db: Db, schemas: string[], after: Map<string, st
       })),
     sequences: relRows.rows
       .filter((r) => r.relkind === 'S')
-      .map((r) => ({ schema: r.schema, name: r.name, owner: r.owner, publicPrivileges: r.public, createdAfterDeployBy: after.get(key(r.schema, r.name)) ?? null })),
+      .map((r) => ({ schema: r.schema, name: r.name, owner: r.owner, ownedBy: r.owned_by, publicPrivileges: r.public, createdAfterDeployBy: after.get(key(r.schema, r.name)) ?? null })),
   };
 }

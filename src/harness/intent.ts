@@ -28,6 +28,8 @@ function targetCovers(t: Target, subject: Subject): boolean {
     case 'sequence': {
       const f = subject.fact;
       if (t.kind === 'sequence') return t.schema === f.schema && t.name === f.name;
+      // The sequences of a listed table: those its columns owned when deploy.sql ran.
+      if (t.kind === 'owned-sequences') return f.ownedBy === `${t.schema}.${t.table}` && f.createdAfterDeployBy === null;
       return t.kind === 'all-sequences' && t.schema === f.schema && f.createdAfterDeployBy === null;
     }
   }

@@ -1,7 +1,7 @@
 // Proves one plan on one server: fixture → deploy → deploy again → objects created later → verify →
 // probes → the plan's own cases → verify catches drift → logins → revert → nothing left behind.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../diagnostics.js';
@@ -14,12 +14,16 @@ import { buildProbes, runProbes, type ProbeResult } from './probes.js';
 import { runPsql, type PsqlResult } from './psql.js';
 import type { ServerAddress } from './server.js';
 import { diffSnapshots, snapshot } from './snapshot.js';
+import { describeFailure } from './errors.js';
+import { planRolesNeededByFixture, rolesCreatedIn } from './fixture-roles.js';
 
 export interface PhaseReport {
   name: string;
   /** 'pass' | 'fail' | 'skip' (not run because an earlier phase failed, or nothing to do: says why). */
   status: 'pass' | 'fail' | 'skip';
   detail?: string;
+  /** Where an unexpected error came from: shown only with --verbose. */
+  stack?: string;
 }
 
 export interface CaseCheck {
@@ -125,8 +129,9 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
       const detail = await fn();
       report.phases.push({ name, status: 'pass', detail: detail || undefined });
     } catch (e) {
-      const detail = e instanceof PhaseFailed || e instanceof UserError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
-      report.phases.push({ name, status: 'fail', detail });
+      // An unexpected error is a report line with its cause and a hint; its stack only with --verbose.
+      const { detail, stack } = e instanceof PhaseFailed || e instanceof UserError ? { detail: e.message, stack: undefined } : describeFailure(e);
+      report.phases.push({ name, status: 'fail', detail, ...(stack ? { stack } : {}) });
       if (opts.fatal !== false) failed = true;
     }
   };
@@ -140,6 +145,9 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
   const rolesNow = async () => new Set((await maintenance.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
   let checksums = new Map<string, string>();
   const createdAfter = new Map<string, string>();
+  const fixture = options.fixture ?? (plan.test.fixture ? resolve(dirname(options.planFile), plan.test.fixture) : undefined);
+  // Unreadable: the fixture phase reports psql's message.
+  const fixtureSql = fixture ? await readFile(fixture, 'utf8').catch(() => '') : undefined;
 
   try {
     await phase('setup', async () => {
@@ -148,12 +156,17 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
       const exists = await maintenance.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
       if (exists.rowCount) throw new PhaseFailed(`database ${database} already exists on this server; refusing to use it`);
       // Roles the plan relies on but does not create (owners, groups it references) exist before the fixture.
+      // A role the fixture creates itself is left to it.
+      const fixtureCreates = rolesCreatedIn(fixtureSql ?? '');
       for (const name of model.external) {
-        if (!rolesBefore.has(name) && !name.startsWith('pg_')) {
+        if (!rolesBefore.has(name) && !name.startsWith('pg_') && !fixtureCreates.has(name)) {
           await maintenance.query(`CREATE ROLE ${ident(name)} NOLOGIN`);
           createdRoles.add(name);
         }
       }
+      // Roles the plan creates that the fixture needs (e.g. the migration role owning its schema) exist
+      // first, as NOLOGIN: deploy.sql then converges them like any existing role.
+      for (const name of planRolesNeededByFixture(model, fixtureSql ?? autoFixture(model, deployer))) await maintenance.query(`CREATE ROLE ${ident(name)} NOLOGIN`);
       if (createsDatabase) return 'deploy.sql creates the database';
       await maintenance.query(`CREATE DATABASE ${ident(database)}`);
       admin = await connect(server, database);
@@ -176,7 +189,6 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
     }
 
     await phase('fixture', async () => {
-      const fixture = options.fixture ?? (plan.test.fixture ? resolve(dirname(options.planFile), plan.test.fixture) : undefined);
       if (fixture) {
         const before = await rolesNow();
         const result = await runPsql(server, { database, file: fixture });
@@ -364,7 +376,7 @@ async function serialHints(db: Db, model: Model, deployer: string): Promise<stri
         if (!q) continue;
         const privs = intent.planned(role, { kind: 'sequence', fact: q });
         if (!privs.has('USAGE') && !privs.has('UPDATE')) {
-          hints.push(`role ${role} may INSERT into ${t.schema}.${t.name} but not use its sequence ${q.schema}.${q.name}: inserts relying on the serial default will fail (grant USAGE on the sequence, e.g. sequences: true)`);
+          hints.push(`role ${role} may INSERT into ${t.schema}.${t.name} but not use its sequence ${q.schema}.${q.name}: inserts relying on the serial default will fail (grant USAGE on it: sequences: true in readonly, readwrite and app-user, or {privileges: [USAGE], sequences: [${q.schema}.${q.name}]})`);
         }
       }
     }

@@ -98,6 +98,7 @@ export function formatReport(report: RunReport, style: Style = plainStyle, optio
       for (const p of c.phases.filter((x) => x.status === 'fail')) {
         lines.push(style.bad(`  ✗ pg${c.major} ${p.name}:`));
         for (const l of (p.detail ?? '').split('\n')) lines.push(`      ${l}`);
+        if (options.verbose && p.stack) for (const l of p.stack.split('\n')) lines.push(style.dim(`      ${l}`));
       }
     }
     lines.push('');

@@ -5,6 +5,7 @@ import { loadPlan } from '../plan/load.js';
 import { embeddedEngine, testcontainersEngine, urlServer, type Engine, type EngineName } from './engines.js';
 import { provePlan, type CaseReport } from './prove.js';
 import { UserError } from '../diagnostics.js';
+import { describeFailure } from './errors.js';
 import { addressOf, findBinaries, SUPPORTED_MAJORS, type Major, type Server } from './server.js';
 
 export interface RunOptions {
@@ -41,7 +42,7 @@ function notRenderable(file: string, major: number, target: number, e: UserError
     major,
     renderedFor: major,
     ok: false,
-    phases: [{ name: 'render for this server', status: 'fail', detail: `the plan (target ${target}) cannot be rendered for PostgreSQL ${major}:\n${e.message}` }],
+    phases: [{ name: 'render for this server', status: 'fail', detail: `${major === target ? 'the plan cannot be rendered' : `the plan (target ${target}) cannot be rendered for PostgreSQL ${major}`}:\n${e.message}` }],
     probes: [],
     cases: [],
     hints: [],
@@ -55,13 +56,20 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
   const report: RunReport = { ok: false, engine: options.databaseUrl ? 'database-url' : options.engine, majors: [], cases: [], errors: [] };
 
   if (options.databaseUrl) {
-    const server = await urlServer(options.databaseUrl);
-    report.majors = [server.major];
-    for (const file of options.plans) {
-      const scratch = `pgrant_test_${randomBytes(4).toString('hex')}`;
-      report.cases.push(await provePlan({ planFile: file, server: addressOf(server), fixture: options.fixture, scratchDatabase: scratch, keep: options.keep, onPhase: (phase) => options.onProgress?.({ major: server.major, plan: file, phase }) }));
+    let major = 0;
+    try {
+      const server = await urlServer(options.databaseUrl);
+      major = server.major;
+      report.majors = [server.major];
+      for (const file of options.plans) {
+        const scratch = `pgrant_test_${randomBytes(4).toString('hex')}`;
+        report.cases.push(await provePlan({ planFile: file, server: addressOf(server), fixture: options.fixture, scratchDatabase: scratch, keep: options.keep, onPhase: (phase) => options.onProgress?.({ major: server.major, plan: file, phase }) }));
+      }
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      report.errors.push({ major, message: describeFailure(e).detail });
     }
-    report.ok = report.cases.every((c) => c.ok);
+    report.ok = report.errors.length === 0 && report.cases.every((c) => c.ok);
     return report;
   }
 
@@ -95,7 +103,7 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
       }
       options.onProgress?.({ major, phase: 'done' });
     } catch (e) {
-      report.errors.push({ major, message: e instanceof Error ? e.message : String(e) });
+      report.errors.push({ major, message: e instanceof UserError ? e.message : describeFailure(e).detail });
     } finally {
       await server?.stop().catch(() => {});
     }

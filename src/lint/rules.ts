@@ -7,6 +7,7 @@ import { locationOf } from '../model/builder.js';
 import { PUBLIC, type Model, type Origin } from '../model/model.js';
 import { inheritedGroups } from '../render/view.js';
 import { lookup } from '../model/lookup.js';
+import { loadCatalog } from '../catalog/catalog.js';
 
 export interface Rule {
   id: string;
@@ -26,6 +27,31 @@ const finding = (origin: Origin, message: string, hint: string): Finding => ({ o
 /** Patterns whose roles are groups by design: privileges granted there to a login bypass the group. */
 const GROUP_STYLE_PATTERNS = new Set(['team-hierarchy', 'roles']);
 
+/** Where a role's `password:` is written: beside the role's name (a login mapping) or in its pattern instance. */
+function passwordOrigin(origins: Origin[]): Origin {
+  for (const origin of origins) {
+    for (const path of [[...origin.path, 'password'], [...origin.path.slice(0, -1), 'password']]) {
+      if (origin.source.nodeAt(path)) return { ...origin, path };
+    }
+  }
+  return origins[0]!;
+}
+
+/**
+ * How to give USAGE, in the syntax of the plan element that needs it: patterns with a `schemas` list take
+ * the schema there; generic grants (team-hierarchy, roles) take a grant of their own.
+ */
+function usageHint(origin: Origin, schema: string, grantee: string): string {
+  if (origin.pattern && !GROUP_STYLE_PATTERNS.has(origin.pattern)) {
+    const listed = origin.source.nodeAt([...origin.path.slice(0, 2), 'schemas']);
+    const current = listed ? (origin.source.doc.getIn([...origin.path.slice(0, 2), 'schemas']) as { toJSON(): unknown } | undefined)?.toJSON() : undefined;
+    const fallback = loadCatalog().get(origin.pattern)?.parameters.schemas?.default;
+    const names = (Array.isArray(current) ? current : Array.isArray(fallback) ? fallback : []).map(String);
+    return `add ${schema} to this pattern's schemas: schemas: [${[...names, schema].join(', ')}]`;
+  }
+  return `grant USAGE on schema ${schema} to ${grantee} (or to a group it is a member of): {privileges: [USAGE], schemas: [${schema}]}`;
+}
+
 export const RULES: Rule[] = [
   {
     id: 'superuser',
@@ -37,7 +63,7 @@ export const RULES: Rule[] = [
         .map((r) =>
           finding(
             r.origins[0]!,
-            `role "${r.name}" is a SUPERUSER: it bypasses every privilege check, so the plan's grants mean nothing for it (seed 002's superuser trap)`,
+            `role "${r.name}" is a SUPERUSER: it bypasses every privilege check, so the plan's grants mean nothing for it: a superuser created "just to make it work" is the classic way a plan stops meaning anything`,
             'remove superuser, or write allow_superuser: true beside it if this is really meant',
           ),
         ),
@@ -67,8 +93,8 @@ export const RULES: Rule[] = [
         out.push(
           finding(
             g.origin,
-            `role "${g.grantee}" gets ${g.privileges.join(', ')} on objects in schema "${schema}" but no USAGE on that schema, so it cannot reach them (seed 001's trap)`,
-            `grant USAGE on schema ${schema} to ${g.grantee} (or to a group it is a member of): {privileges: [USAGE], schemas: [${schema}]}`,
+            `role "${g.grantee}" gets ${g.privileges.join(', ')} on objects in schema "${schema}" but no USAGE on that schema, so it cannot reach them (the classic "permission denied for schema")`,
+            usageHint(g.origin, schema, g.grantee),
           ),
         );
       }
@@ -83,7 +109,7 @@ export const RULES: Rule[] = [
       [...model.grants.filter((g) => g.grantOption), ...model.defaults.filter((d) => d.grantOption)].map((g) =>
         finding(
           g.origin,
-          `role "${g.grantee}" may grant ${g.privileges.join(', ')} to others (WITH GRANT OPTION): privileges can spread through accounts you did not expect (seed 001)`,
+          `role "${g.grantee}" may grant ${g.privileges.join(', ')} to others (WITH GRANT OPTION): privileges can spread through accounts you did not expect`,
           'remove with_grant_option unless this role really administers these privileges',
         ),
       ),
@@ -109,7 +135,7 @@ export const RULES: Rule[] = [
         .map((g) =>
           finding(
             g.origin,
-            `login "${g.grantee}" holds privileges directly: roles own privileges, logins are members (seed 001)`,
+            `login "${g.grantee}" holds privileges directly: roles own privileges, logins are members`,
             `grant them to a NOLOGIN group and make ${g.grantee} a member, so the next person with the same job gets them by membership`,
           ),
         );
@@ -136,16 +162,21 @@ export const RULES: Rule[] = [
     level: 'warning',
     summary: 'default privileges without owners cover only objects created by whoever runs deploy.sql',
     check: (model) => {
-      const seen = new Set<string>();
-      return model.defaults
-        .filter((d) => d.owner === null && !seen.has(formatPath(d.origin.path)) && seen.add(formatPath(d.origin.path)))
-        .map((d) =>
-          finding(
-            d.origin,
-            `default privileges for "${d.grantee}" apply only to objects created by the role that runs deploy.sql; tables your application or migrations create as another role get nothing`,
-            'add owners: [the role that creates the tables] to this pattern',
-          ),
+      // One finding per plan element, naming the kinds of objects its default privileges are for.
+      const kinds = new Map<string, { origin: Origin; grantee: string; objects: Set<string> }>();
+      for (const d of model.defaults.filter((x) => x.owner === null)) {
+        const key = formatPath(d.origin.path);
+        if (!kinds.has(key)) kinds.set(key, { origin: d.origin, grantee: d.grantee, objects: new Set() });
+        kinds.get(key)!.objects.add(d.objects);
+      }
+      return [...kinds.values()].map(({ origin, grantee, objects }) => {
+        const what = [...objects].join(' and ');
+        return finding(
+          origin,
+          `default privileges for "${grantee}" apply only to ${what} created later by the role that runs deploy.sql; ${what} your application or migrations create as another role get nothing`,
+          `add owners: [the role that creates the ${what}] to this pattern`,
         );
+      });
     },
   },
   {
@@ -157,7 +188,7 @@ export const RULES: Rule[] = [
         .filter((r) => r.password?.kind === 'verifier' && r.password.from === 'plain')
         .map((r) =>
           finding(
-            r.origins[0]!,
+            passwordOrigin(r.origins),
             `the plan holds the password of "${r.name}" in plain text (the output has only its SCRAM verifier, but the YAML is now a secret)`,
             `use password: {psql: ${r.name.replace(/[^A-Za-z0-9_]/g, '_')}_password} (given to psql at deploy time) or {env: VAR}`,
           ),

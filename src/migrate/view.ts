@@ -1,6 +1,6 @@
 // Migration → the data migrate.sql.hbs reads.
 import type { Model } from '../model/model.js';
-import { buildView, managedSetting, membershipOptions, OBJECTS_KEYWORD } from '../render/view.js';
+import { buildView, managedSetting, membershipOptions, OBJECTS_KEYWORD, ownedSequenceRows } from '../render/view.js';
 import type { Migration } from './diff.js';
 
 export function buildMigrationView(from: Model, to: Model, m: Migration, options: { planFile: string; fromLabel: string }) {
@@ -41,8 +41,10 @@ export function buildMigrationView(from: Model, to: Model, m: Migration, options
     membershipsRevoked: m.membershipsRevoked,
     adminRevoked: m.adminRevoked,
     membershipsGranted: m.membershipsGranted.map((x) => ({ ...x, withOptions: membershipOptions(x, to.plan.postgres) })),
-    revoked: m.revoked,
-    granted: m.granted,
+    revoked: m.revoked.filter((g) => g.target.kind !== 'owned-sequences'),
+    granted: m.granted.filter((g) => g.target.kind !== 'owned-sequences'),
+    ownedSequencesRevoked: ownedSequenceRows(m.revoked),
+    ownedSequencesGranted: ownedSequenceRows(m.granted),
     defaultsRevoked: m.defaultsRevoked.map((d) => ({ ...d, objectsKeyword: OBJECTS_KEYWORD[d.objects] })),
     defaultsGranted: m.defaultsGranted.map((d) => ({ ...d, objectsKeyword: OBJECTS_KEYWORD[d.objects] })),
     publicRevoked: m.publicRevoked,

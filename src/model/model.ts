@@ -58,6 +58,8 @@ export type Target =
   | { kind: 'columns'; schema: string; table: string; columns: string[] }
   | { kind: 'sequence'; schema: string; name: string }
   | { kind: 'all-sequences'; schema: string }
+  /** The sequences owned by the table's columns (serial and identity) when deploy.sql runs, found through pg_depend. */
+  | { kind: 'owned-sequences'; schema: string; table: string }
   | { kind: 'function'; schema: string; name: string; args: string[]; routine: 'FUNCTION' | 'PROCEDURE' | 'ROUTINE' }
   | { kind: 'all-functions'; schema: string; routine: 'FUNCTION' | 'PROCEDURE' }
   | { kind: 'schema'; name: string }

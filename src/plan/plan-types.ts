@@ -1,4 +1,4 @@
-// The named types plans are written in (see the contract, "Common types").
+// The named types plans are written in (docs/plan-format.md, "Types").
 import { defineType, resolveType, type Field, type TypeDesc } from './types.js';
 import { ALL_PRIVILEGE_WORDS } from '../sql/privileges.js';
 

@@ -81,6 +81,9 @@ export function onClause(t: Target): string {
       return `SEQUENCE ${quoteQualified(t.schema, t.name)}`;
     case 'all-sequences':
       return `ALL SEQUENCES IN SCHEMA ${quoteIdent(t.schema)}`;
+    case 'owned-sequences':
+      // No single GRANT names them: partials/owned-sequences.sql.hbs finds them when the SQL runs.
+      throw new Error('template helper: the sequences of a table are granted by the owned-sequences partial');
     case 'function':
       return `${t.routine} ${quoteQualified(t.schema, t.name)}(${t.args.map(argumentType).join(', ')})`;
     case 'all-functions':

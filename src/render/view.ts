@@ -61,6 +61,9 @@ function plannedRows(g: Grant): PlannedPrivilege[] {
       return [row('sequence', t.schema, t.name, null)];
     case 'all-sequences':
       return [row('sequence', t.schema, null, null)];
+    case 'owned-sequences':
+      // Expanded into the table's sequences where the SQL runs (partials/planned.sql.hbs).
+      return [row('owned-sequences', t.schema, t.table, null)];
     case 'columns':
       return t.columns.map((c) => row('column', t.schema, t.table, c));
     case 'function':
@@ -74,6 +77,15 @@ function plannedRows(g: Grant): PlannedPrivilege[] {
   }
 }
 
+/** Grants on the sequences of listed tables, for partials/owned-sequences.sql.hbs (found when the SQL runs). */
+export function ownedSequenceRows(grants: readonly (Pick<Grant, 'grantee' | 'target' | 'privileges' | 'grantOption'> & { grantOptionOnly?: boolean })[]) {
+  return grants.flatMap((g) =>
+    g.target.kind === 'owned-sequences'
+      ? [{ grantee: g.grantee, schema: g.target.schema, table: g.target.table, privileges: g.privileges, grantable: g.grantOption, optionOnly: g.grantOptionOnly ?? false }]
+      : [],
+  );
+}
+
 /** A target in words, for comments, ACCESS.md and change lists. */
 export function describeTarget(t: Target): string {
   switch (t.kind) {
@@ -85,6 +97,8 @@ export function describeTarget(t: Target): string {
       return `sequence ${t.schema}.${t.name}`;
     case 'all-sequences':
       return `every sequence in schema ${t.schema}`;
+    case 'owned-sequences':
+      return `the sequences of table ${t.schema}.${t.table} (its serial and identity columns)`;
     case 'columns':
       return `columns ${t.columns.join(', ')} of ${t.schema}.${t.table}`;
     case 'function':
@@ -340,7 +354,8 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
     requiredSchemas: model.scope.schemas.filter((s) => !createdSchemas.some((c) => c.name === s)),
     requiredTables: model.requiredTables,
     memberships: model.memberships.map((m) => ({ ...m, withOptions: withOptions(m) })),
-    grants: model.grants.map((g) => ({ ...g, what: describeTarget(g.target), toPublic: g.grantee === PUBLIC })),
+    grants: model.grants.filter((g) => g.target.kind !== 'owned-sequences').map((g) => ({ ...g, what: describeTarget(g.target), toPublic: g.grantee === PUBLIC })),
+    ownedSequenceGrants: ownedSequenceRows(model.grants),
     defaults: model.defaults.map((d) => ({ ...d, objectsKeyword: OBJECTS_KEYWORD[d.objects] })),
     managed,
     scope: model.scope,

@@ -1,6 +1,5 @@
 // pgrant audit / diff on real servers: deploy, audit, no drift; change something by hand, drift named exactly.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { auditSql } from '../../src/audit/audit.js';
@@ -9,21 +8,22 @@ import { runPsql } from '../../src/harness/psql.js';
 import { renderPlanFile } from '../../src/pipeline.js';
 import { cli } from '../support/cli.js';
 import { TEST_MAJORS, useServers } from '../support/servers.js';
+import { tempDir } from '../support/tmp.js';
 
 const servers = useServers();
 
 describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
   it('deploy, audit: no drift; a grant and an attribute changed by hand: drift named exactly', async () => {
     const server = servers.get(major)!;
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-audit-'));
+    const dir = tempDir('audit');
     const { files } = await renderPlanFile('examples/team.yaml', { postgres: major });
     for (const [name, content] of files) writeFileSync(join(dir, name), content);
     writeFileSync(join(dir, 'audit.sql'), auditSql());
     const admin = await connect(server, 'postgres');
     await admin.query('CREATE ROLE app_owner NOLOGIN');
-    await admin.query('CREATE DATABASE pycopg');
+    await admin.query('CREATE DATABASE teamdb');
     try {
-      const run = (file: string, vars: Record<string, string> = {}) => runPsql(server, { database: 'pycopg', file, vars });
+      const run = (file: string, vars: Record<string, string> = {}) => runPsql(server, { database: 'teamdb', file, vars });
       expect((await run('examples/team.fixture.sql')).code).toBe(0);
       const vars = { alice_password: 'a1', bob_password: 'b1', admin_password: 'c1', lead_dev_password: 'd1', appuser_password: 'e1' };
       const deploy = await run(join(dir, 'deploy.sql'), vars);
@@ -38,10 +38,10 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
       };
       const state = await audit();
       const clean = await cli('diff', 'examples/team.yaml', '--audit', state);
-      expect(clean.stdout).toBe('pgrant diff: no drift between plan team and database pycopg');
+      expect(clean.stdout).toBe('pgrant diff: no drift between plan team and database teamdb');
       expect(clean.code).toBe(0);
 
-      const db = await connect(server, 'pycopg');
+      const db = await connect(server, 'teamdb');
       await db.query('GRANT TRUNCATE ON code_reviews TO engineering');
       await db.query('REVOKE DELETE ON code_reviews FROM senior_engineers');
       await db.query('ALTER ROLE lead_dev CONNECTION LIMIT 3');
@@ -56,7 +56,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
         { kind: 'missing', what: 'role senior_engineers lacks DELETE on table public.code_reviews' },
       ]);
     } finally {
-      await admin.query('DROP DATABASE IF EXISTS pycopg WITH (FORCE)');
+      await admin.query('DROP DATABASE IF EXISTS teamdb WITH (FORCE)');
       for (const r of ['engineering', 'senior_engineers', 'alice', 'bob', 'admin', 'lead_dev', 'appuser', 'app_owner']) await admin.query(`DROP ROLE IF EXISTS ${ident(r)}`);
       await admin.end();
     }
@@ -65,7 +65,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
 
 describe('pgrant audit', () => {
   it('writes audit.sql, a read-only psql script', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-audit-'));
+    const dir = tempDir('audit');
     const r = await cli('audit', '--file', join(dir, 'audit.sql'));
     expect(r.code).toBe(0);
     expect(auditSql()).toMatch(/^BEGIN TRANSACTION READ ONLY;$/m);
@@ -73,7 +73,7 @@ describe('pgrant audit', () => {
   });
 
   it('--audit refuses a file that is not an audit', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-audit-'));
+    const dir = tempDir('audit');
     writeFileSync(join(dir, 'x.json'), '{"hello": 1}');
     const r = await cli('diff', 'examples/team.yaml', '--audit', join(dir, 'x.json'));
     expect(r.code).toBe(1);

@@ -2,8 +2,7 @@
 // then migrate.sql, must both give the catalog a fresh deploy of v2 gives (roles, attributes, memberships,
 // ACLs, default ACLs, policies). Privileges added by hand in scope go; outside scope, or on roles the
 // plan does not manage, they stay.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import type { Server } from '../../src/harness/server.js';
 import { snapshot, type Snapshot } from '../../src/harness/snapshot.js';
 import { renderPlanFile } from '../../src/pipeline.js';
 import { TEST_MAJORS, useServers } from '../support/servers.js';
+import { tempDir } from '../support/tmp.js';
 
 const servers = useServers();
 const BASE = readFileSync('test/converge/v1.yaml', 'utf8');
@@ -40,7 +40,7 @@ const SCENARIOS: [string, string][] = [
 ];
 
 function write(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pgrant-converge-'));
+  const dir = tempDir('converge');
   const file = join(dir, 'plan.yaml');
   writeFileSync(file, text);
   return file;
@@ -48,7 +48,7 @@ function write(text: string): string {
 
 async function files(text: string, major: number, from?: string): Promise<Map<string, string>> {
   const rendered = await renderPlanFile(write(text), { postgres: major, from: from ? { text: from, label: 'v1.yaml' } : undefined });
-  const dir = mkdtempSync(join(tmpdir(), 'pgrant-converge-'));
+  const dir = tempDir('converge');
   const paths = new Map<string, string>();
   for (const [name, content] of rendered.files) {
     writeFileSync(join(dir, name), content);

@@ -3,8 +3,7 @@
 // exactly the intended grantees, a canary table stays untouched, no extra role appears, and every login
 // gets in with exactly its password. PGRANT_FUZZ_RUNS and PGRANT_FUZZ_MAJORS (e.g. "all") widen the run.
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { checkName } from '../../src/sql/names.js';
 import { quoteLiteral } from '../../src/sql/quote.js';
 import { cli } from '../support/cli.js';
 import { TEST_MAJORS, useServers } from '../support/servers.js';
+import { tempDir } from '../support/tmp.js';
 
 const RUNS = Number(process.env.PGRANT_FUZZ_RUNS ?? 12);
 const wanted = process.env.PGRANT_FUZZ_MAJORS === 'all' ? [...SUPPORTED_MAJORS] : [16, 18];
@@ -73,7 +73,7 @@ describe.each(fuzzMajors)('fuzz on PostgreSQL %i', (major) => {
     await fc.assert(
       fc.asyncProperty(names, hostileText, hostileText, hostileText, hostileText, async (n, comment, password, literal, psqlPassword) => {
         runs++;
-        const dir = mkdtempSync(join(tmpdir(), 'pgrant-fuzz-'));
+        const dir = tempDir('fuzz');
         const file = join(dir, 'plan.yaml');
         writeFileSync(file, planFor(n, comment, password, literal));
         const maintenance = await connect(server, 'postgres');
@@ -127,7 +127,7 @@ describe('names PostgreSQL cannot keep are refused before rendering', () => {
     ['63 bytes of 2-byte characters + 1', 'é'.repeat(32), /64 bytes long/],
     ['an empty name', '', /name is empty/],
   ])('%s', async (_label, name, pattern) => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-fuzz-'));
+    const dir = tempDir('fuzz');
     writeFileSync(join(dir, 'p.yaml'), stringify({ pgrant: 1, database: 'app', patterns: [{ pattern: 'readonly', role: name }] }));
     const r = await cli('render', join(dir, 'p.yaml'), '--out', join(dir, 'out'));
     expect(r.code).toBe(1);

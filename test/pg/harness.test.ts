@@ -1,6 +1,5 @@
 // The harness itself is proven: it notices what it exists to notice.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addressOf } from '../../src/harness/server.js';
@@ -8,12 +7,13 @@ import { provePlan } from '../../src/harness/prove.js';
 import { findPsql } from '../../src/harness/psql.js';
 import { cli } from '../support/cli.js';
 import { TEST_MAJORS, useServers } from '../support/servers.js';
+import { tempDir } from '../support/tmp.js';
 
 const major = TEST_MAJORS.includes(17) ? 17 : TEST_MAJORS[0]!;
 const servers = useServers([major]);
 
 function planFile(text: string, extra: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pgrant-harness-'));
+  const dir = tempDir('harness');
   for (const [name, content] of Object.entries(extra)) writeFileSync(join(dir, name), content);
   const file = join(dir, 'plan.yaml');
   writeFileSync(file, text);
@@ -144,7 +144,7 @@ describe('pgrant test', () => {
     const r = await cli('test', 'examples/offboarding.yaml', '--engine', 'testcontainers');
     // This machine has no Docker daemon; where one runs, the engine starts postgres:<major> containers instead.
     if (r.code === 1) {
-      expect(r.stderr.split('\n')[0]).toMatch(/^no Docker-compatible container engine is reachable/);
+      expect(r.stderr.split('\n')[0]).toMatch(/^error: no Docker-compatible container engine is reachable/);
       expect(r.stdout).toBe('');
     } else {
       expect(r.code).toBe(0);
@@ -198,7 +198,7 @@ test:
     const report = await provePlan({ planFile: file, server: addressOf(servers.get(major)!) });
     expect(report.ok).toBe(true);
     expect(report.hints).toEqual([
-      'role h_shop_app may INSERT into public.orders but not use its sequence public.orders_id_seq: inserts relying on the serial default will fail (grant USAGE on the sequence, e.g. sequences: true)',
+      'role h_shop_app may INSERT into public.orders but not use its sequence public.orders_id_seq: inserts relying on the serial default will fail (grant USAGE on it: sequences: true in readonly, readwrite and app-user, or {privileges: [USAGE], sequences: [public.orders_id_seq]})',
     ]);
     // The probe shows the consequence: the privilege is there, a real insert is not.
     expect(report.probes.find((p) => p.role === 'h_shop_app' && p.capability === 'INSERT public.orders')).toMatchObject({ expected: true, actual: true });

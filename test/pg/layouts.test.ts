@@ -2,8 +2,7 @@
 // migrations as Flyway does (over a client connection, each in a transaction, no psql). Flyway itself is
 // not installable here (it comes from Maven, which this network does not reach).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModule, parseSync } from 'libpg-query';
@@ -11,6 +10,7 @@ import { connect, ident } from '../../src/harness/db.js';
 import { renderPlanFile } from '../../src/pipeline.js';
 import { cli } from '../support/cli.js';
 import { TEST_MAJORS, useServers } from '../support/servers.js';
+import { tempDir } from '../support/tmp.js';
 
 const major = TEST_MAJORS.includes(17) ? 17 : TEST_MAJORS[0]!;
 const servers = useServers([major]);
@@ -19,7 +19,7 @@ describe(`--layout sqitch (real sqitch, PostgreSQL ${major})`, () => {
   it('deploys, verifies (and fails verification after a change by hand), reverts', async () => {
     const version = spawnSync('sqitch', ['--version'], { encoding: 'utf8' });
     expect(version.status, 'sqitch must be installed (apt-get install sqitch; .ci/run does it)').toBe(0);
-    const out = mkdtempSync(join(tmpdir(), 'pgrant-sqitch-'));
+    const out = tempDir('sqitch');
     const r = await cli('render', 'examples/polardbpg.yaml', '--layout', 'sqitch', '--out', out, '--quiet');
     expect(r.code, r.stderr).toBe(0);
     const dir = join(out, 'polardbpg');
@@ -71,7 +71,7 @@ patterns:
 
   it('writes V1 / R / U1 migrations without psql meta-commands, which run as Flyway runs them', async () => {
     await loadModule();
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-flyway-'));
+    const dir = tempDir('flyway');
     writeFileSync(join(dir, 'shop.yaml'), PLAN);
     process.env.SHOP_APP_PASSWORD = 'flyway-secret';
     const { files } = await renderPlanFile(join(dir, 'shop.yaml'), { layout: 'flyway' });
@@ -119,7 +119,7 @@ patterns:
   });
 
   it('refuses what Flyway cannot do: psql password variables, creating the database', async () => {
-    const r = await cli('render', 'examples/datatweets.yaml', '--layout', 'flyway', '--out', mkdtempSync(join(tmpdir(), 'pgrant-flyway-')));
+    const r = await cli('render', 'examples/datatweets.yaml', '--layout', 'flyway', '--out', tempDir('flyway'));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/comes from a psql variable, and Flyway has no psql/);
     expect(r.stderr).toMatch(/CREATE DATABASE cannot run inside a Flyway migration/);

@@ -2,8 +2,7 @@
 // no "undefined", no empty identifier, and every SQL file parses with PostgreSQL's parser once the
 // psql meta-commands are stripped.
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { stringify } from 'yaml';
@@ -12,6 +11,7 @@ import { loadModule, parseSync } from 'libpg-query';
 import { loadCatalog } from '../../src/catalog/catalog.js';
 import { UserError } from '../../src/diagnostics.js';
 import { renderPlanFile } from '../../src/pipeline.js';
+import { tempDir } from '../support/tmp.js';
 
 /** A valid value for each parameter type the catalog uses. */
 const SAMPLES: Record<string, unknown> = {
@@ -73,7 +73,7 @@ describe.each([...catalog.values()].map((d) => [d.name, d] as const))('pattern %
         for (const [k, v] of Object.entries(base)) if (k === 'pattern' || def.parameters[k]?.required) instance[k] = v;
         for (const key of present) instance[key] = SAMPLES[def.parameters[key]!.typeExpr];
         if (instance.superuser) instance.allow_superuser = true;
-        const dir = mkdtempSync(join(tmpdir(), 'pgrant-matrix-'));
+        const dir = tempDir('matrix');
         const file = join(dir, 'p.yaml');
         writeFileSync(file, stringify({ pgrant: 1, database: 'appdb', postgres, patterns: [instance] }));
         let files: Map<string, string>;

@@ -1,9 +1,9 @@
 // Templates can emit values only through escaping helpers: anything else fails when templates load.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkTemplate, loadTemplates, TemplateError } from '../../src/render/engine.js';
+import { tempDir } from '../support/tmp.js';
 
 function rejects(source: string, pattern: RegExp, file = 't.sql.hbs'): TemplateError {
   try {
@@ -41,14 +41,14 @@ describe('checkTemplate', () => {
 
   it('loads the real templates, and fails at load time on a broken one', () => {
     expect(loadTemplates().names()).toEqual(expect.arrayContaining(['deploy.sql', 'verify.sql', 'revert.sql', 'ACCESS.md']));
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-templates-'));
+    const dir = tempDir('templates');
     mkdirSync(join(dir, 'partials'));
     writeFileSync(join(dir, 'deploy.sql.hbs'), 'CREATE ROLE {{name}};\n');
     expect(() => loadTemplates(dir)).toThrow(/deploy\.sql\.hbs:1:13: bare mustache/);
   });
 
   it('helpers throw on missing values instead of emitting an empty slot', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-templates-'));
+    const dir = tempDir('templates');
     writeFileSync(join(dir, 'x.sql.hbs'), 'CREATE ROLE {{ident name}};\n');
     const t = loadTemplates(dir).get('x.sql');
     expect(t({ name: 'a b' })).toBe('CREATE ROLE "a b";\n');
@@ -57,7 +57,7 @@ describe('checkTemplate', () => {
   });
 
   it('DO blocks get a dollar-quote tag their body does not contain', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgrant-templates-'));
+    const dir = tempDir('templates');
     writeFileSync(join(dir, 'x.sql.hbs'), '{{#do}}\nBEGIN PERFORM {{literal value}}; END\n{{/do}}');
     const out = loadTemplates(dir).get('x.sql')({ value: '$pgrant$; DROP TABLE t; --' });
     expect(out).toBe("DO $pgrant_1$\nBEGIN PERFORM '$pgrant$; DROP TABLE t; --'; END\n$pgrant_1$;\n");

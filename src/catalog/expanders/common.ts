@@ -126,10 +126,45 @@ export function statedAttributes(values: Record<string, unknown>): Partial<RoleA
 
 type PasswordValue = string | { psql?: string; env?: string; scram?: string };
 
+/**
+ * Shell, compose, template and Python placeholders: a password written like this was meant to be filled
+ * in by a tool that never saw the plan, so taking it literally would set the password to the placeholder.
+ * Each yields the variable's name.
+ */
+const PLACEHOLDERS: readonly { form: string; match: RegExp }[] = [
+  { form: '${VAR}', match: /^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:[:?+=-][^}]*)?\}$/ },
+  { form: '$VAR', match: /^\$([A-Za-z_][A-Za-z0-9_]*)$/ },
+  // Helm, Jinja, Ansible, Mustache: the expression (`.Values.db.password`) names no usable variable.
+  { form: '{{…}}', match: /^\{\{[^]*\}\}$/ },
+  { form: '%(…)s', match: /^%\(([^)]*)\)s$/ },
+];
+
+/** The variable a placeholder-looking password names (`null` when it names none), or undefined. */
+export function placeholderVariable(password: string): { form: string; variable: string | null } | undefined {
+  const text = password.trim();
+  for (const { form, match } of PLACEHOLDERS) {
+    const m = match.exec(text);
+    if (m) return { form, variable: m[1] && /^[A-Za-z_][A-Za-z0-9_]*$/.test(m[1]) ? m[1] : null };
+  }
+  return undefined;
+}
+
 /** Turns a plan's password into what may be written: a psql variable or a SCRAM verifier. */
 export function resolvePassword(ctx: ExpandContext, value: PasswordValue | undefined, role: string, origin: Origin): Password | null {
   if (value === undefined) return null;
-  if (typeof value === 'string') return { kind: 'verifier', verifier: scramVerifier(role, value), from: 'plain', plaintext: value };
+  if (typeof value === 'string') {
+    const placeholder = placeholderVariable(value);
+    if (placeholder) {
+      const env = placeholder.variable ?? `${role.replace(/[^A-Za-z0-9_]/g, '_').toUpperCase()}_PASSWORD`;
+      ctx.b.error(
+        origin,
+        `the password of "${role}" looks like a ${placeholder.form} variable reference, which pgrant would take literally as the password`,
+        `write password: {env: ${env}} (read from the environment when rendering) or {psql: ${env.toLowerCase()}} (given to psql when deploy.sql runs); a password that really is this text can be given as {scram: …}`,
+      );
+      return null;
+    }
+    return { kind: 'verifier', verifier: scramVerifier(role, value), from: 'plain', plaintext: value };
+  }
   if (value.psql) return { kind: 'psql', variable: value.psql };
   if (value.scram) return { kind: 'verifier', verifier: value.scram, from: 'scram' };
   const variable = value.env!;

@@ -1,4 +1,4 @@
-// database (seed 002): create it (outside any transaction), own it, close it to PUBLIC, open it to roles.
+// database: create it (outside any transaction), own it, close it to PUBLIC, open it to roles.
 import type { ExpandContext } from './common.js';
 
 export function expandDatabase(ctx: ExpandContext): void {

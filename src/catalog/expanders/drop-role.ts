@@ -1,4 +1,4 @@
-// drop-role (seed 001): offboarding. What the roles own goes to `reassign_to`; their privileges go; they go.
+// drop-role: offboarding. What the roles own goes to `reassign_to`; their privileges go; they go.
 import type { ExpandContext } from './common.js';
 
 export function expandDropRole(ctx: ExpandContext): void {

@@ -1,4 +1,4 @@
-// project (seed 003): an owner login owning the schemas, a read-write and a read-only role with grants on
+// project: an owner login owning the schemas, a read-write and a read-only role with grants on
 // existing objects and default privileges FOR ROLE the owner, business accounts, cross-project readers.
 import type { ObjectKind } from '../../sql/privileges.js';
 import type { DefaultObjects, Target } from '../../model/model.js';

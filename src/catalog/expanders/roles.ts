@@ -1,4 +1,4 @@
-// roles (seed 000's whole API as data): roles with every attribute, memberships with options, generic
+// roles (CREATE ROLE, GRANT and ALTER DEFAULT PRIVILEGES as data): roles with every attribute, memberships with options, generic
 // grants, default privileges and revokes.
 import { PUBLIC, type DefaultObjects } from '../../model/model.js';
 import { addGrant, addMemberships, expandGrant, ownersOf, privileges, roleDefinition, type ExpandContext } from './common.js';

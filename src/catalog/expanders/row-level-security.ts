@@ -1,4 +1,4 @@
-// row-level-security (seed 000): ENABLE / FORCE ROW LEVEL SECURITY and policies, with each USING and
+// row-level-security: ENABLE / FORCE ROW LEVEL SECURITY and policies, with each USING and
 // WITH CHECK expression checked by the real PostgreSQL parser.
 import { checkExpression } from '../../sql/expression.js';
 import type { Policy } from '../../model/model.js';

@@ -28,7 +28,7 @@ export function expandSchemaPrivileges(ctx: ExpandContext): void {
   if (group) Object.assign(base, { inherit: false });
   b.defineRole(roleDefinition(ctx, role, params, ctx.origin(), base), roleOrigin);
 
-  // With noinherit_group, privileges go to a NOLOGIN group the role must SET ROLE to (seed 001).
+  // With noinherit_group, privileges go to a NOLOGIN group the role must SET ROLE to.
   let grantee = role;
   if (group) {
     const groupOrigin = ctx.origin('noinherit_group');
@@ -42,7 +42,10 @@ export function expandSchemaPrivileges(ctx: ExpandContext): void {
   }
 
   const schemas = params.schemas as string[];
-  const owners = (params.owners as string[] | undefined) ?? [null];
+  // A schema owner the plan names (typically the migration role it creates) creates the tables too.
+  const schemaOwner = params.schema_owner as string | undefined;
+  const listedOwners = (params.owners as string[] | undefined) ?? (schemaOwner ? [schemaOwner] : undefined);
+  const owners = listedOwners ?? [null];
   const defaultSchema = schemas[0] ?? 'public';
   // Each kind's privileges are checked once, reported at the parameter that supplies them.
   const checked = new Map<string, string[] | undefined>();
@@ -59,7 +62,7 @@ export function expandSchemaPrivileges(ctx: ExpandContext): void {
     if (privs && privs.length > 0) b.addGrant({ grantee, target, privileges: privs, grantOption: false, origin });
   };
   const defaults = (kind: ObjectKind, intentKey: string, objects: DefaultObjects, schema: string): void => {
-    const origin = ctx.origin(params.owners ? 'owners' : 'schemas');
+    const origin = ctx.origin(params.owners ? 'owners' : schemaOwner ? 'schema_owner' : 'schemas');
     const privs = privilegesOf(kind, intentKey);
     if (!privs || privs.length === 0) return;
     for (const owner of owners) b.addDefault({ owner, schema, objects, grantee, privileges: privs, grantOption: false, origin });
@@ -69,7 +72,7 @@ export function expandSchemaPrivileges(ctx: ExpandContext): void {
 
   schemas.forEach((schema, i) => {
     const origin = ctx.origin('schemas', i);
-    b.addSchema(schema, origin);
+    b.addSchema(schema, origin, schemaOwner ? { owner: schemaOwner } : null);
     grant('schema', 'schemas', { kind: 'schema', name: schema }, origin);
   });
 
@@ -79,7 +82,10 @@ export function expandSchemaPrivileges(ctx: ExpandContext): void {
     tables?.forEach((value, i) => {
       const origin = ctx.origin('tables', i);
       const t = resolveTable(value, defaultSchema);
-      if (checkTable(ctx, t, origin)) grant('table', 'tables', { kind: 'table', ...t }, origin);
+      if (!checkTable(ctx, t, origin)) return;
+      grant('table', 'tables', { kind: 'table', ...t }, origin);
+      // Least privilege: only the sequences behind this table's serial and identity columns.
+      grant('sequence', 'sequences', { kind: 'owned-sequences', schema: t.schema, table: t.name }, origin);
     });
     for (const [table, cols] of Object.entries(columns ?? {})) {
       const origin = ctx.origin('columns', table);
@@ -103,8 +109,11 @@ export function expandSchemaPrivileges(ctx: ExpandContext): void {
 
   schemas.forEach((schema, i) => {
     const origin = ctx.origin('schemas', i);
-    grant('sequence', 'sequences', { kind: 'all-sequences', schema }, origin);
-    defaults('sequence', 'sequences', 'sequences', schema);
+    // With tables listed, sequences come with them (above): none of the schema's others, none later.
+    if (!tables && !columns) {
+      grant('sequence', 'sequences', { kind: 'all-sequences', schema }, origin);
+      defaults('sequence', 'sequences', 'sequences', schema);
+    }
     grant('function', 'functions', { kind: 'all-functions', schema, routine: 'FUNCTION' }, origin);
     defaults('function', 'functions', 'functions', schema);
   });

@@ -1,4 +1,4 @@
-// team-hierarchy (seed 000): NOLOGIN team roles, chains of inheritance, per-team grants, logins in teams.
+// team-hierarchy: NOLOGIN team roles, chains of inheritance, per-team grants, logins in teams.
 import { addGrant, defineLogin, ownersOf, type ExpandContext } from './common.js';
 
 export function expandTeamHierarchy(ctx: ExpandContext): void {

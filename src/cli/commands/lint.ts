@@ -8,7 +8,7 @@ export const lintCommand: CommandModule = {
   describe: 'report least-privilege and safety findings (file:line:col: level: message (rule)); exit 1 on errors',
   builder: (y) =>
     withCatalogOption(y)
-      .positional('plans', { type: 'string', array: true, describe: 'plan files' })
+      .positional('plans', { type: 'string', array: true, default: undefined, describe: 'plan files' })
       .option('json', { type: 'boolean', default: false, describe: 'print findings as JSON' }),
   async run(args, io) {
     await useCatalogOption(args);

@@ -55,7 +55,6 @@ export const patternsCommand: CommandModule = {
       io.out('');
       for (const line of def.description.trim().split('\n')) io.out(line);
     }
-    if ('sources' in def && def.sources.length) io.out(`\nSource documents: ${def.sources.join(', ')}`);
     showParameters(def, io);
     if ('team' in def) showExpansion(def, io);
     const example = 'team' in def ? (def.example ?? teamExample(def)) : def.example;

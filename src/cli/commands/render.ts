@@ -11,11 +11,11 @@ import type { CommandModule } from '../main.js';
 
 export const renderCommand: CommandModule = {
   command: 'render <plans..>',
-  describe: 'write deploy.sql, verify.sql, revert.sql and ACCESS.md for each plan into DIR/<plan name>/',
+  describe: 'write deploy.sql, verify.sql, revert.sql and ACCESS.md for each plan into OUT/<plan name>/ (--out OUT, default out)',
   builder: (y) =>
     withCatalogOption(y)
-      .positional('plans', { type: 'string', array: true, describe: 'plan files (YAML)' })
-      .option('out', { type: 'string', default: 'out', describe: 'output directory' })
+      .positional('plans', { type: 'string', array: true, default: undefined, describe: 'plan files (YAML)' })
+      .option('out', { type: 'string', default: 'out', describe: 'output directory (OUT): each plan is written to OUT/<plan name>/' })
       .option('check', { type: 'boolean', default: false, describe: 'write nothing; exit 1 when a file would change' })
       .option('from', { type: 'string', describe: 'the previous version of the plan: also write migrate.sql, the statements from it to this one' })
       .option('from-git', { type: 'string', describe: 'like --from, reading the plan as it was at this git revision (e.g. main, HEAD~1)' })

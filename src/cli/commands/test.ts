@@ -48,7 +48,7 @@ export const testCommand: CommandModule = {
   describe: 'prove plans on throwaway PostgreSQL servers: deploy, idempotence, verify, probes as each role, logins, revert',
   builder: (y) =>
     withCatalogOption(y)
-      .positional('plans', { type: 'string', array: true, describe: 'plan files' })
+      .positional('plans', { type: 'string', array: true, default: undefined, describe: 'plan files' })
       .option('pg', { type: 'string', describe: 'majors: 17, 14,16 or all (default: each plan\'s target)' })
       .option('fixture', { type: 'string', describe: 'SQL schema loaded before deploy (overrides the plan\'s test.fixture)' })
       .option('engine', { choices: ['embedded', 'testcontainers'], default: 'embedded', describe: 'where servers come from' })

@@ -178,7 +178,7 @@ pgrant_owners(rolname) AS (
   UNION
   SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
-pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+pgrant_planned_rows(grantee, kind, schema, name, sub, privilege, grantable) AS (
   SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
   FROM (VALUES
     (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean),
@@ -190,9 +190,23 @@ pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
     ('Sales Team', 'sequence', 'user', NULL, NULL, '{SELECT}', false),
     ('x; DROP TABLE t; --', 'schema', NULL, 'o''brien', NULL, '{USAGE}', false),
     ('x; DROP TABLE t; --', 'table', 'o''brien', '$tag$', NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
-    ('x; DROP TABLE t; --', 'sequence', 'o''brien', NULL, NULL, '{SELECT,USAGE}', false)
+    ('x; DROP TABLE t; --', 'owned-sequences', 'o''brien', '$tag$', NULL, '{SELECT,USAGE}', false)
   ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
   CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
+),
+-- "The sequences of table schema.name" become the sequences its serial and identity columns own now.
+pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
+  SELECT * FROM pgrant_planned_rows WHERE kind <> 'owned-sequences'
+  UNION ALL
+  SELECT r.grantee, 'sequence', sn.nspname::text, q.relname::text, NULL, r.privilege, r.grantable
+  FROM pgrant_planned_rows r
+  JOIN pg_catalog.pg_namespace n ON n.nspname = r.schema
+  JOIN pg_catalog.pg_class t ON t.relnamespace = n.oid AND t.relname = r.name
+  JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = t.oid AND d.refobjsubid > 0
+   AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
+  JOIN pg_catalog.pg_class q ON q.oid = d.objid AND q.relkind = 'S'
+  JOIN pg_catalog.pg_namespace sn ON sn.oid = q.relnamespace
+  WHERE r.kind = 'owned-sequences'
 ),
 pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
   SELECT v.owner, v.schema, v.objtype, v.grantee, p.privilege, v.grantable
@@ -201,8 +215,7 @@ pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
     ('current_role', 'o''brien', 'r', 'Sales Team', '{SELECT}', false),
     ('current_role', 'user', 'r', 'Sales Team', '{SELECT}', false),
     ('current_role', 'o''brien', 'S', 'Sales Team', '{SELECT}', false),
-    ('current_role', 'user', 'S', 'Sales Team', '{SELECT}', false),
-    ('current_role', 'o''brien', 'S', 'x; DROP TABLE t; --', '{SELECT,USAGE}', false)
+    ('current_role', 'user', 'S', 'Sales Team', '{SELECT}', false)
   ) AS v(owner, schema, objtype, grantee, privileges, grantable)
   CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
@@ -363,20 +376,43 @@ GRANT SELECT ON ALL SEQUENCES IN SCHEMA "o'brien" TO "Sales Team";
 GRANT SELECT ON ALL SEQUENCES IN SCHEMA "user" TO "Sales Team";
 GRANT USAGE ON SCHEMA "o'brien" TO "x; DROP TABLE t; --";
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "o'brien"."$tag$" TO "x; DROP TABLE t; --";
-GRANT SELECT, USAGE ON ALL SEQUENCES IN SCHEMA "o'brien" TO "x; DROP TABLE t; --";
+
+-- 4b'. The sequences of the listed tables (their serial and identity columns), as they exist now.
+DO $pgrant$
+DECLARE
+  s record;
+BEGIN
+  FOR s IN
+    SELECT v.grantee, array_to_string(v.privileges, ', ') AS privileges, v.grantable, v.option_only,
+           format('%I.%I', sn.nspname, q.relname) AS sequence
+    FROM (VALUES
+      (NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean, NULL::boolean),
+      ('x; DROP TABLE t; --', 'o''brien', '$tag$', '{SELECT,USAGE}', false, false)
+    ) AS v(grantee, schema, tbl, privileges, grantable, option_only)
+    JOIN pg_catalog.pg_namespace n ON n.nspname = v.schema
+    JOIN pg_catalog.pg_class t ON t.relnamespace = n.oid AND t.relname = v.tbl
+    JOIN pg_catalog.pg_depend d ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid = t.oid AND d.refobjsubid > 0
+     AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
+    JOIN pg_catalog.pg_class q ON q.oid = d.objid AND q.relkind = 'S'
+    JOIN pg_catalog.pg_namespace sn ON sn.oid = q.relnamespace
+    ORDER BY 1, 5
+  LOOP
+    EXECUTE format('GRANT %s ON SEQUENCE %s TO %I%s', s.privileges, s.sequence, s.grantee, CASE WHEN s.grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+  END LOOP;
+END
+$pgrant$;
 
 -- 4d. Default privileges: objects created later by these owners get the same privileges.
 ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "o'brien" GRANT SELECT ON TABLES TO "Sales Team";
 ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "user" GRANT SELECT ON TABLES TO "Sales Team";
 ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "o'brien" GRANT SELECT ON SEQUENCES TO "Sales Team";
 ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "user" GRANT SELECT ON SEQUENCES TO "Sales Team";
-ALTER DEFAULT PRIVILEGES FOR ROLE "current_role" IN SCHEMA "o'brien" GRANT SELECT, USAGE ON SEQUENCES TO "x; DROP TABLE t; --";
 
 -- 7. Each role the plan manages records the plan and its scope, so that the next deploy.sql of an edited
 --    plan also cleans what this one managed (a schema dropped from the plan) and drops roles it no longer has.
 ALTER ROLE "Sales Team" IN DATABASE "my db" SET pgrant.managed TO '{"plan":"plan","schemas":["o''brien","user"],"databases":[],"owners":["current_role"]}';
 ALTER ROLE "window" IN DATABASE "my db" SET pgrant.managed TO '{"plan":"plan","schemas":[],"databases":[],"owners":[]}';
 ALTER ROLE "données" IN DATABASE "my db" SET pgrant.managed TO '{"plan":"plan","schemas":[],"databases":[],"owners":[]}';
-ALTER ROLE "x; DROP TABLE t; --" IN DATABASE "my db" SET pgrant.managed TO '{"plan":"plan","schemas":["o''brien"],"databases":[],"owners":["current_role"]}';
+ALTER ROLE "x; DROP TABLE t; --" IN DATABASE "my db" SET pgrant.managed TO '{"plan":"plan","schemas":["o''brien"],"databases":[],"owners":[]}';
 
 COMMIT;

@@ -1,0 +1,33 @@
+// The whole run gets a temporary directory of its own (TMPDIR, which every test file and server
+// inherits); at the end, anything left in it other than the server template cache fails the run. A
+// shared /tmp cannot be checked this way: other runs on the machine write there at the same time.
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+
+/** Made once per run and reused on purpose (PostgreSQL's initdb output, copied for every server). */
+const CACHE = `pgrant-cache-${userInfo().uid}`;
+
+let runDir: string | undefined;
+let previous: string | undefined;
+
+export function setup(): void {
+  runDir = mkdtempSync(join(tmpdir(), 'pgrant-testrun-'));
+  // As root the servers run as the postgres OS user, which must reach its data directories in here.
+  chmodSync(runDir, 0o755);
+  previous = process.env.TMPDIR;
+  process.env.TMPDIR = runDir;
+}
+
+export function teardown(): void {
+  if (!runDir) return;
+  if (previous === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = previous;
+  const left = readdirSync(runDir).filter((name) => name !== CACHE);
+  rmSync(runDir, { recursive: true, force: true });
+  if (left.length) {
+    // Vitest reports an error thrown here but keeps the exit code of the tests: set it too.
+    process.exitCode = 1;
+    throw new Error(`the test run left ${left.length} temporary folder(s) behind: ${left.slice(0, 10).join(', ')}${left.length > 10 ? ', …' : ''}; every test must remove what it creates (test/support/tmp.ts)`);
+  }
+}
