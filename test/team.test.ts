@@ -97,10 +97,10 @@ describe('team patterns', () => {
     const file = join(dir, 'plan.yaml');
     expect(r.stderr).toBe(
       [
-        `${file}:5:5: patterns[0]: missing required key "name"`,
+        `${file}:5:5: error: patterns[0]: missing required key "name"`,
         '  hint: add "name:": the service',
-        `${file}:6:12: patterns[0].limit: expected an integer, got a string`,
-        `${file}:7:5: patterns[0].nmae: unknown key "nmae"`,
+        `${file}:6:12: error: patterns[0].limit: expected an integer, got a string`,
+        `${file}:7:5: error: patterns[0].nmae: unknown key "nmae"`,
         '  hint: did you mean "name"?',
       ].join('\n'),
     );
@@ -116,11 +116,11 @@ describe('team patterns', () => {
     const used = `(team pattern "service" used at ${join(dir, 'plan.yaml')}:5:5 patterns[0])`;
     expect(r.stderr).toBe(
       [
-        `${team}:10:11: expands[0].role: "{{nme}}": team pattern "service" has no parameter "nme" ${used}`,
+        `${team}:10:11: error: expands[0].role: "{{nme}}": team pattern "service" has no parameter "nme" ${used}`,
         '  hint: did you mean "name"?',
-        `${team}:11:23: expands[0].connection_limit: the template "{{#if limit}}{{limit}}" does not parse: Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF' ${used}`,
+        `${team}:11:23: error: expands[0].connection_limit: the template "{{#if limit}}{{limit}}" does not parse: Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF' ${used}`,
         '  hint: write {{parameter}}, or {{#if parameter}}…{{else}}…{{/if}}',
-        `${team}:15:5: expands[1].shemas: unknown key "shemas" for pattern "readonly" ${used}`,
+        `${team}:15:5: error: expands[1].shemas: unknown key "shemas" for pattern "readonly" ${used}`,
         '  hint: did you mean "schemas"?',
       ].join('\n'),
     );
@@ -134,7 +134,7 @@ describe('team patterns', () => {
     const r = await render(dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `${join(dir, 'catalog', 'service.yaml')}:16:14: expands[1].members: expected list of login, got a string (team pattern "service" used at ${join(dir, 'plan.yaml')}:5:5 patterns[0])\n  hint: write a list: [value] or one "- value" per line`,
+      `${join(dir, 'catalog', 'service.yaml')}:16:14: error: expands[1].members: expected list of login, got a string (team pattern "service" used at ${join(dir, 'plan.yaml')}:5:5 patterns[0])\n  hint: write a list: [value] or one "- value" per line`,
     );
   });
 
@@ -147,8 +147,8 @@ describe('team patterns', () => {
     });
     const r = await render(dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${join(dir, 'catalog', 'readonly.yaml')}:1:10: pattern: "readonly" is a built-in pattern: a team pattern cannot take its name`);
-    expect(r.stderr).toContain(`${join(dir, 'catalog', 'b.yaml')}:4:14: expands[0].pattern: team patterns expand into each other without end: a → b → a`);
+    expect(r.stderr).toContain(`${join(dir, 'catalog', 'readonly.yaml')}:1:10: error: pattern: "readonly" is a built-in pattern: a team pattern cannot take its name`);
+    expect(r.stderr).toContain(`${join(dir, 'catalog', 'b.yaml')}:4:14: error: expands[0].pattern: team patterns expand into each other without end: a → b → a`);
   });
 
   it('a list parameter inside text, or a helper, is refused where it is written', async () => {
@@ -158,8 +158,8 @@ describe('team patterns', () => {
     });
     const r = await render(dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/service\.yaml:10:11: expands\[0\]\.role: "\{\{lookup …\}\}": a value template calls no helpers/);
-    expect(r.stderr).toMatch(/service\.yaml:14:11: expands\[1\]\.role: "\{\{schemas\}\}" is list of schema, which cannot be written inside text/);
+    expect(r.stderr).toMatch(/service\.yaml:10:11: error: expands\[0\]\.role: "\{\{lookup …\}\}": a value template calls no helpers/);
+    expect(r.stderr).toMatch(/service\.yaml:14:11: error: expands\[1\]\.role: "\{\{schemas\}\}" is list of schema, which cannot be written inside text/);
   });
 
   it('pgrant patterns --catalog lists team patterns with their file, and shows parameters, expansion and example', async () => {
@@ -229,11 +229,11 @@ describe('include', () => {
     expect(r.code).toBe(1);
     const a = join(dir, 'teams', 'a.yaml');
     const b = join(dir, 'teams', 'b.yaml');
-    expect(r.stderr).toContain(`${b}:5:5: patterns[1]: missing required key "role"`);
-    expect(r.stderr).toContain(`${b}:6:5: patterns[1].rol: unknown key "rol"`);
+    expect(r.stderr).toContain(`${b}:5:5: error: patterns[1]: missing required key "role"`);
+    expect(r.stderr).toContain(`${b}:6:5: error: patterns[1].rol: unknown key "rol"`);
     const conflict = await render(project({ 'teams/a.yaml': 'patterns:\n  - pattern: app-user\n    role: svc\n    connection_limit: 3\n', 'teams/b.yaml': 'patterns:\n  - pattern: app-user\n    role: svc\n    connection_limit: 5\n', 'plan.yaml': 'pgrant: 1\ndatabase: shop\ninclude: [teams/*.yaml]\n' }));
     expect(conflict.code).toBe(1);
-    expect(conflict.stderr).toMatch(/teams\/b\.yaml:3:11: patterns\[0\]\.role: role "svc" is defined twice with different connection_limit: 3 at .*teams\/a\.yaml:3:11 \(app-user patterns\[0\]\) and 5 here/);
+    expect(conflict.stderr).toMatch(/teams\/b\.yaml:3:11: error: patterns\[0\]\.role: role "svc" is defined twice with different connection_limit: 3 at .*teams\/a\.yaml:3:11 \(app-user patterns\[0\]\) and 5 here/);
     expect(a).not.toBe(b);
   });
 
@@ -242,9 +242,9 @@ describe('include', () => {
     const r = await render(dir);
     expect(r.code).toBe(1);
     const file = join(dir, 'plan.yaml');
-    expect(r.stderr).toContain(`${join(dir, 'teams', 'a.yaml')}:1:1: database: unknown key "database"`);
-    expect(r.stderr).toContain(`${file}:3:25: include[1]: "none/*.yaml" matches no file`);
-    expect(r.stderr).toContain(`${file}:3:38: include[2]: cannot read included file ${join(dir, 'missing.yaml')}: ENOENT`);
+    expect(r.stderr).toContain(`${join(dir, 'teams', 'a.yaml')}:1:1: error: database: unknown key "database"`);
+    expect(r.stderr).toContain(`${file}:3:25: error: include[1]: "none/*.yaml" matches no file`);
+    expect(r.stderr).toContain(`${file}:3:38: error: include[2]: cannot read included file ${join(dir, 'missing.yaml')}: ENOENT`);
   });
 
   it('--from-git refuses a revision that git would read as an option', async () => {
@@ -258,7 +258,7 @@ describe('include', () => {
     const dir = project({ 'plan.yaml': 'pgrant: 1\ndatabase: shop\n' });
     const r = await render(dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/plan\.yaml:1:1: missing required key "patterns"/);
+    expect(r.stderr).toMatch(/plan\.yaml:1:1: error: missing required key "patterns"/);
   });
 });
 
