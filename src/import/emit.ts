@@ -90,10 +90,10 @@ function compactLeaves(doc: Document): void {
       if (node.items.every((i) => isScalar(i))) node.flow = true;
     },
     Map(_, node) {
-      if (node.items.every((p) => isScalar(p.value) || (isSeq(p.value) && p.value.items.every((i) => isScalar(i))) || (isMap(p.value) && p.value.items.every((q) => isSeq(q.value) && q.value.items.every((i) => isScalar(i)))))) {
-        const keys = node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : ''));
-        if (keys.includes('privileges') || keys.includes('role')) node.flow = !keys.includes('pattern');
-      }
+      const leaves = node.items.every((p) => isScalar(p.value) || (isSeq(p.value) && p.value.items.every((i) => isScalar(i))) || (isMap(p.value) && p.value.items.every((q) => isSeq(q.value) && q.value.items.every((i) => isScalar(i)))));
+      const keys = node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : ''));
+      // Short enough for one line; a longer one stays a block rather than being folded.
+      if (leaves && (keys.includes('privileges') || keys.includes('role')) && !keys.includes('pattern')) node.flow = JSON.stringify(node.toJSON()).length <= 90;
     },
   });
 }
@@ -132,7 +132,7 @@ function rolesInstance(scoped: Scoped, planName: string, recognised: Recognised[
 }
 
 function explainFallback(r: RoleFacts): string {
-  if (!r.atoms.length && !r.defaults.length) return `${r.name}: holds no privilege in scope${r.memberOf.length ? ' of its own (it has its groups\')' : ''}`;
+  if (!r.atoms.length && !r.defaults.length) return `${r.name}: holds no privilege in scope itself${r.memberOf.length ? `; it has those of ${r.memberOf.map((m) => m.group).join(', ')}` : ''}`;
   return '';
 }
 

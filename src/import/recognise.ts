@@ -180,7 +180,7 @@ function recogniseSchemaPattern(scoped: Scoped, r: RoleFacts, planName: string):
 
   const what = shape.tables ? `${shape.tablePrivileges.join(', ')} on ${shape.tables.length} listed table(s)` : `${shape.tablePrivileges.join(', ')} on every table`;
   const extras = [q ? `${shape.sequencePrivileges.join(', ')} on every sequence` : '', shape.functions ? 'EXECUTE on every function' : ''].filter(Boolean);
-  const defaults = shape.owners.length ? `, and the same by default on what ${shape.owners.join(', ')} create(s) later` : '';
+  const defaults = shape.owners.length ? `, and the same by default on what ${shape.owners.join(', ')} ${shape.owners.length === 1 ? 'creates' : 'create'} later` : '';
   return {
     pattern,
     params,

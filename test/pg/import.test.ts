@@ -1,13 +1,15 @@
 // pgrant import on real servers: every example deployed then imported (live and from the audit JSON),
 // a database set up by hand in plain SQL, and pattern recognition; each imported plan's deploy.sql
 // must change nothing (catalog snapshots before and after) and its verify.sql must pass.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { auditSql } from '../../src/audit/audit.js';
 import { connect, ident } from '../../src/harness/db.js';
 import { runPsql } from '../../src/harness/psql.js';
 import { renderPlanFile } from '../../src/pipeline.js';
+import { cli } from '../support/cli.js';
 import { roundTrip, scratch } from '../support/import.js';
 import { TEST_MAJORS, useServers } from '../support/servers.js';
 
@@ -35,7 +37,6 @@ async function deployExample(major: number, example: string, s: Awaited<ReturnTy
     for (const t of model.requiredTables) await db.query(`CREATE TABLE IF NOT EXISTS ${ident(t.schema)}.${ident(t.name)} (id serial PRIMARY KEY)`);
     await db.end();
   }
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(join(s.dir, 'example-deploy.sql'), files.get('deploy.sql')!);
   const vars = Object.fromEntries(model.roles.flatMap((r) => (r.password?.kind === 'psql' ? [[r.password.variable, `pw-${r.name}`]] : [])));
   const deploy = await runPsql(server, { database: model.databases.some((d) => d.create) ? 'postgres' : database, file: join(s.dir, 'example-deploy.sql'), vars });
@@ -57,6 +58,160 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
       expect(r.deployStderr).not.toMatch(/removing/);
       expect(r.changes, r.yaml).toEqual([]);
       expect(r.verify.code, r.verify.stdout + r.verify.stderr).toBe(0);
+    } finally {
+      await s.done();
+    }
+  });
+});
+
+/** The hand-made database: created, loaded from test/import/handmade.sql. */
+async function handmade(server: Parameters<typeof scratch>[0], s: Awaited<ReturnType<typeof scratch>>): Promise<string> {
+  await s.createDatabase('handmade');
+  const r = await runPsql(server, { database: 'handmade', file: 'test/import/handmade.sql' });
+  expect(r.code, r.stderr).toBe(0);
+  return 'handmade';
+}
+
+type PlanDoc = { patterns: Record<string, unknown>[] };
+const rolesEntries = (plan: PlanDoc) => ((plan.patterns.find((p) => p.pattern === 'roles')?.roles ?? []) as Record<string, unknown>[]);
+const entry = (plan: PlanDoc, name: string) => rolesEntries(plan).find((r) => r.name === name);
+
+describe.each(TEST_MAJORS)('PostgreSQL %i, a database set up by hand', (major) => {
+  it('round trip: every attribute, membership option, column, function and default privilege comes back exactly', async () => {
+    const server = servers.get(major)!;
+    const s = await scratch(server);
+    try {
+      const r = await roundTrip(server, s.dir, await handmade(server, s), 'handmade');
+      expect(r.live.code, r.live.stderr).toBe(0);
+      expect(r.lint.code, r.lint.stdout).toBe(0);
+      expect(r.deployStderr).not.toMatch(/removing/);
+      expect(r.changes, r.yaml).toEqual([]);
+      expect(r.verify.code, r.verify.stdout + r.verify.stderr).toBe(0);
+
+      // What the SQL above says, written by hand.
+      const plan = parse(r.yaml) as PlanDoc;
+      expect(entry(plan, 'hm_clerk')).toEqual({
+        name: 'hm_clerk',
+        login: true,
+        inherit: false,
+        connection_limit: 3,
+        valid_until: '2031-06-30T12:00:00+00:00',
+        comment: '',
+        member_of: ['hm_analysts'],
+        grants: [
+          { privileges: ['CONNECT'], databases: ['handmade'] },
+          { privileges: ['USAGE'], schemas: ['hr', 'sales'] },
+          { privileges: ['SELECT'], columns: { 'hr.people': ['id', 'name'], 'sales.customers': ['id', 'name'] } },
+          { privileges: ['UPDATE'], columns: { 'sales.customers': ['email'] } },
+        ],
+      });
+      expect(entry(plan, 'hm_lead')).toEqual({
+        name: 'hm_lead',
+        login: true,
+        comment: 'Team lead, may add analysts',
+        member_of: [{ role: 'hm_analysts', admin: true }],
+        grants: [{ privileges: ['EXECUTE'], functions: ['sales.total(integer, text)'] }],
+        default_privileges: [
+          { on: 'tables', privileges: ['SELECT', 'INSERT'], owners: ['hm_owner2'] },
+          { on: 'tables', privileges: ['SELECT'], schemas: ['sales'], owners: ['hm_owner1'] },
+        ],
+      });
+      expect(r.yaml).toMatch(/^# Passwords are never imported: logins keep the ones they have/m);
+    } finally {
+      await s.done();
+    }
+  });
+
+  it('recognition: the hand-made read-only group and project come back as readonly and project instances, not as roles', async () => {
+    const server = servers.get(major)!;
+    const s = await scratch(server);
+    try {
+      const r = await roundTrip(server, s.dir, await handmade(server, s), 'handmade');
+      const plan = parse(r.yaml) as PlanDoc;
+      expect(plan.patterns.filter((p) => p.pattern !== 'roles')).toEqual([
+        {
+          pattern: 'project',
+          project: 'acme',
+          owner: { name: 'acme_owner', comment: '' },
+          readwrite_comment: '',
+          readonly_comment: '',
+          accounts: { readwrite: { name: 'acme_app', comment: '' }, readonly: false },
+        },
+        { pattern: 'readonly', role: 'hm_analysts', schemas: ['sales'], owners: ['hm_owner1'], comment: '' },
+      ]);
+      for (const role of ['hm_analysts', 'acme_owner', 'acme_role_readwrite', 'acme_role_readonly', 'acme_app']) expect(entry(plan, role)).toBeUndefined();
+      expect(r.yaml).toMatch(/# readonly: hm_analysts has USAGE on sales, SELECT on every table, SELECT on every sequence, and the same by/);
+      expect(r.changes).toEqual([]);
+    } finally {
+      await s.done();
+    }
+  });
+
+  it('--flat: only the roles pattern, and still exact', async () => {
+    const server = servers.get(major)!;
+    const s = await scratch(server);
+    try {
+      const r = await roundTrip(server, s.dir, await handmade(server, s), 'handmade', ['--flat']);
+      const plan = parse(r.yaml) as PlanDoc;
+      expect(plan.patterns.map((p) => p.pattern)).toEqual(['roles']);
+      expect(entry(plan, 'hm_analysts')).toBeDefined();
+      expect(r.changes, r.yaml).toEqual([]);
+      expect(r.verify.code, r.verify.stdout).toBe(0);
+    } finally {
+      await s.done();
+    }
+  });
+
+  it('what the plan cannot say is listed, in the plan and in --json, and import exits 1 unless --allow-partial', async () => {
+    const server = servers.get(major)!;
+    const s = await scratch(server);
+    try {
+      const database = await handmade(server, s);
+      const db = await connect(server, database);
+      // A grant made by a role other than the owner: deploy.sql grants as the owner.
+      await db.query('GRANT SELECT ON sales.orders TO hm_lead WITH GRANT OPTION');
+      await db.query('SET ROLE hm_lead');
+      await db.query('GRANT SELECT ON sales.orders TO hm_clerk');
+      await db.query('RESET ROLE');
+      await db.end();
+      writeFileSync(join(s.dir, 'audit.sql'), auditSql());
+      const audit = await runPsql(server, { database, file: join(s.dir, 'audit.sql') });
+      writeFileSync(join(s.dir, 'state.json'), audit.stdout);
+      const plan = join(s.dir, 'plan.yaml');
+      const refused = await cli('import', '--audit', join(s.dir, 'state.json'), '-o', plan, '--json');
+      expect(refused.code).toBe(1);
+      const json = JSON.parse(refused.stdout) as { not_expressed: { what: string; why: string }[] };
+      expect(json.not_expressed).toEqual([
+        { what: 'SELECT on table sales.orders to hm_clerk, granted by hm_lead', why: "deploy.sql grants as the object's owner (hm_owner1): it would add a second grant" },
+      ]);
+      expect(readFileSync(plan, 'utf8')).toMatch(/^# - SELECT on table sales.orders to hm_clerk, granted by hm_lead: deploy.sql grants as/m);
+      const accepted = await cli('import', '--audit', join(s.dir, 'state.json'), '-o', plan, '--allow-partial');
+      expect(accepted.code).toBe(0);
+      expect(accepted.stderr).toMatch(/1 thing\(s\) in scope the plan cannot express/);
+    } finally {
+      await s.done();
+    }
+  });
+});
+
+describe('pgrant import: usage errors', () => {
+  it('needs exactly one source', async () => {
+    const r = await cli('import');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/give one of --database-url URL or --audit state.json/);
+  });
+
+  it('refuses an audit printed by an older audit.sql, and a bad --roles pattern', async () => {
+    const s = await scratch(servers.get(TEST_MAJORS[0]!)!);
+    try {
+      const old = join(s.dir, 'old.json');
+      writeFileSync(old, JSON.stringify({ pgrant_audit: 1, database: 'x', current_user: 'u', roles: [], memberships: [], objects: [], privileges: [], default_privileges: [], row_security: [] }));
+      const r = await cli('import', '--audit', old);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/printed by an older audit\.sql/);
+      const bad = await cli('import', '--audit', old, '--roles', '(');
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/--roles is not a regular expression/);
     } finally {
       await s.done();
     }
