@@ -1,11 +1,11 @@
 // Step 4 of import: the plan as YAML — recognised instances, a `roles` instance for everything else,
 // row-level security, every choice commented. Sorted throughout, so the same state gives the same bytes.
 import { Document, isMap, isScalar, isSeq, visit, type YAMLMap, type YAMLSeq } from 'yaml';
-import { unite } from '../model/builder.js';
 import { checkExpression } from '../sql/expression.js';
 import type { Recognised } from './recognise.js';
-import { atomKey, compare, defaultKey, describeAtomObject, type Atom, type DefaultFact, type Gap, type RoleFacts, type Scoped } from './scope.js';
-import { commentValue, functionRef, roleAttributes, tableRef } from './values.js';
+import { defaultPrivilegesOf, grantsOf } from './grants.js';
+import { atomKey, compare, defaultKey, type Gap, type RoleFacts, type Scoped } from './scope.js';
+import { commentValue, roleAttributes, tableRef } from './values.js';
 
 export interface EmitInput {
   scoped: Scoped;
@@ -116,7 +116,7 @@ function rolesInstance(scoped: Scoped, planName: string, recognised: Recognised[
       if (comment !== undefined) entry.comment = comment;
     } else if (!atoms.length && !defaults.length && !memberOf.length) continue;
     if (memberOf.length) entry.member_of = memberOf.map((m) => (m.admin || m.inherit !== null || m.set !== null ? { role: m.group, ...(m.admin ? { admin: true } : {}), ...(m.inherit !== null ? { inherit: m.inherit } : {}), ...(m.set !== null ? { set: m.set } : {}) } : m.group));
-    const grants = grantsOf(scoped, r.name, atoms, gaps);
+    const grants = grantsOf(scoped, r.name, atoms, gaps).map((g) => g.value);
     if (grants.length) entry.grants = grants;
     const dp = defaultPrivilegesOf(defaults);
     if (dp.length) entry.default_privileges = dp;
@@ -134,133 +134,6 @@ function rolesInstance(scoped: Scoped, planName: string, recognised: Recognised[
 function explainFallback(r: RoleFacts): string {
   if (!r.atoms.length && !r.defaults.length) return `${r.name}: holds no privilege in scope itself${r.memberOf.length ? `; it has those of ${r.memberOf.map((m) => m.group).join(', ')}` : ''}`;
   return '';
-}
-
-const GRANT_KEY_ORDER = ['databases', 'schemas', 'all_tables_in', 'tables', 'columns', 'all_sequences_in', 'sequences', 'all_functions_in', 'functions', 'all_procedures_in', 'procedures'];
-const ALL_KEY: Record<string, string> = { table: 'all_tables_in', sequence: 'all_sequences_in', function: 'all_functions_in', procedure: 'all_procedures_in' };
-const LIST_KEY: Record<string, string> = { table: 'tables', sequence: 'sequences', function: 'functions', procedure: 'procedures', schema: 'schemas', database: 'databases' };
-
-/**
- * A role's privileges as generic grants: objects with the same privileges in one grant; a schema's
- * every table (sequence, function) as all_*_in when each of them (two or more) holds the same.
- */
-function grantsOf(scoped: Scoped, role: string, atoms: Atom[], gaps: Gap[]): Record<string, unknown>[] {
-  // Per object and grant option: the privileges held.
-  const perObject = new Map<string, { a: Atom; privileges: string[] }>();
-  for (const a of atoms) {
-    const key = JSON.stringify([a.kind, a.schema, a.name, a.kind === 'column' ? null : a.sub, a.grantable, a.kind === 'column' ? a.sub : null]);
-    const entry = perObject.get(key);
-    if (entry) entry.privileges = unite(entry.privileges, [a.privilege]);
-    else perObject.set(key, { a, privileges: [a.privilege] });
-  }
-  // Grouped by grant key, privileges and option: the targets.
-  const groups = new Map<string, { key: string; privileges: string[]; grantable: boolean; targets: unknown[]; columns?: Map<string, string[]> }>();
-  const group = (key: string, privileges: string[], grantable: boolean) => {
-    const id = JSON.stringify([GRANT_KEY_ORDER.indexOf(key), key, privileges, grantable]);
-    let g = groups.get(id);
-    if (!g) groups.set(id, (g = { key, privileges, grantable, targets: [] }));
-    return g;
-  };
-  const whole = new Set<string>();
-  for (const kind of ['table', 'sequence', 'function', 'procedure'] as const) {
-    for (const schema of scoped.schemas) {
-      const all = scoped.objects.filter((o) => o.kind === kind && o.schema === schema);
-      if (all.length < 2) continue;
-      const held = [...perObject.values()].filter((e) => e.a.kind === kind && e.a.schema === schema);
-      const lists = new Map<string, typeof held>();
-      for (const e of held) {
-        const id = JSON.stringify([e.privileges, e.a.grantable]);
-        lists.set(id, [...(lists.get(id) ?? []), e]);
-      }
-      for (const list of lists.values()) {
-        if (list.length !== all.length) continue;
-        group(ALL_KEY[kind]!, list[0]!.privileges, list[0]!.a.grantable).targets.push(schema);
-        for (const e of list) whole.add(JSON.stringify([e.a.kind, e.a.schema, e.a.name, e.a.sub, e.a.grantable]));
-      }
-    }
-  }
-  for (const { a, privileges } of perObject.values()) {
-    if (whole.has(JSON.stringify([a.kind, a.schema, a.name, a.sub, a.grantable]))) continue;
-    switch (a.kind) {
-      case 'column': {
-        if (a.schema!.includes('.') || a.name.includes('.')) {
-          gaps.push({ what: `${privileges.join(', ')} on ${describeAtomObject('column', a.schema, a.name, a.sub)} to ${role}`, why: 'a column grant on a name holding a dot cannot be written' });
-          continue;
-        }
-        const g = group('columns', privileges, a.grantable);
-        g.columns ??= new Map();
-        const table = `${a.schema}.${a.name}`;
-        g.columns.set(table, [...(g.columns.get(table) ?? []), a.sub!].sort(compare));
-        break;
-      }
-      case 'function':
-      case 'procedure': {
-        const ref = functionRef(a.schema!, a.name, a.sub ?? '');
-        if (!ref) {
-          gaps.push({ what: `${privileges.join(', ')} on ${describeAtomObject(a.kind, a.schema, a.name, a.sub)} to ${role}`, why: 'an argument type pgrant cannot write' });
-          continue;
-        }
-        group(LIST_KEY[a.kind]!, privileges, a.grantable).targets.push(ref);
-        break;
-      }
-      case 'schema':
-      case 'database':
-        group(LIST_KEY[a.kind]!, privileges, a.grantable).targets.push(a.name);
-        break;
-      default:
-        group(LIST_KEY[a.kind]!, privileges, a.grantable).targets.push(tableRef(a.schema!, a.name));
-    }
-  }
-  const sortKey = (t: unknown) => (typeof t === 'string' ? t : JSON.stringify(t));
-  return [...groups.entries()]
-    .sort(([a], [b]) => compare(a, b))
-    .map(([, g]) => {
-      const value: Record<string, unknown> = { privileges: g.privileges };
-      if (g.columns) value.columns = Object.fromEntries([...g.columns].sort(([a], [b]) => compare(a, b)));
-      else value[g.key] = [...g.targets].sort((a, b) => compare(sortKey(a), sortKey(b)));
-      // The all_*_in form would also set default privileges: those are written as they are, below.
-      if (g.key.startsWith('all_')) value.future = false;
-      if (g.grantable) value.with_grant_option = true;
-      return value;
-    });
-}
-
-const ON: Record<DefaultFact['objects'], string> = { tables: 'tables', sequences: 'sequences', functions: 'functions', 'large objects': 'large_objects' };
-
-/** Default privileges: per object kind, privileges and option, the schemas (none: any schema) and owners. */
-function defaultPrivilegesOf(defaults: DefaultFact[]): Record<string, unknown>[] {
-  const perOwner = new Map<string, { owner: string; schema: string | null; objects: DefaultFact['objects']; grantable: boolean; privileges: string[] }>();
-  for (const d of defaults) {
-    const key = JSON.stringify([d.owner, d.schema, d.objects, d.grantable]);
-    const e = perOwner.get(key);
-    if (e) e.privileges = unite(e.privileges, [d.privilege]);
-    else perOwner.set(key, { owner: d.owner, schema: d.schema, objects: d.objects, grantable: d.grantable, privileges: [d.privilege] });
-  }
-  // Schemas per owner, then owners with the same schemas.
-  const bySchemas = new Map<string, { objects: DefaultFact['objects']; privileges: string[]; grantable: boolean; owner: string; schemas: (string | null)[] }>();
-  for (const e of perOwner.values()) {
-    const key = JSON.stringify([e.objects, e.privileges, e.grantable, e.owner, e.schema === null]);
-    const x = bySchemas.get(key);
-    if (x) x.schemas.push(e.schema);
-    else bySchemas.set(key, { objects: e.objects, privileges: e.privileges, grantable: e.grantable, owner: e.owner, schemas: [e.schema] });
-  }
-  const byOwners = new Map<string, { objects: DefaultFact['objects']; privileges: string[]; grantable: boolean; owners: string[]; schemas: (string | null)[] }>();
-  for (const e of bySchemas.values()) {
-    const schemas = [...e.schemas].sort((a, b) => compare(a ?? '', b ?? ''));
-    const key = JSON.stringify([Object.keys(ON).indexOf(e.objects), e.privileges, e.grantable, schemas]);
-    const x = byOwners.get(key);
-    if (x) x.owners.push(e.owner);
-    else byOwners.set(key, { objects: e.objects, privileges: e.privileges, grantable: e.grantable, owners: [e.owner], schemas });
-  }
-  return [...byOwners.entries()]
-    .sort(([a], [b]) => compare(a, b))
-    .map(([, e]) => {
-      const value: Record<string, unknown> = { on: ON[e.objects], privileges: e.privileges };
-      if (e.schemas[0] !== null) value.schemas = e.schemas;
-      value.owners = [...e.owners].sort(compare);
-      if (e.grantable) value.with_grant_option = true;
-      return value;
-    });
 }
 
 // ---- row-level security ----

@@ -3,7 +3,9 @@
 // must equal what the role holds (privileges and default privileges), so the plan stays exact.
 // Memberships, and grants on the database, are left for the `roles` pattern (see emit.ts).
 import { unite } from '../model/builder.js';
+import { privilegesFor } from '../sql/privileges.js';
 import { atomKey, compare, defaultKey, type Atom, type DefaultFact, type RoleFacts, type Scoped } from './scope.js';
+import { recogniseTeams } from './team-hierarchy.js';
 import { roleAttributes, commentValue, tableRef } from './values.js';
 
 export interface Recognised {
@@ -24,7 +26,8 @@ const READWRITE = ['SELECT', 'INSERT', 'UPDATE', 'DELETE'];
 export function recognise(scoped: Scoped, planName: string): Recognised[] {
   const found: Recognised[] = [];
   const taken = new Set<string>();
-  for (const p of recogniseProjects(scoped, planName, taken)) found.push(p);
+  found.push(...recogniseProjects(scoped, planName, taken));
+  found.push(...recogniseTeams(scoped, planName, taken, plainGroup));
   for (const r of scoped.roles) {
     if (taken.has(r.name)) continue;
     const match = recogniseSchemaPattern(scoped, r, planName);
@@ -71,7 +74,7 @@ const sameSet = (a: Iterable<string>, b: Iterable<string>): boolean => {
 };
 
 /** Role attributes the readonly/readwrite groups cannot state: all at CREATE ROLE's defaults. */
-function plainGroup(r: RoleFacts): boolean {
+export function plainGroup(r: RoleFacts): boolean {
   const a = r.attrs;
   return !a.login && !a.superuser && !a.createdb && !a.createrole && a.inherit && !a.replication && !a.bypassrls && a.connection_limit === -1 && (a.valid_until === null || a.valid_until.startsWith('infinity'));
 }
@@ -97,6 +100,8 @@ interface SchemaShape {
   /** Table privileges, and the tables they are on (null: every table in the schemas). */
   tablePrivileges: string[];
   tables: (string | { schema: string; name: string })[] | null;
+  /** Column-level privileges instead of whole tables: "schema.table" → columns. */
+  columns: Record<string, string[]> | null;
   sequencePrivileges: string[];
   functions: boolean;
   owners: string[];
@@ -111,15 +116,25 @@ interface SchemaShape {
 function schemaShape(scoped: Scoped, r: RoleFacts): SchemaShape | undefined {
   const atoms = r.atoms.filter((a) => a.kind !== 'database');
   if (atoms.some((a) => a.grantable) || r.defaults.some((d) => d.grantable || d.schema === null)) return undefined;
-  if (atoms.some((a) => a.kind === 'column' || a.kind === 'procedure' || (a.kind === 'schema' && a.privilege !== 'USAGE'))) return undefined;
+  if (atoms.some((a) => a.kind === 'procedure' || (a.kind === 'schema' && a.privilege !== 'USAGE'))) return undefined;
   const schemas = atoms.filter((a) => a.kind === 'schema').map((a) => a.name).sort(compare);
   if (schemas.length === 0 || atoms.some((a) => a.kind !== 'schema' && !schemas.includes(a.schema ?? ''))) return undefined;
 
   const tables = privilegesByObject(atoms, 'table');
-  const tablePrivileges = uniform([...tables.values()]);
+  const columns = privilegesByObject(atoms, 'column');
+  // Column grants are the table privileges PostgreSQL allows on columns (the `columns` parameter).
+  const tablePrivileges = uniform([...tables.values()]) ?? (tables.size === 0 ? uniform([...columns.values()]) : undefined);
   if (!tablePrivileges) return undefined;
+  const columnPrivileges = tablePrivileges.filter((p) => privilegesFor('column', scoped.major).includes(p));
+  if ([...columns.values()].some((c) => c.join() !== columnPrivileges.join())) return undefined;
+  const columnTables = new Map<string, string[]>();
+  for (const a of atoms.filter((x) => x.kind === 'column')) {
+    if (tables.has(JSON.stringify([a.schema, a.name, null])) || a.schema!.includes('.') || a.name.includes('.')) return undefined;
+    const t = `${a.schema}.${a.name}`;
+    columnTables.set(t, [...new Set([...(columnTables.get(t) ?? []), a.sub!])].sort(compare));
+  }
   const allTables = objectsOf(scoped, 'table', schemas);
-  const everyTable = allTables.length === tables.size;
+  const everyTable = allTables.length === tables.size && columns.size === 0;
   const sequences = privilegesByObject(atoms, 'sequence');
   const allSequences = objectsOf(scoped, 'sequence', schemas);
   const functions = privilegesByObject(atoms, 'function');
@@ -139,6 +154,7 @@ function schemaShape(scoped: Scoped, r: RoleFacts): SchemaShape | undefined {
   const expectedAtoms: Atom[] = schemas.map((s) => atom('schema', null, s, null, 'USAGE'));
   const tableObjects = everyTable ? allTables : allTables.filter((t) => tables.has(JSON.stringify([t.schema, t.name, null])));
   for (const t of tableObjects) for (const p of tablePrivileges) expectedAtoms.push(atom('table', t.schema, t.name, null, p));
+  for (const a of atoms.filter((x) => x.kind === 'column')) for (const p of columnPrivileges) expectedAtoms.push(atom('column', a.schema, a.name, a.sub, p));
   for (const q of allSequences) for (const p of sequencePrivileges) expectedAtoms.push(atom('sequence', q.schema, q.name, null, p));
   if (fn) for (const f of allFunctions) expectedAtoms.push(atom('function', f.schema, f.name, f.arguments ?? f.signature, 'EXECUTE'));
   if (!sameSet(atoms.map(atomKey), expectedAtoms.map(atomKey))) return undefined;
@@ -151,7 +167,16 @@ function schemaShape(scoped: Scoped, r: RoleFacts): SchemaShape | undefined {
   ];
   if (!sameSet(r.defaults.map(defaultKey), expected.map(defaultKey))) return undefined;
   if (everyTable && owners.length === 0) return undefined;
-  return { schemas, tablePrivileges, tables: everyTable ? null : tableObjects.map((t) => tableRef(t.schema!, t.name)), sequencePrivileges, functions: fn, owners, expectedAtoms };
+  return {
+    schemas,
+    tablePrivileges,
+    tables: everyTable ? null : tableObjects.map((t) => tableRef(t.schema!, t.name)),
+    columns: columnTables.size ? Object.fromEntries([...columnTables].sort(([a], [b]) => compare(a, b))) : null,
+    sequencePrivileges,
+    functions: fn,
+    owners,
+    expectedAtoms,
+  };
 }
 
 function recogniseSchemaPattern(scoped: Scoped, r: RoleFacts, planName: string): Recognised | undefined {
@@ -168,7 +193,8 @@ function recogniseSchemaPattern(scoped: Scoped, r: RoleFacts, planName: string):
 
   const params: Record<string, unknown> = { pattern, role: r.name };
   if (shape.schemas.join() !== 'public') params.schemas = shape.schemas;
-  if (shape.tables) params.tables = shape.tables;
+  if (shape.tables?.length) params.tables = shape.tables;
+  if (shape.columns) params.columns = shape.columns;
   if (pattern === 'app-user' && t !== READWRITE.join(',')) params.privileges = shape.tablePrivileges;
   if (pattern === 'readwrite' && t.endsWith('TRUNCATE')) params.truncate = true;
   if (q === '') params.sequences = false;
@@ -178,7 +204,8 @@ function recogniseSchemaPattern(scoped: Scoped, r: RoleFacts, planName: string):
   const comment = commentValue(r.attrs.comment, planName);
   if (comment !== undefined) params.comment = comment;
 
-  const what = shape.tables ? `${shape.tablePrivileges.join(', ')} on ${shape.tables.length} listed table(s)` : `${shape.tablePrivileges.join(', ')} on every table`;
+  const listed = [shape.tables?.length ? `${shape.tables.length} listed table(s)` : '', shape.columns ? `columns of ${Object.keys(shape.columns).join(', ')}` : ''].filter(Boolean).join(' and ');
+  const what = shape.tables ? `${shape.tablePrivileges.join(', ')} on ${listed}` : `${shape.tablePrivileges.join(', ')} on every table`;
   const extras = [q ? `${shape.sequencePrivileges.join(', ')} on every sequence` : '', shape.functions ? 'EXECUTE on every function' : ''].filter(Boolean);
   const defaults = shape.owners.length ? `, and the same by default on what ${shape.owners.join(', ')} ${shape.owners.length === 1 ? 'creates' : 'create'} later` : '';
   return {

@@ -15,6 +15,14 @@ import { TEST_MAJORS, useServers } from '../support/servers.js';
 
 const servers = useServers();
 const EXAMPLES = ['streamflow', 'datatweets', 'polardbpg', 'team', 'offboarding'];
+/** The patterns each example's roles come back as (read from the examples: what each role holds). */
+const RECOGNISED: Record<string, string[]> = {
+  streamflow: ['app-user', 'readonly', 'roles'],
+  datatweets: ['readonly', 'readwrite', 'app-user', 'roles'],
+  polardbpg: ['project', 'project', 'roles'],
+  team: ['team-hierarchy', 'app-user', 'roles', 'row-level-security'],
+  offboarding: ['readonly', 'roles'],
+};
 
 /** Deploys an example as a DBA would: referenced roles and the database first, the schema, then deploy.sql. */
 async function deployExample(major: number, example: string, s: Awaited<ReturnType<typeof scratch>>, server: Parameters<typeof scratch>[0]) {
@@ -51,6 +59,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
     try {
       const database = await deployExample(major, example, s, server);
       const r = await roundTrip(server, s.dir, database, example);
+      expect((parse(r.yaml) as PlanDoc).patterns.map((p) => p.pattern)).toEqual(RECOGNISED[example]);
       expect(r.live.stderr).toBe('');
       expect(r.live.code).toBe(0);
       expect(r.fromAudit.code).toBe(0);
