@@ -37,6 +37,10 @@ export function emitPlan(input: EmitInput): { yaml: string; gaps: Gap[]; instanc
   instances.forEach((inst, i) => {
     const node = patterns.items[i] as YAMLMap;
     node.commentBefore = wrap(inst.comment).map((l) => ` ${l}`).join('\n');
+    for (const [key, text] of KEY_COMMENTS) {
+      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+      if (pair && isScalar(pair.key)) pair.key.commentBefore = ` ${text}`;
+    }
     if (inst.entryComments) {
       const entries = node.get('roles') as YAMLSeq;
       inst.entryComments.forEach((c, j) => {
@@ -57,6 +61,12 @@ export function emitPlan(input: EmitInput): { yaml: string; gaps: Gap[]; instanc
   ];
   return { yaml: doc.toString({ lineWidth: 120, flowCollectionPadding: false }), gaps: allGaps, instances: summary };
 }
+
+/** Comments on keys of the roles instance that say what PUBLIC's entries mean. */
+const KEY_COMMENTS: [string, string][] = [
+  ['public_grants', 'PUBLIC (every role, present and future) holds these beyond what PostgreSQL gives it by default'],
+  ['revokes', 'PUBLIC lacks these, which PostgreSQL gives it by default (verify.sql checks it still does)'],
+];
 
 function header(scoped: Scoped): string[] {
   const s = scoped.state;
@@ -123,9 +133,15 @@ function rolesInstance(scoped: Scoped, planName: string, recognised: Recognised[
     entries.push(entry);
     comments.push(defined.has(r.name) ? `${r.name}: what the pattern above does not give it` : flat ? '' : explainFallback(r));
   }
-  if (!entries.length) return undefined;
+  const publicGrants = grantsOf(scoped, 'PUBLIC', scoped.publicExtra, gaps).map((g) => g.value);
+  // A revoke takes the grant's object keys, not `future` (PUBLIC gets no default privileges from it).
+  const revokes = grantsOf(scoped, 'PUBLIC', scoped.publicMissing, gaps).map(({ value: { future: _f, ...rest } }) => ({ ...rest, from: ['PUBLIC'] }));
+  if (!entries.length && !publicGrants.length && !revokes.length) return undefined;
+  const value: Record<string, unknown> = { pattern: 'roles', roles: entries };
+  if (publicGrants.length) value.public_grants = publicGrants;
+  if (revokes.length) value.revokes = revokes;
   return {
-    value: { pattern: 'roles', roles: entries },
+    value,
     comment: flat ? 'roles: every role in scope, with its attributes, memberships and explicit grants (--flat: no pattern recognition)' : 'roles: roles no catalog pattern describes exactly, with their attributes, memberships and explicit grants',
     entryComments: comments,
   };

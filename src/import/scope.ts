@@ -67,6 +67,9 @@ export interface Scoped {
   byName: Map<string, RoleFacts>;
   /** Objects in scope, per kind and schema (tables include views, materialized views, foreign tables). */
   objects: ImportState['objects'];
+  /** PUBLIC's privileges beyond what PostgreSQL gives it by default, and what it lacks of those. */
+  publicExtra: Atom[];
+  publicMissing: Atom[];
   gaps: Gap[];
   notes: string[];
 }
@@ -122,13 +125,14 @@ export function scope(state: ImportState, options: ScopeOptions): Scoped {
   collectMemberships(state, major, facts, names, gaps, notes);
   collectPrivileges(state, facts, inSchemas, ownerOf, gaps);
   collectDefaults(state, major, facts, inSchemas, gaps);
-  collectUnsayable(state, inSchemas, names, gaps, notes);
+  collectUnsayable(state, inSchemas, names, gaps);
+  const { extra: publicExtra, missing: publicMissing } = collectPublic(state, major, objects, ownerOf, gaps);
   for (const r of roleStates) {
     const settings = (r.settings ?? []).filter((s) => !s.startsWith('pgrant.'));
     if (settings.length) notes.push(`role ${r.name} has settings in this database (${settings.join(', ')}): deploy.sql leaves them alone`);
   }
   const roles = [...facts.values()];
-  return { state, major, database: state.database, schemas, roles, byName: facts, objects, gaps, notes };
+  return { state, major, database: state.database, schemas, roles, byName: facts, objects, publicExtra, publicMissing, gaps, notes };
 }
 
 function objectId(kind: string, schema: string | null, name: string, signature: string | null): string {
@@ -195,7 +199,7 @@ function collectDefaults(state: ImportState, major: number, facts: Map<string, R
 }
 
 /** ACLs the plan format has no words for: large objects, types; row-level security switched off with policies. */
-function collectUnsayable(state: ImportState, inSchemas: Set<string>, names: Set<string>, gaps: Gap[], notes: string[]): void {
+function collectUnsayable(state: ImportState, inSchemas: Set<string>, names: Set<string>, gaps: Gap[]): void {
   for (const l of state.large_objects ?? []) {
     const grantees = l.acl.map((a) => a.split('=')[0] || 'PUBLIC').filter((g) => g !== l.owner);
     if (grantees.some((g) => g === 'PUBLIC' || names.has(g.replace(/^"|"$/g, '')))) {
@@ -210,7 +214,6 @@ function collectUnsayable(state: ImportState, inSchemas: Set<string>, names: Set
       gaps.push({ what: `policies on ${r.schema}.${r.table} (${r.policies.map((p) => p.name).join(', ')})`, why: 'row-level security is disabled on the table; the row-level-security pattern enables it' });
     }
   }
-  if (state.privileges.some((p) => p.grantee === 'PUBLIC')) notes.push('PUBLIC\'s privileges: deploy.sql leaves them as they are');
 }
 
 export function describeAtomObject(kind: AtomKind, schema: string | null, name: string, sub: string | null): string {
@@ -218,4 +221,40 @@ export function describeAtomObject(kind: AtomKind, schema: string | null, name: 
   if (kind === 'function' || kind === 'procedure') return `${kind} ${schema}.${name}(${sub ?? ''})`;
   if (kind === 'schema' || kind === 'database') return `${kind} ${name}`;
   return `${kind} ${schema}.${name}`;
+}
+
+/** What PostgreSQL gives PUBLIC on an object it creates (acldefault; schema public as initdb makes it). */
+function publicBaseline(kind: string, name: string, major: number): string[] {
+  if (kind === 'function' || kind === 'procedure') return ['EXECUTE'];
+  if (kind === 'database') return ['CONNECT', 'TEMPORARY'];
+  if (kind === 'schema' && name === 'public') return major >= 15 ? ['USAGE'] : ['USAGE', 'CREATE'];
+  return [];
+}
+
+/**
+ * PUBLIC (every role) on the objects in scope: what it holds beyond PostgreSQL's defaults becomes
+ * `public_grants`, what it lacks of them `revokes` — so the plan says, and verify.sql checks, that the
+ * database is closed or a function is not for everyone. deploy.sql's GRANT and REVOKE of them change nothing.
+ */
+function collectPublic(state: ImportState, major: number, objects: ImportState['objects'], owners: Map<string, ImportState['objects'][number]>, gaps: Gap[]): { extra: Atom[]; missing: Atom[] } {
+  const held = new Map<string, Set<string>>();
+  const extra: Atom[] = [];
+  for (const p of state.privileges) {
+    if (p.grantee !== 'PUBLIC') continue;
+    const id = objectId(p.kind === 'column' ? 'table' : p.kind, p.schema, p.name, p.kind === 'column' ? null : p.signature);
+    const object = owners.get(id);
+    if (!object) continue;
+    if (p.grantor !== object.owner) gaps.push({ what: `${p.privilege} on ${describeAtomObject(p.kind as AtomKind, p.schema, p.name, p.column ?? p.signature)} to PUBLIC, granted by ${p.grantor}`, why: `deploy.sql grants as the object's owner (${object.owner})` });
+    if (p.kind === 'column') extra.push({ kind: 'column', schema: p.schema, name: p.name, sub: p.column, privilege: p.privilege, grantable: false });
+    else held.set(id, new Set([...(held.get(id) ?? []), p.privilege]));
+  }
+  const missing: Atom[] = [];
+  for (const o of objects) {
+    const baseline = publicBaseline(o.kind, o.name, major);
+    const has = held.get(objectId(o.kind, o.schema, o.name, o.signature)) ?? new Set<string>();
+    const atom = (privilege: string): Atom => ({ kind: o.kind as AtomKind, schema: o.schema, name: o.name, sub: o.kind === 'function' || o.kind === 'procedure' ? (o.arguments ?? o.signature) : null, privilege, grantable: false });
+    for (const p of has) if (!baseline.includes(p)) extra.push(atom(p));
+    for (const p of baseline) if (!has.has(p)) missing.push(atom(p));
+  }
+  return { extra, missing };
 }

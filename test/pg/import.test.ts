@@ -133,6 +133,8 @@ describe.each(TEST_MAJORS)('PostgreSQL %i, a database set up by hand', (major) =
           { on: 'tables', privileges: ['SELECT'], schemas: ['sales'], owners: ['hm_owner1'] },
         ],
       });
+      // PUBLIC lost EXECUTE on the function: the plan says so, and verify.sql checks it.
+      expect(plan.patterns.find((p) => p.pattern === 'roles')!.revokes).toEqual([{ privileges: ['EXECUTE'], functions: ['sales.total(integer, text)'], from: ['PUBLIC'] }]);
       expect(r.yaml).toMatch(/^# Passwords are never imported: logins keep the ones they have/m);
     } finally {
       await s.done();
