@@ -166,7 +166,8 @@ function schemaShape(scoped: Scoped, r: RoleFacts): SchemaShape | undefined {
     ...(fn ? expectedDefaults(owners, schemas, 'functions', ['EXECUTE']) : []),
   ];
   if (!sameSet(r.defaults.map(defaultKey), expected.map(defaultKey))) return undefined;
-  if (everyTable && owners.length === 0) return undefined;
+  // Without owners the pattern sets default privileges for the role running deploy.sql: not what is there.
+  if ((everyTable || sequencePrivileges.length > 0 || fn) && owners.length === 0) return undefined;
   return {
     schemas,
     tablePrivileges,

@@ -213,6 +213,44 @@ describe.each(TEST_MAJORS)('PostgreSQL %i, a database set up by hand', (major) =
   });
 });
 
+describe.each(TEST_MAJORS)('PostgreSQL %i, hostile names', (major) => {
+  it('names that need quoting, a quoted argument type and policies come back exactly', async () => {
+    const server = servers.get(major)!;
+    const s = await scratch(server);
+    try {
+      await s.createDatabase('Odd DB');
+      const load = await runPsql(server, { database: 'Odd DB', file: 'test/import/hostile.sql' });
+      expect(load.code, load.stderr).toBe(0);
+      const r = await roundTrip(server, s.dir, 'Odd DB', 'hostile');
+      expect(r.live.code, r.live.stderr + r.yaml).toBe(0);
+      expect(r.lint.code, r.lint.stdout).toBe(0);
+      expect(r.deployStderr).not.toMatch(/removing/);
+      expect(r.changes, r.yaml).toEqual([]);
+      expect(r.verify.code, r.verify.stdout + r.verify.stderr).toBe(0);
+      const plan = parse(r.yaml) as PlanDoc;
+      expect(plan.patterns.find((p) => p.pattern === 'row-level-security')).toEqual({
+        pattern: 'row-level-security',
+        table: { schema: 'Odd.Schema', name: 'we"ird.t' },
+        force: false,
+        policies: [
+          { name: 'Own rows', command: 'SELECT', roles: ['Sales Team'], using: '(owner_name = CURRENT_USER)', permissive: false },
+          { name: 'everyone', command: 'INSERT', with_check: '(id > 0)' },
+        ],
+      });
+      expect(entry(plan, "o'brien")).toMatchObject({
+        grants: [
+          { privileges: ['USAGE'], schemas: ['Mixed Case', 'Odd.Schema'] },
+          { privileges: ['SELECT', 'UPDATE'], columns: { 'Mixed Case.plain': ['Col Name'] } },
+          { privileges: ['USAGE'], sequences: ['Mixed Case.Seq'] },
+        ],
+      });
+      expect(entry(plan, 'données')).toMatchObject({ comment: "with a 'quote' and a\nline break", grants: [{ privileges: ['USAGE'], schemas: ['Odd.Schema'] }, { privileges: ['EXECUTE'], functions: [{ schema: 'Odd.Schema', name: 'f(x)', args: ['"Odd.Schema"."My Type"', 'numeric'] }] }] });
+    } finally {
+      await s.done();
+    }
+  });
+});
+
 describe('pgrant import: usage errors', () => {
   it('needs exactly one source', async () => {
     const r = await cli('import');
