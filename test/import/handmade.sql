@@ -55,3 +55,14 @@ ALTER DEFAULT PRIVILEGES FOR ROLE acme_owner IN SCHEMA acme GRANT SELECT, INSERT
 ALTER DEFAULT PRIVILEGES FOR ROLE acme_owner IN SCHEMA acme GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO acme_role_readwrite;
 ALTER DEFAULT PRIVILEGES FOR ROLE acme_owner IN SCHEMA acme GRANT SELECT ON TABLES TO acme_role_readonly;
 CREATE ROLE acme_app LOGIN IN ROLE acme_role_readwrite;
+
+-- PostgreSQL 16+: a membership with its own options (INHERIT FALSE, SET FALSE); before 16, a plain one.
+DO $$
+BEGIN
+  IF current_setting('server_version_num')::integer >= 160000 THEN
+    EXECUTE 'GRANT hm_analysts TO hm_owner2 WITH INHERIT FALSE, SET FALSE';
+  ELSE
+    EXECUTE 'GRANT hm_analysts TO hm_owner2';
+  END IF;
+END
+$$;

@@ -39,7 +39,13 @@ export const importCommand: CommandModule = {
     const schemas = args.schemas === undefined ? undefined : String(args.schemas).split(',').map((s) => s.trim()).filter(Boolean);
     const result = await importPlan(state, { schemas, roles, excludeRoles, flat: args.flat as boolean, output: args.output as string | undefined });
     const output = args.output as string | undefined;
-    if (output) await writeFile(output, result.yaml);
+    if (output) {
+      try {
+        await writeFile(output, result.yaml);
+      } catch (e) {
+        throw new UserError(`cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      }
+    }
     const partial = result.gaps.length > 0;
     if (args.json) {
       io.out(JSON.stringify({ plan: result.name, database: result.database, postgres: result.postgres, file: output ?? null, instances: result.instances, not_expressed: result.gaps, left_alone: result.notes, ...(output ? {} : { yaml: result.yaml }) }, null, 2));
