@@ -4,7 +4,7 @@ import { Document, isMap, isScalar, isSeq, visit, type YAMLMap, type YAMLSeq } f
 import { checkExpression } from '../sql/expression.js';
 import type { Recognised } from './recognise.js';
 import { defaultPrivilegesOf, grantsOf } from './grants.js';
-import { atomKey, compare, defaultKey, type Gap, type RoleFacts, type Scoped } from './scope.js';
+import { atomKey, compare, defaultKey, type Gap, type MembershipFact, type RoleFacts, type Scoped } from './scope.js';
 import { commentValue, roleAttributes, tableRef } from './values.js';
 
 export interface EmitInput {
@@ -125,26 +125,35 @@ function rolesInstance(scoped: Scoped, planName: string, recognised: Recognised[
       const comment = commentValue(r.attrs.comment, planName);
       if (comment !== undefined) entry.comment = comment;
     } else if (!atoms.length && !defaults.length && !memberOf.length) continue;
-    if (memberOf.length) entry.member_of = memberOf.map((m) => (m.admin || m.inherit !== null || m.set !== null ? { role: m.group, ...(m.admin ? { admin: true } : {}), ...(m.inherit !== null ? { inherit: m.inherit } : {}), ...(m.set !== null ? { set: m.set } : {}) } : m.group));
+    if (memberOf.length) entry.member_of = memberOf.map(membershipValue);
     const grants = grantsOf(scoped, r.name, atoms, gaps).map((g) => g.value);
     if (grants.length) entry.grants = grants;
     const dp = defaultPrivilegesOf(defaults);
     if (dp.length) entry.default_privileges = dp;
     entries.push(entry);
-    comments.push(defined.has(r.name) ? `${r.name}: what the pattern above does not give it` : flat ? '' : explainFallback(r));
+    comments.push(defined.has(r.name) ? `${r.name}: what its pattern does not give it` : flat ? '' : explainFallback(r));
   }
   const publicGrants = grantsOf(scoped, 'PUBLIC', scoped.publicExtra, gaps).map((g) => g.value);
   // A revoke takes the grant's object keys, not `future` (PUBLIC gets no default privileges from it).
   const revokes = grantsOf(scoped, 'PUBLIC', scoped.publicMissing, gaps).map(({ value: { future: _f, ...rest } }) => ({ ...rest, from: ['PUBLIC'] }));
   if (!entries.length && !publicGrants.length && !revokes.length) return undefined;
   const value: Record<string, unknown> = { pattern: 'roles', roles: entries };
+  const names = entries.map((e) => e.name as string).filter((n) => !defined.has(n)).join(', ') || 'none';
   if (publicGrants.length) value.public_grants = publicGrants;
   if (revokes.length) value.revokes = revokes;
   return {
     value,
-    comment: flat ? 'roles: every role in scope, with its attributes, memberships and explicit grants (--flat: no pattern recognition)' : 'roles: roles no catalog pattern describes exactly, with their attributes, memberships and explicit grants',
+    comment: flat
+      ? `roles: every role in scope (${names}), with attributes, memberships and explicit grants (--flat: no pattern recognition)`
+      : `roles: ${names}: no catalog pattern gives exactly their privileges, so they are written out (attributes, memberships, explicit grants); the others here add what their pattern does not give`,
     entryComments: comments,
   };
+}
+
+/** A membership: the group's name, or {role, admin, inherit, set} with the options that are not GRANT's defaults. */
+function membershipValue(m: MembershipFact): string | Record<string, unknown> {
+  if (!m.admin && m.inherit === null && m.set === null) return m.group;
+  return { role: m.group, ...(m.admin ? { admin: true } : {}), ...(m.inherit !== null ? { inherit: m.inherit } : {}), ...(m.set !== null ? { set: m.set } : {}) };
 }
 
 function explainFallback(r: RoleFacts): string {
