@@ -12,6 +12,8 @@ export interface EmitInput {
   name: string;
   recognised: Recognised[];
   flat: boolean;
+  /** Roles the plan refers to but does not create (known once the plan is rendered): named in the header. */
+  external?: string[];
 }
 
 /** One instance of the plan with its comment. */
@@ -32,7 +34,7 @@ export function emitPlan(input: EmitInput): { yaml: string; gaps: Gap[]; instanc
 
   const plan = { pgrant: 1, name, postgres: scoped.major, database: scoped.database, patterns: instances.map((i) => i.value) };
   const doc = new Document(plan);
-  doc.commentBefore = header(scoped).map((l) => ` ${l}`).join('\n');
+  doc.commentBefore = header(scoped, input.external ?? []).flatMap((l) => wrap(l)).map((l) => ` ${l}`).join('\n');
   const patterns = doc.get('patterns') as YAMLSeq;
   instances.forEach((inst, i) => {
     const node = patterns.items[i] as YAMLMap;
@@ -68,13 +70,15 @@ const KEY_COMMENTS: [string, string][] = [
   ['revokes', 'PUBLIC lacks these, which PostgreSQL gives it by default (verify.sql checks it still does)'],
 ];
 
-function header(scoped: Scoped): string[] {
+function header(scoped: Scoped, external: string[]): string[] {
   const s = scoped.state;
+  const outside = external.filter((r) => !r.startsWith('pg_'));
   return [
     `Imported by pgrant import from database ${s.database} on PostgreSQL ${s.server_version} (schemas: ${scoped.schemas.join(', ') || 'none'}).`,
     'Its deploy.sql, run on that database, changes nothing; edit it from here and review each change.',
     'Passwords are never imported: logins keep the ones they have (add password: {psql: VAR} to manage one).',
     'comment: "" keeps a role without a comment (deploy.sql would otherwise write its own).',
+    ...(outside.length ? [`Roles it refers to but does not manage (deploy.sql checks they exist): ${outside.join(', ')}.`] : []),
   ];
 }
 
@@ -145,7 +149,7 @@ function rolesInstance(scoped: Scoped, planName: string, recognised: Recognised[
     value,
     comment: flat
       ? `roles: every role in scope (${names}), with attributes, memberships and explicit grants (--flat: no pattern recognition)`
-      : `roles: ${names}: no catalog pattern gives exactly their privileges, so they are written out (attributes, memberships, explicit grants); the others here add what their pattern does not give`,
+      : `roles: ${names}: no catalog pattern gives exactly their privileges, so they are written out (attributes, memberships, explicit grants)${entries.length > names.split(', ').length || names === 'none' ? '; the others add what their pattern does not give' : ''}`,
     entryComments: comments,
   };
 }

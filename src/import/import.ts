@@ -7,7 +7,7 @@ import { PLAN_NAME } from '../plan/plan-types.js';
 import { loadSqlParser } from '../sql/expression.js';
 import { emitPlan } from './emit.js';
 import { recognise } from './recognise.js';
-import { scope, type Gap, type ScopeOptions } from './scope.js';
+import { compare, scope, type Gap, type ScopeOptions } from './scope.js';
 import type { ImportState } from './state.js';
 
 export interface ImportOptions extends ScopeOptions {
@@ -34,8 +34,12 @@ export async function importPlan(state: ImportState, options: ImportOptions): Pr
   const name = planName(options.output, state.database);
   const recognised = options.flat ? [] : recognise(scoped, name);
   scoped.gaps.push(...earlierPlan(state, name, new Set(scoped.roles.map((r) => r.name)), scoped.schemas));
-  const { yaml, gaps, instances } = emitPlan({ scoped, name, recognised, flat: options.flat });
-  await checkRenders(yaml, name, gaps);
+  const first = emitPlan({ scoped, name, recognised, flat: options.flat });
+  const renderGaps: Gap[] = [];
+  const external = await checkRenders(first.yaml, name, renderGaps);
+  scoped.gaps.push(...renderGaps);
+  // Written again with the roles it refers to in its header, or why it does not render in its footer.
+  const { yaml, gaps, instances } = external.length || renderGaps.length ? emitPlan({ scoped, name, recognised, flat: options.flat, external }) : first;
   return { name, database: state.database, postgres: scoped.major, yaml, instances, gaps, notes: scoped.notes };
 }
 
@@ -71,12 +75,17 @@ function earlierPlan(state: ImportState, name: string, roles: Set<string>, schem
   return gaps;
 }
 
-/** A plan import writes must load, lint without errors and render; if not, that is a gap too. */
-async function checkRenders(yaml: string, name: string, gaps: Gap[]): Promise<void> {
+/**
+ * A plan import writes must load, lint without errors and render; if not, that is a gap too.
+ * Returns the roles the plan refers to but does not create.
+ */
+async function checkRenders(yaml: string, name: string, gaps: Gap[]): Promise<string[]> {
   try {
-    await renderPlanFile(`${name}.yaml`, { text: yaml });
+    const { model } = await renderPlanFile(`${name}.yaml`, { text: yaml });
+    return [...model.external].sort(compare);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     for (const d of e.diagnostics) gaps.push({ what: `the plan does not render: ${d.path ? `${d.path}: ` : ''}${d.message}`, why: d.hint ?? 'edit the plan by hand' });
+    return [];
   }
 }
