@@ -203,6 +203,11 @@ describe.each(TEST_MAJORS)('PostgreSQL %i, a database set up by hand', (major) =
       // From 16, a membership granted by another role than the bootstrap superuser (hm_lead has ADMIN OPTION).
       await db.query('GRANT hm_analysts TO hm_owner1');
       await db.query('RESET ROLE');
+      // A large object and a type with ACLs: plans have no grants for them.
+      await db.query('SELECT lo_create(4242)');
+      await db.query('GRANT SELECT ON LARGE OBJECT 4242 TO hm_clerk');
+      await db.query("CREATE TYPE sales.mood AS ENUM ('ok')");
+      await db.query('REVOKE USAGE ON TYPE sales.mood FROM PUBLIC');
       await db.end();
       writeFileSync(join(s.dir, 'audit.sql'), auditSql());
       const audit = await runPsql(server, { database, file: join(s.dir, 'audit.sql') });
@@ -214,6 +219,8 @@ describe.each(TEST_MAJORS)('PostgreSQL %i, a database set up by hand', (major) =
       expect(json.not_expressed).toEqual([
         ...(major >= 16 ? [{ what: 'membership of hm_owner1 in hm_analysts granted by hm_lead', why: `deploy.sql grants memberships as ${server.user}; the plan cannot name another grantor` }] : []),
         { what: 'SELECT on table sales.orders to hm_clerk, granted by hm_lead', why: "deploy.sql grants as the object's owner (hm_owner1): it would add a second grant" },
+        { what: `large object 4242 (ACL ${server.user}=rw/${server.user}, hm_clerk=r/${server.user})`, why: 'plans cannot grant on large objects' },
+        { what: `type sales.mood (ACL ${server.user}=U/${server.user})`, why: 'plans cannot grant on types' },
       ]);
       expect(readFileSync(plan, 'utf8')).toMatch(/^# - SELECT on table sales.orders to hm_clerk, granted by hm_lead: deploy.sql grants as/m);
       const accepted = await cli('import', '--audit', join(s.dir, 'state.json'), '-o', plan, '--allow-partial');
