@@ -11,6 +11,7 @@ import { schemaCommand } from './commands/schema.js';
 import { initCommand } from './commands/init.js';
 import { auditCommand } from './commands/audit.js';
 import { diffCommand } from './commands/diff.js';
+import { importCommand } from './commands/import.js';
 import type { Io } from './io.js';
 import { processIo } from './io.js';
 
@@ -21,7 +22,7 @@ export interface CommandModule {
   run: (args: Record<string, unknown>, io: Io) => Promise<number>;
 }
 
-export const COMMANDS: CommandModule[] = [renderCommand, lintCommand, testCommand, patternsCommand, schemaCommand, initCommand, auditCommand, diffCommand];
+export const COMMANDS: CommandModule[] = [renderCommand, lintCommand, testCommand, patternsCommand, schemaCommand, initCommand, auditCommand, diffCommand, importCommand];
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let exitCode = 0;

@@ -28,8 +28,9 @@ export function expandProject(ctx: ExpandContext): void {
   const accountValues = { readwrite: accountName('readwrite', '_readwrite'), readonly: accountName('readonly', '_readonly') };
   if (!derivedOk) return;
   const owner = defineLogin(ctx, ownerValue, ctx.origin('owner'));
-  b.defineRole({ name: rw, explicit: { login: false } }, ctx.origin('readwrite_role'));
-  b.defineRole({ name: ro, explicit: { login: false } }, ctx.origin('readonly_role'));
+  const comment = (key: string) => (params[key] as string | undefined) ?? null;
+  b.defineRole({ name: rw, explicit: { login: false }, comment: comment('readwrite_comment') }, ctx.origin('readwrite_role'));
+  b.defineRole({ name: ro, explicit: { login: false }, comment: comment('readonly_comment') }, ctx.origin('readonly_role'));
   if (additive) [owner, rw, ro].forEach((r) => b.markAdditive(r));
 
   const privs = (role: 'readwrite' | 'readonly', kind: ObjectKind, key: string): string[] => {

@@ -1,0 +1,60 @@
+// pgrant import (--database-url URL | --audit state.json) [-o plan.yaml] …: the plan that describes a database.
+import { writeFile } from 'node:fs/promises';
+import { UserError } from '../../diagnostics.js';
+import type { CommandModule } from '../main.js';
+
+/** A --roles / --exclude-roles pattern, refused with its problem when it is not a regular expression. */
+function regex(option: string, value: unknown): RegExp | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return new RegExp(String(value));
+  } catch (e) {
+    throw new UserError({ level: 'error', path: '', message: `--${option} is not a regular expression: ${(e as Error).message}`, hint: 'for example --roles "^(app|analytics)_"' });
+  }
+}
+
+export const importCommand: CommandModule = {
+  command: 'import',
+  describe: 'write the plan that describes an existing database (its deploy.sql changes nothing there)',
+  builder: (y) =>
+    y
+      .option('database-url', { type: 'string', describe: 'read the server now (runs audit.sql with psql)' })
+      .option('audit', { type: 'string', describe: 'the JSON audit.sql printed (air-gapped)' })
+      .option('database', { type: 'string', describe: 'the database to read, for a URL that names none (or another)' })
+      .option('output', { alias: 'o', type: 'string', describe: 'write the plan here (default: stdout); its file name is the plan\'s name' })
+      .option('schemas', { type: 'string', describe: 'comma-separated schemas to describe (default: every non-system schema)' })
+      .option('roles', { type: 'string', describe: 'describe only roles matching this regular expression' })
+      .option('exclude-roles', { type: 'string', describe: 'leave out roles matching this regular expression' })
+      .option('flat', { type: 'boolean', default: false, describe: 'only the roles pattern, no pattern recognition' })
+      .option('allow-partial', { type: 'boolean', default: false, describe: 'exit 0 even when some things cannot be expressed (they are listed)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the result (plan, instances, what cannot be expressed) as JSON' }),
+  async run(args, io) {
+    const { readLiveState, readStateFile } = await import('../../import/state.js');
+    const { importPlan } = await import('../../import/import.js');
+    if (!args.audit === !args.databaseUrl) throw new UserError({ level: 'error', path: '', message: 'give one of --database-url URL or --audit state.json', hint: 'pgrant audit writes audit.sql; psql -X -q -d <database> -f audit.sql > state.json' });
+    if (args.database && !args.databaseUrl) throw new UserError({ level: 'error', path: '', message: '--database goes with --database-url', hint: 'an audit is of the database audit.sql ran in' });
+    const roles = regex('roles', args.roles);
+    const excludeRoles = regex('exclude-roles', args.excludeRoles);
+    const state = args.audit ? await readStateFile(args.audit as string) : await readLiveState(args.databaseUrl as string, args.database as string | undefined);
+    const schemas = args.schemas === undefined ? undefined : String(args.schemas).split(',').map((s) => s.trim()).filter(Boolean);
+    const result = await importPlan(state, { schemas, roles, excludeRoles, flat: args.flat as boolean, output: args.output as string | undefined });
+    const output = args.output as string | undefined;
+    if (output) {
+      try {
+        await writeFile(output, result.yaml);
+      } catch (e) {
+        throw new UserError(`cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      }
+    }
+    const partial = result.gaps.length > 0;
+    if (args.json) {
+      io.out(JSON.stringify({ plan: result.name, database: result.database, postgres: result.postgres, file: output ?? null, instances: result.instances, not_expressed: result.gaps, left_alone: result.notes, ...(output ? {} : { yaml: result.yaml }) }, null, 2));
+    } else if (!output) io.out(result.yaml.replace(/\n$/, ''));
+    else if (!args.quiet) io.err(`pgrant import: wrote ${output} (plan ${result.name}: ${result.instances.map((i) => `${i.pattern} ${i.roles.length === 1 ? i.roles[0] : `(${i.roles.length} roles)`}`).join(', ') || 'no roles'})`);
+    if (partial) {
+      io.err(`pgrant import: ${result.gaps.length} thing(s) in scope the plan cannot express (listed at its end)${args.allowPartial ? '' : '; --allow-partial accepts them'}`);
+      for (const g of result.gaps) io.err(`  ${g.what}: ${g.why}`);
+    }
+    return partial && !args.allowPartial ? 1 : 0;
+  },
+};
