@@ -304,6 +304,8 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
     psql: options.psql ?? true,
     psqlVariables,
     hasPsqlPasswords: psqlVariables.length > 0,
+    /** The file sets passwords (psql variables or SCRAM verifiers): statement logging goes off for it. */
+    carriesPasswords: psqlVariables.length > 0 || model.roles.some((r) => r.password?.kind === 'verifier'),
     roles: model.roles.map((r) => ({
       name: r.name,
       renamedFrom: r.renamedFrom,
