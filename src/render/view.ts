@@ -315,6 +315,8 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
       validUntil: r.attrs.validUntil,
       psqlPassword: r.password?.kind === 'psql' ? r.password.variable : null,
       verifier: r.password?.kind === 'verifier' ? r.password.verifier : null,
+      /** A login whose password the plan does not set: if it existed before the plan, its password is someone else's. */
+      loginWithoutPassword: r.attrs.login && !r.password,
       comment: r.comment ?? `Managed by pgrant (plan ${model.plan.name})`,
       where: r.origins.map((o) => `${o.label} at ${origin(o)}`).join('; '),
       attrs: r.attrs,
