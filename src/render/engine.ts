@@ -28,10 +28,16 @@ type Flavor = 'sql' | 'md' | 'text';
  */
 export const PSQL_QUOTING_HELPERS: ReadonlySet<string> = new Set(['psqlarg', 'connect', 'psqlvar', 'psqlvar-defined']);
 
-/** A psql meta-command starts on this line before `column` (a backslash command; SQL comments excluded). */
+/**
+ * A psql meta-command starts on this line before `column`: a backslash and a letter outside SQL quotes
+ * (psql reads one anywhere in a line, `SELECT … \\gset` too). Lines that are SQL comments are not.
+ */
 export function inMetaCommand(line: string, column: number): boolean {
-  const before = line.slice(0, column);
-  return !/^\s*--/.test(before) && /(^|\s)\\[A-Za-z]+/.test(before);
+  const before = line
+    .slice(0, column)
+    .replace(/\{\{[^}]*\}\}/g, ' ')
+    .replace(/'(?:[^']|'')*'/g, "''");
+  return !/^\s*--/.test(before) && /\\[A-Za-z]/.test(before);
 }
 
 function flavorOf(file: string): Flavor {
