@@ -325,3 +325,32 @@ describe.each(MAJORS.filter((m) => m < 18))('PostgreSQL %i: files rendered for a
     expect(await env.scalar<number>("SELECT count(*)::int AS v FROM pg_roles WHERE rolname IN ('h_alice', 'h_readers')")).toBe(0);
   });
 });
+
+describe.each(MAJORS)('PostgreSQL %i: as a managed service\'s admin (NOSUPERUSER CREATEROLE)', (major) => {
+  // Deploying as such an admin end to end needs attributes set only when they differ (issue 11); here the
+  // parts this issue adds run as the admin: deploy.sql's preamble and role creation, and verify.sql.
+  it('runs the preamble (four at once), the role creation and verify.sql without a superuser', async () => {
+    const env = await setup(servers.get(major)!, {
+      before: async (admin) => {
+        await admin.query("CREATE ROLE h_admin LOGIN PASSWORD 'admin-pw' CREATEROLE CREATEDB");
+        await admin.query('GRANT h_owner TO h_admin');
+        await admin.query("CREATE ROLE h_bob LOGIN PASSWORD 'set-by-someone'"); // reported, though the admin cannot read it
+      },
+    });
+    await env.db.query('ALTER DATABASE hs OWNER TO h_admin');
+    const login = { user: 'h_admin', password: 'admin-pw' };
+    const deploy = readFileSync(env.files.get('deploy.sql')!, 'utf8');
+    const upToRoles = join(tempDir(), 'preamble.sql');
+    writeFileSync(upToRoles, `${deploy.slice(0, deploy.indexOf('\nALTER ROLE '))}\nCOMMIT;\n`);
+    const results = await Promise.all([0, 1, 2, 3].map(() => runPsql(env.server, { database: 'hs', file: upToRoles, vars: { alice_password: PASSWORD }, login })));
+    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0, 0]);
+    expect(results.map((r) => r.stderr).join('\n')).toContain('pgrant: h_bob existed before this plan and may keep (only a superuser can tell) a password pgrant did not set');
+    expect(await env.scalar<number>("SELECT count(*)::int AS v FROM pg_roles WHERE rolname IN ('h_alice', 'h_readers', 'h_auditor')")).toBe(3);
+    expect((await env.deploy()).code).toBe(0);
+    const verify = await runPsql(env.server, { database: 'hs', file: env.files.get('verify.sql')!, login });
+    expect(verify.code, verify.stderr).toBe(0);
+    await env.db.query('GRANT h_owner TO h_alice');
+    const failed = await runPsql(env.server, { database: 'hs', file: env.files.get('verify.sql')!, login });
+    expect(failed.stdout).toContain('FAIL: role h_alice can do everything on table app.payments via membership in h_owner, its owner');
+  });
+});

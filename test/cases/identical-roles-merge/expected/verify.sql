@@ -179,8 +179,9 @@ pgrant_extra_defaults AS (
 pgrant_extra_memberships AS (
   -- Memberships of managed roles that the plan does not state, in any role (the plan is authoritative
   -- for its roles: a membership in a role outside it gives that role's access); and ADMIN OPTION on a
-  -- managed role held by a role outside the plan other than the one running this script (a squatter
-  -- that could grant the role to itself or, on 16+, change its password).
+  -- managed role held by a role outside the plan other than the one running this script or the database's
+  -- owner (a managed service's admin deploys as that): a squatter that could grant the role to itself or,
+  -- on 16+, change its password.
   SELECT DISTINCT g.rolname::text AS grp, u.rolname::text AS member, gr.rolname::text AS grantor,
          m.roleid, m.member AS member_oid, m.grantor AS grantor_oid,
          NOT EXISTS (SELECT FROM pgrant_managed x WHERE x.rolname = u.rolname) AS squatter,
@@ -190,7 +191,8 @@ pgrant_extra_memberships AS (
   JOIN pg_catalog.pg_roles u ON u.oid = m.member
   LEFT JOIN pg_catalog.pg_roles gr ON gr.oid = m.grantor
   WHERE (u.rolname IN (SELECT rolname FROM pgrant_managed)
-         OR (m.admin_option AND g.rolname IN (SELECT rolname FROM pgrant_managed) AND u.rolname <> current_user))
+         OR (m.admin_option AND g.rolname IN (SELECT rolname FROM pgrant_managed) AND u.rolname <> current_user
+             AND u.oid <> (SELECT datdba FROM pg_catalog.pg_database WHERE datname = current_database())))
     AND NOT EXISTS (
       SELECT FROM pgrant_memberships p
       WHERE p.grp = g.rolname AND p.member = u.rolname AND (p.admin OR NOT m.admin_option)
