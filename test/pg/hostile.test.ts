@@ -317,12 +317,16 @@ describe.each(MAJORS.filter((m) => m >= 16))('PostgreSQL %i: squatted roles', (m
 describe.each(MAJORS.filter((m) => m < 18))('PostgreSQL %i: files rendered for a newer major', (major) => {
   it('8. every file refuses before any change, naming both majors', async () => {
     const env = await setup(servers.get(major)!, { renderFor: 18 });
-    for (const file of ['deploy.sql', 'verify.sql', 'revert.sql']) {
+    const text = readFileSync(PLAN, 'utf8');
+    const migrate = (await renderPlanFile(PLAN, { postgres: 18, from: { text: text.replace('h_bob', 'h_carol'), label: 'old.yaml' } })).files.get('migrate.sql')!;
+    env.files.set('migrate.sql', join(tempDir(), 'migrate.sql'));
+    writeFileSync(env.files.get('migrate.sql')!, migrate);
+    for (const file of ['deploy.sql', 'verify.sql', 'revert.sql', 'migrate.sql']) {
       const r = await env.run(file, { alice_password: PASSWORD });
       expect(r.code, file).not.toBe(0);
       expect(r.stderr, file).toContain(`pgrant: rendered for PostgreSQL 18; this server is ${major} — render with postgres: ${major}; nothing was changed`);
     }
-    expect(await env.scalar<number>("SELECT count(*)::int AS v FROM pg_roles WHERE rolname IN ('h_alice', 'h_readers')")).toBe(0);
+    expect(await env.scalar<number>("SELECT count(*)::int AS v FROM pg_roles WHERE rolname IN ('h_alice', 'h_bob', 'h_readers')")).toBe(0);
   });
 });
 
