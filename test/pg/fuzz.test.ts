@@ -156,9 +156,9 @@ describe('fuzz: hostile plan file names and plan names', () => {
         const marker = join(dir, 'ran');
         const octal = marker.replace(/\//g, '\\057');
         const file = join(dir, `${base.replaceAll('MARKER', `"$(printf '${octal}')"`).replaceAll('/', '_')}.yaml`);
-        writeFileSync(file, stringify({ pgrant: 1, ...(name === undefined ? {} : { name }), postgres: fuzzMajors[0], database: 'fz', patterns: [{ pattern: 'readonly', role: 'fz_readers', schemas: ['public'], members: [{ name: 'fz_alice' }] }] }));
         const effective = name ?? basename(file, extname(file));
         try {
+          writeFileSync(file, stringify({ pgrant: 1, ...(name === undefined ? {} : { name }), postgres: fuzzMajors[0], database: 'fz', patterns: [{ pattern: 'readonly', role: 'fz_readers', schemas: ['public'], members: [{ name: 'fz_alice' }] }] }));
           const out = join(dir, 'out');
           const r = await cli('render', file, '--out', out);
           if (!PLAN_NAME_RULE.test(effective)) {
