@@ -232,6 +232,14 @@ describe.each(MAJORS)('PostgreSQL %i', (major) => {
     expect((await env.verify()).code).toBe(0);
   });
 
+  it('6. four deploys at once of a plan that creates its database all succeed (one creates it, the others find it)', async () => {
+    const env = await setup(server());
+    const files = await render(major, `pgrant: 1\nname: hs_create\ndatabase: hs_other\npatterns:\n  - {pattern: database, name: hs_other, create: true, connect: [h_creators]}\n  - {pattern: readonly, role: h_creators, schemas: [public]}\n`);
+    const results = await Promise.all([0, 1, 2, 3].map(() => runPsql(env.server, { database: 'postgres', file: files.get('deploy.sql')! })));
+    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0, 0]);
+    expect((await runPsql(env.server, { database: 'hs_other', file: files.get('verify.sql')! })).code).toBe(0);
+  });
+
   it('7. a lock held by another session stops deploy.sql after lock_timeout with a pgrant message; nothing changes', async () => {
     const env = await setup(server());
     const blocker = await connect(env.server, 'hs');

@@ -3,7 +3,9 @@
 --
 -- Read-only checks that the database matches the plan: every role the plan creates exists with its
 -- attributes and memberships, can do what the plan says (directly or through its groups), and holds
--- nothing more in the plan's scope (an extra privilege, membership or default privilege is a failure).
+-- nothing more in the plan's scope (an extra privilege, membership or default privilege is a failure),
+-- nor reaches it from outside the plan: through PUBLIC, as an object's owner, through a membership the
+-- plan does not state (each failure names the path), or as a role outside the plan with ADMIN OPTION.
 -- It prints every failure, naming role, object and privilege, then the number of checks passed, and
 -- exits non-zero when any check fails. Run it as the role that ran deploy.sql (default privileges set
 -- without `owners` belong to that role):
