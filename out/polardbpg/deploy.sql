@@ -661,11 +661,13 @@ pgrant_exposure(message, statement) AS (
       CASE WHEN drift.dependents IS NULL THEN '' ELSE pg_catalog.format(', and the grants it made from it to %s (CASCADE)', drift.dependents) END;
     BEGIN
       -- REVOKE removes only grants made by the role running it: another grantor's grant is revoked as that grantor.
-      IF drift.act_as IS NOT NULL THEN
+      IF drift.act_as IS NULL THEN
+        EXECUTE drift.statement;
+      ELSE
         EXECUTE pg_catalog.format('SET LOCAL ROLE %I', drift.act_as);
+        EXECUTE drift.statement;
+        EXECUTE pg_catalog.format('SET LOCAL ROLE %I', me);
       END IF;
-      EXECUTE drift.statement;
-      EXECUTE pg_catalog.format('SET LOCAL ROLE %I', me);
     EXCEPTION WHEN insufficient_privilege THEN
       RAISE WARNING 'pgrant: could not remove it: %', SQLERRM
         USING HINT = pg_catalog.format('run deploy.sql as a superuser, or this as %s: %s;', coalesce(drift.act_as, 'the grantor'), drift.statement);
