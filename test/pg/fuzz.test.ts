@@ -25,7 +25,7 @@ const fuzzMajors: Major[] = majors.length ? majors : [TEST_MAJORS[0]!];
 const servers = useServers(fuzzMajors);
 
 const KEYWORDS = Object.keys(keywordData.keywords);
-const PIECES = ["'", '"', '\\', '$', '$$', '$tag$', '$pgrant$', ';', '--', '/*', '*/', '\n', '\t', '\r', ' ', 'é', 'e\u0301', '\u202E', '\u200F', '🐘', ':', ':x', ":'x'", '{', '}', '%', '%I', 'DROP TABLE pgrant_canary;', '\\q', '\\!', 'ß', 'İ'];
+const PIECES = ["'", '"', '\\', '$', '$$', '$tag$', '$pgrant$', ';', '--', '/*', '*/', '\n', '\t', '\r', ' ', 'é', 'e\u0301', '\u202E', '\u200F', '🐘', ':', ':x', ":'x'", '{', '}', '%', '%I', 'DROP TABLE pgrant_canary;', '\\q', '\\!', 'ß', 'İ', '`', '`id`', '$(id)'];
 
 /** A name that PostgreSQL accepts for a new role: non-empty, ≤ 63 bytes, no NUL, not reserved. */
 const hostileName = fc
