@@ -322,6 +322,23 @@ describe.each(MAJORS.filter((m) => m >= 16))('PostgreSQL %i: squatted roles', (m
   });
 });
 
+describe.each(MAJORS.filter((m) => m < 16))('PostgreSQL %i: squatted roles before 16', (major) => {
+  it('2. a role outside the plan with CREATEROLE (power over every role there) is reported; a login with a password the plan did not set too', async () => {
+    const env = await setup(servers.get(major)!, {
+      before: async (admin) => {
+        await admin.query('CREATE ROLE squatter LOGIN CREATEROLE');
+        await admin.query("SET ROLE squatter; CREATE ROLE h_bob LOGIN PASSWORD 'squatters'; RESET ROLE");
+      },
+    });
+    const deploy = await env.deploy();
+    expect(deploy.code, deploy.stderr).toBe(0);
+    expect(deploy.stderr).toContain('pgrant: role squatter has CREATEROLE: before PostgreSQL 16 it can change every role of the plan, passwords included');
+    expect(deploy.stderr).toContain('pgrant: h_bob existed before this plan and keeps a password pgrant did not set');
+    // Recorded as the plan's after this deploy: not reported again.
+    expect((await env.deploy()).stderr).not.toContain('existed before this plan');
+  });
+});
+
 describe.each(MAJORS.filter((m) => m < 18))('PostgreSQL %i: files rendered for a newer major', (major) => {
   it('8. every file refuses before any change, naming both majors', async () => {
     const env = await setup(servers.get(major)!, { renderFor: 18 });
