@@ -423,12 +423,13 @@ pgrant_dependents(dep_kind, dep_objoid, dep_attnum, dep_privilege, dep_grantor, 
 -- grantor), the grants removed with it, and a query that finds it again if it is still there.
 pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
   SELECT rolname,
-         format('role %s holds %s%s on %s %s, which the plan does not grant', rolname, privilege,
+         format('role %s holds %s%s on %s %s%s, which the plan does not grant', rolname, privilege,
                 CASE WHEN only_grant_option THEN ' WITH GRANT OPTION' ELSE '' END, kind,
                 CASE kind WHEN 'column' THEN format('%s.%s (%s)', schema, name, sub)
                           WHEN 'function' THEN fn::regprocedure::text
                           WHEN 'schema' THEN name WHEN 'database' THEN name
-                          ELSE format('%s.%s', schema, name) END),
+                          ELSE format('%s.%s', schema, name) END,
+                CASE WHEN x.grantor <> x.owner THEN format(' (granted by %s)', pg_catalog.pg_get_userbyid(x.grantor)) ELSE '' END),
          -- The whole privilege is revoked; deploy.sql grants back what the plan says right after.
          format('REVOKE %s %s FROM %I CASCADE', privilege,
                 CASE x.kind WHEN 'table' THEN format('ON TABLE %I.%I', schema, name)
@@ -478,7 +479,7 @@ pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
 -- change): PUBLIC's privileges in scope, and objects in scope owned by a managed role that is not one of
 -- the plan's owners. Each row: a message and the statement that would remove it.
 pgrant_exposure(message, statement) AS (
-  SELECT format('PUBLIC holds %s on %s %s, which the plan does not grant: every role has it, the plan''s too', privilege, kind,
+  SELECT DISTINCT format('PUBLIC holds %s on %s %s, which the plan does not grant: every role has it, the plan''s too', privilege, kind,
                 CASE kind WHEN 'column' THEN format('%s.%s (%s)', schema, name, sub) ELSE format('%s.%s', schema, name) END),
          format('REVOKE %s %s FROM PUBLIC', privilege,
                 CASE kind WHEN 'column' THEN format('(%I) ON TABLE %I.%I', sub, schema, name)

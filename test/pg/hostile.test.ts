@@ -177,7 +177,7 @@ describe.each(MAJORS)('PostgreSQL %i', (major) => {
     expect(await has(env, 'h_alice', 'app.payments')).toBe(true);
     const deploy = await env.deploy();
     expect(deploy.code, deploy.stderr).toBe(0);
-    expect(deploy.stderr).toContain('pgrant: removing: role h_alice holds SELECT on table app.payments');
+    expect(deploy.stderr).toContain('pgrant: removing: role h_alice holds SELECT on table app.payments (granted by h_grantor), which the plan does not grant');
     expect(await has(env, 'h_alice', 'app.payments')).toBe(false);
     const acl = await env.scalar<string>("SELECT relacl::text AS v FROM pg_class WHERE oid = 'app.payments'::regclass");
     expect(acl).not.toContain('h_alice=');
