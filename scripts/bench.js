@@ -7,7 +7,7 @@
 //   2. "the floor": the same statements, same quoting, built by plain string concatenation;
 //   3. cold start of the CLI (`--version`, a small render) against `node -e 0`;
 //   4. deploy.sql on PostgreSQL 17 against a minimal, non-idempotent script with the same effect;
-//   5. verify.sql on the deployed database;
+//   5. verify.sql on the deployed database; then 4 deploy.sql at once on a fresh server (all must succeed);
 // then checks the targets the issue sets.
 //
 // The same file is also the child process: `node scripts/bench.js --child-render plan.yaml [outDir]` and
@@ -315,7 +315,7 @@ async function benchApply(work, n, outDir) {
   if (minimal.code !== 0) throw new Error(`the minimal script failed (${minimal.code}): ${minimal.stderr.slice(0, 2000)}`);
 
   progress(`apply: deploy.sql, deploy.sql again, verify.sql, ${int(n)} projects, fresh PostgreSQL ${PG_MAJOR}…`);
-  return withServer(async (server) => {
+  const applied = await withServer(async (server) => {
     const version = await runPsql(server, { database: 'postgres', command: 'SHOW server_version', tuplesOnly: true });
     const deploy = await timed(server, join(outDir, 'deploy.sql'), 'deploy.sql');
     const serverVersion = version.stdout.trim();
@@ -329,6 +329,15 @@ async function benchApply(work, n, outDir) {
     const failures = (verify.stdout + verify.stderr).split('\n').filter((l) => l.includes('FAIL:')).length;
     return { n, serverVersion, minimal, deploy, redeploy, verify: { ...verify, checks: passed ? passed[1] : null, failures } };
   });
+  if (applied.deploy.code !== 0) return { ...applied, concurrent: null };
+  // Four deploys at once (new roles): the advisory lock makes them run one after another, and all succeed.
+  progress(`apply: 4 deploy.sql at once, ${int(n)} projects, fresh PostgreSQL ${PG_MAJOR}…`);
+  const concurrent = await withServer(async (server) => {
+    const t0 = now();
+    const runs = await Promise.all([1, 2, 3, 4].map((i) => timed(server, join(outDir, 'deploy.sql'), `deploy.sql #${i}`)));
+    return { ms: msSince(t0), code: runs.every((r) => r.code === 0) ? 0 : 1, codes: runs.map((r) => r.code), stderr: runs.map((r) => r.stderr).join('\n') };
+  });
+  return { ...applied, concurrent };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -411,8 +420,9 @@ function report({ machine, renders, floor, cold, apply, applyNote }) {
     L.push(`| deploy.sql / minimal script | ${int(apply.n)} | ${ratio(apply.deploy.ms / apply.minimal.ms)} | |`);
     row('deploy.sql again (nothing to change)', apply.redeploy, exit);
     row('verify.sql', apply.verify, (v) => (v.code === 0 ? `exit 0, all ${v.checks} checks passed` : `**exit ${v.code}**, ${v.failures} FAIL lines`));
+    row('4 × deploy.sql at once (fresh server; they take turns)', apply.concurrent, (c) => (c.code === 0 ? 'all 4 exit 0' : `**exit codes ${c.codes.join(', ')}**: ${firstError(c).replaceAll('|', '\\|')}`));
   } else {
-    for (const label of ['minimal script (fresh database)', 'deploy.sql (fresh database)', 'deploy.sql / minimal script', 'deploy.sql again (nothing to change)', 'verify.sql']) L.push(`| ${label} | — | — | not measured |`);
+    for (const label of ['minimal script (fresh database)', 'deploy.sql (fresh database)', 'deploy.sql / minimal script', 'deploy.sql again (nothing to change)', 'verify.sql', '4 × deploy.sql at once (fresh server; they take turns)']) L.push(`| ${label} | — | — | not measured |`);
   }
   L.push('');
 

@@ -6,26 +6,34 @@
 --
 -- psql variables it expects (passwords are never stored in this file; PostgreSQL stores SCRAM verifiers):
 --   carol_password: the password of role carol
+-- They stay out of the server log when a superuser runs this file (it turns statement logging off for its
+-- transaction). A managed service's admin may not do that: there, its log settings apply (log_statement =
+-- all logs each password once). Give those passwords as {env: …} or {scram: …} in the plan instead: only
+-- a SCRAM verifier, computed at render time, travels.
 --
 -- What it does, in one transaction (everything below happens, or nothing does):
+--   0. checks the server's major, waits for any other pgrant run in this database, and stops (changing
+--      nothing) when a table it grants on stays locked longer than lock_timeout (10s; psql -v lock_timeout=…);
 --   1. checks that it runs in the right database and that what the plan grants on exists;
 --   2. creates the plan's roles when missing and sets every attribute on each run;
 --   3. removes privileges and memberships the plan's roles hold in its scope but the plan does not give
---      them (roles the plan does not create are never touched);
+--      them, each as its grantor, and ADMIN OPTION on them held by roles outside the plan (other roles'
+--      own privileges are never touched); reports, and leaves, what PUBLIC or an owner gives them;
 --   4. grants memberships, privileges on existing objects, and default privileges for future ones.
 -- Idempotent: running it again changes nothing. It never drops a table, a schema or data.
 
 \set ON_ERROR_STOP on
-\if :{?carol_password}
-SELECT :'carol_password' = '' AS pgrant_password_empty \gset
-\if :pgrant_password_empty
+-- pgrant preamble: the server must be PostgreSQL 17 or newer (checked before any change).
 DO $pgrant$
 BEGIN
-  RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', 'carol_password'
-    USING HINT = format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', 'carol', 'carol_password');
+  IF pg_catalog.current_setting('server_version_num')::int < 17 * 10000 THEN
+    RAISE EXCEPTION 'pgrant: rendered for PostgreSQL %; this server is % — render with postgres: %; nothing was changed',
+      17, pg_catalog.current_setting('server_version_num')::int / 10000, pg_catalog.current_setting('server_version_num')::int / 10000
+      USING HINT = 'set "postgres:" in the plan to the oldest server it runs on, render again, and run the new file';
+  END IF;
 END
 $pgrant$;
-\endif
+\if :{?carol_password}
 \else
 DO $pgrant$
 BEGIN
@@ -36,6 +44,65 @@ $pgrant$;
 \endif
 
 BEGIN;
+-- pgrant preamble: one pgrant run at a time in this database (the others wait here, holding nothing).
+SET LOCAL lock_timeout = 0;
+DO $pgrant$
+BEGIN
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('pgrant'));
+END
+$pgrant$;
+-- Waits for locks on tables, schemas and roles are bounded: a busy object stops the run, which changes nothing.
+\if :{?lock_timeout}
+\else
+\set lock_timeout 10s
+\endif
+SET LOCAL lock_timeout = :'lock_timeout';
+DO $pgrant$
+DECLARE
+  t record;
+BEGIN
+  -- The tables in the plan's scope are locked first (ACCESS SHARE: no reader or writer waits for it), so
+  -- that one held by another session's uncommitted ALTER TABLE stops the run here, before any change.
+  FOR t IN
+    SELECT c.oid::regclass AS rel
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = ANY (ARRAY['public']::text[]) AND c.relkind IN ('r', 'p')
+      AND pg_catalog.has_table_privilege(c.oid, 'SELECT')
+    ORDER BY c.oid
+  LOOP
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS SHARE MODE', t.rel);
+  END LOOP;
+EXCEPTION WHEN lock_not_available THEN
+  RAISE EXCEPTION 'pgrant: waited % (lock_timeout) for a lock on table %, which another session holds; nothing was changed', pg_catalog.current_setting('lock_timeout'), t.rel
+    USING HINT = pg_catalog.format('run this file again once that session has ended (find it: SELECT pid, state, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks WHERE relation = %L::regclass)), or let it wait longer: psql -v lock_timeout=60s', t.rel::text);
+END
+$pgrant$;
+DO $pgrant$
+BEGIN
+  -- This file carries passwords: keep them out of the server log for this transaction. Only a superuser
+  -- may change these settings; on a managed service (no superuser) the service's logging applies — give
+  -- passwords as {env: …} or {scram: …} there, which send only a SCRAM verifier.
+  IF pg_catalog.current_setting('is_superuser') = 'on' THEN
+    PERFORM pg_catalog.set_config('log_statement', 'none', true);
+    PERFORM pg_catalog.set_config('log_min_duration_statement', '-1', true);
+    PERFORM pg_catalog.set_config('log_min_error_statement', 'panic', true);
+    IF pg_catalog.current_setting('pgaudit.log', true) IS NOT NULL THEN
+      PERFORM pg_catalog.set_config('pgaudit.log', 'none', true);
+    END IF;
+  END IF;
+END
+$pgrant$;
+-- Passwords from psql variables are set through this procedure (gone with the session): it refuses an empty
+-- one (PostgreSQL takes it as no password), so each password travels in one statement only.
+CREATE OR REPLACE PROCEDURE pg_temp.pgrant_set_password(role_name text, variable text, password text) LANGUAGE plpgsql AS $pgrant$
+BEGIN
+  IF password = '' THEN
+    RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', variable
+      USING HINT = pg_catalog.format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', role_name, variable);
+  END IF;
+  EXECUTE pg_catalog.format('ALTER ROLE %I WITH PASSWORD %L', role_name, password);
+END
+$pgrant$;
 -- Re-runs report "already exists" notices; only warnings and errors are shown.
 SET LOCAL client_min_messages = warning;
 -- Passwords given in psql variables are stored as SCRAM-SHA-256 verifiers.
@@ -74,18 +141,29 @@ $pgrant$;
 DO $pgrant$
 DECLARE
   r record;
+  has_password boolean;
 BEGIN
   -- One pass over pg_roles for all of them (a lookup per role would scan a growing catalog each time).
   FOR r IN
     SELECT v.name, v.renamed_from, v.has_expiry, ro.oid IS NOT NULL AS present, old.oid IS NOT NULL AS old_present,
-           coalesce(ro.rolvaliduntil, old.rolvaliduntil) AS valid_until
+           coalesce(ro.rolvaliduntil, old.rolvaliduntil) AS valid_until, ro.oid, v.login_without_password,
+           ro.oid IS NOT NULL AND rec.setrole IS NULL AS existed_before
     FROM (VALUES
-      (NULL::text, NULL::text, NULL::boolean),
-      ('reports_readonly', NULL, false),
-      ('carol', NULL, false)
-    ) AS v(name, renamed_from, has_expiry)
+      (NULL::text, NULL::text, NULL::boolean, NULL::boolean),
+      ('reports_readonly', NULL, false, false),
+      ('carol', NULL, false, false)
+    ) AS v(name, renamed_from, has_expiry, login_without_password)
     LEFT JOIN pg_catalog.pg_roles ro ON ro.rolname = v.name
     LEFT JOIN pg_catalog.pg_roles old ON old.rolname = v.renamed_from
+    -- Roles an earlier deploy of this plan recorded as its own: one present but not recorded existed before.
+    LEFT JOIN (
+      SELECT DISTINCT s.setrole
+      FROM pg_catalog.pg_db_role_setting s
+      JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND d.datname = current_database()
+      CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
+      WHERE c.setting LIKE 'pgrant.managed=%'
+        AND substr(c.setting, length('pgrant.managed=') + 1)::json ->> 'plan' = 'offboarding'
+    ) AS rec ON rec.setrole = ro.oid
     WHERE v.name IS NOT NULL
   LOOP
     IF NOT r.present THEN
@@ -100,6 +178,18 @@ BEGIN
     IF NOT r.has_expiry AND r.valid_until <> 'infinity' THEN
       EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.name, 'infinity');
     END IF;
+    -- A login someone else made before this plan may keep a password its maker knows (only a superuser can read it).
+    IF r.existed_before AND r.login_without_password THEN
+      has_password := NULL;
+      IF pg_catalog.current_setting('is_superuser') = 'on' THEN
+        EXECUTE 'SELECT rolpassword IS NOT NULL FROM pg_catalog.pg_authid WHERE oid = $1' INTO has_password USING r.oid;
+      END IF;
+      IF has_password IS DISTINCT FROM false THEN
+        RAISE WARNING 'pgrant: % existed before this plan and % a password pgrant did not set', r.name,
+          CASE WHEN has_password THEN 'keeps' ELSE 'may keep (only a superuser can tell)' END
+          USING HINT = format('whoever set it can log in as %s: give it a password in the plan, or remove it: ALTER ROLE %I PASSWORD NULL', r.name, r.name);
+      END IF;
+    END IF;
   END LOOP;
 END
 $pgrant$;
@@ -110,7 +200,7 @@ COMMENT ON ROLE reports_readonly IS 'Managed by pgrant (plan offboarding)';
 
 -- carol: login; readonly patterns[1] at offboarding.yaml:17
 ALTER ROLE carol WITH NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT LOGIN NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1;
-ALTER ROLE carol WITH PASSWORD :'carol_password';
+CALL pg_temp.pgrant_set_password('carol', 'carol_password', :'carol_password');
 COMMENT ON ROLE carol IS 'Managed by pgrant (plan offboarding)';
 
 SET LOCAL client_min_messages = notice;
@@ -152,6 +242,8 @@ SET LOCAL client_min_messages = notice;
 DO $pgrant$
 DECLARE
   drift record;
+  me text := current_user;
+  still boolean;
 BEGIN
   FOR drift IN
     WITH
@@ -219,6 +311,9 @@ pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
   ) AS v(owner, schema, objtype, grantee, privileges, grantable)
   CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
+pgrant_created_schema_owners(nspname, owner) AS (VALUES
+  (NULL::text, NULL::text)
+),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
   ('reports_readonly', 'carol', false, NULL, NULL)
@@ -226,17 +321,20 @@ pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
 ,
 -- Privileges, default privileges and memberships that managed roles hold in the plan's scope but the
 -- plan does not give them. Each row: a message for people and the statement that removes it.
+-- Every ACL entry in scope, with its grantor, the object's owner, and where to read the ACL again.
 pgrant_acl AS (
   SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END AS kind, n.nspname::text AS schema,
          c.relname::text AS name, NULL::text AS sub, NULL::oid AS fn, NULL::text AS prokind,
-         a.grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
+         a.grantee, a.privilege_type AS privilege, a.is_grantable AS grantable,
+         a.grantor, c.relowner AS owner, c.oid AS objoid, NULL::smallint AS attnum
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) AS a
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND a.grantee <> c.relowner
     AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
   UNION ALL
-  SELECT 'column', n.nspname, c.relname, att.attname, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable
+  SELECT 'column', n.nspname, c.relname, att.attname, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable,
+         a.grantor, c.relowner, c.oid, att.attnum
   FROM pg_catalog.pg_attribute att
   JOIN pg_catalog.pg_class c ON c.oid = att.attrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -245,36 +343,36 @@ pgrant_acl AS (
     AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
   UNION ALL
   SELECT 'function', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), p.oid, p.prokind::text,
-         a.grantee, a.privilege_type, a.is_grantable
+         a.grantee, a.privilege_type, a.is_grantable, a.grantor, p.proowner, p.oid, NULL
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) AS a
   WHERE a.grantee <> p.proowner AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
   UNION ALL
-  SELECT 'schema', NULL, n.nspname, NULL, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable
+  SELECT 'schema', NULL, n.nspname, NULL, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable, a.grantor, n.nspowner, n.oid, NULL
   FROM pg_catalog.pg_namespace n
   CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) AS a
   WHERE a.grantee <> n.nspowner AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
   UNION ALL
-  SELECT 'database', NULL, d.datname, NULL, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable
+  SELECT 'database', NULL, d.datname, NULL, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable, a.grantor, d.datdba, d.oid, NULL
   FROM pg_catalog.pg_database d
   CROSS JOIN LATERAL pg_catalog.aclexplode(d.datacl) AS a
   WHERE a.grantee <> d.datdba AND d.datname IN (SELECT datname FROM pgrant_databases)
 ),
 pgrant_extra_privileges AS (
-  SELECT DISTINCT h.*, r.rolname::text AS rolname,
+  SELECT DISTINCT h.*, coalesce(r.rolname::text, 'public') AS rolname, h.grantee = 0 AS to_public,
          -- Held WITH GRANT OPTION where the plan grants the privilege without it: only the option is extra.
          EXISTS (
            SELECT FROM pgrant_privileges p
-           WHERE p.grantee = r.rolname AND p.kind = h.kind AND p.privilege = h.privilege AND NOT p.grantable
+           WHERE p.grantee = coalesce(r.rolname, 'public') AND p.kind = h.kind AND p.privilege = h.privilege AND NOT p.grantable
              AND p.schema IS NOT DISTINCT FROM h.schema AND (p.name = h.name OR p.name IS NULL)
          ) AND h.grantable AS only_grant_option
   FROM pgrant_acl h
-  JOIN pg_catalog.pg_roles r ON r.oid = h.grantee
-  WHERE r.rolname IN (SELECT rolname FROM pgrant_managed)
+  LEFT JOIN pg_catalog.pg_roles r ON r.oid = h.grantee
+  WHERE (r.rolname IN (SELECT rolname FROM pgrant_managed) OR (h.grantee = 0 AND h.kind IN ('table', 'sequence', 'column')))
     AND NOT EXISTS (
       SELECT FROM pgrant_privileges p
-      WHERE p.grantee = r.rolname AND p.kind = h.kind AND p.privilege = h.privilege
+      WHERE p.grantee = coalesce(r.rolname, 'public') AND p.kind = h.kind AND p.privilege = h.privilege
         AND (p.grantable OR NOT h.grantable)
         AND p.schema IS NOT DISTINCT FROM h.schema
         AND (p.name = h.name OR (p.name IS NULL AND h.kind IN ('table', 'sequence', 'function')))
@@ -303,60 +401,159 @@ pgrant_extra_defaults AS (
     )
 ),
 pgrant_extra_memberships AS (
-  -- Memberships of managed roles in other managed roles or predefined (pg_*) roles that the plan does not state.
+  -- Memberships of managed roles that the plan does not state, in any role (the plan is authoritative
+  -- for its roles: a membership in a role outside it gives that role's access); and ADMIN OPTION on a
+  -- managed role held by a role outside the plan other than the one running this script or the database's
+  -- owner (a managed service's admin deploys as that): a squatter that could grant the role to itself or,
+  -- on 16+, change its password.
   SELECT DISTINCT g.rolname::text AS grp, u.rolname::text AS member, gr.rolname::text AS grantor,
+         m.roleid, m.member AS member_oid, m.grantor AS grantor_oid,
+         NOT EXISTS (SELECT FROM pgrant_managed x WHERE x.rolname = u.rolname) AS squatter,
          EXISTS (SELECT FROM pgrant_memberships p WHERE p.grp = g.rolname AND p.member = u.rolname) AS only_admin
   FROM pg_catalog.pg_auth_members m
   JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
   JOIN pg_catalog.pg_roles u ON u.oid = m.member
   LEFT JOIN pg_catalog.pg_roles gr ON gr.oid = m.grantor
-  WHERE u.rolname IN (SELECT rolname FROM pgrant_managed)
-    AND (g.rolname IN (SELECT rolname FROM pgrant_managed) OR g.rolname LIKE 'pg\_%')
+  WHERE (u.rolname IN (SELECT rolname FROM pgrant_managed)
+         OR (m.admin_option AND g.rolname IN (SELECT rolname FROM pgrant_managed) AND u.rolname <> current_user
+             AND u.oid <> (SELECT datdba FROM pg_catalog.pg_database WHERE datname = current_database())))
     AND NOT EXISTS (
       SELECT FROM pgrant_memberships p
       WHERE p.grp = g.rolname AND p.member = u.rolname AND (p.admin OR NOT m.admin_option)
     )
 ),
-pgrant_drift(rolname, message, statement) AS (
+-- Grants each extra privilege's holder made from it (REVOKE … CASCADE removes them with it).
+pgrant_dependents(dep_kind, dep_objoid, dep_attnum, dep_privilege, dep_grantor, dependents) AS (
+  SELECT x.kind, x.objoid, x.attnum, x.privilege, x.grantee,
+         string_agg(DISTINCT CASE WHEN d.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(d.grantee)::text END, ', ')
+  FROM pgrant_extra_privileges x
+  JOIN pgrant_acl d ON d.kind = x.kind AND d.objoid = x.objoid AND d.attnum IS NOT DISTINCT FROM x.attnum
+   AND d.privilege = x.privilege AND d.grantor = x.grantee AND d.grantee <> x.grantee
+  WHERE NOT x.to_public AND x.grantable
+  GROUP BY 1, 2, 3, 4, 5
+),
+-- Each row: the role it concerns, a message, the statement that removes it, the role to act as (REVOKE
+-- removes only the grants of the role that runs it: a grant made by another grantor is revoked as that
+-- grantor), the grants removed with it, and a query that finds it again if it is still there.
+pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
   SELECT rolname,
-         format('role %s holds %s%s on %s %s, which the plan does not grant', rolname, privilege,
+         format('role %s holds %s%s on %s %s%s, which the plan does not grant', rolname, privilege,
                 CASE WHEN only_grant_option THEN ' WITH GRANT OPTION' ELSE '' END, kind,
                 CASE kind WHEN 'column' THEN format('%s.%s (%s)', schema, name, sub)
                           WHEN 'function' THEN fn::regprocedure::text
                           WHEN 'schema' THEN name WHEN 'database' THEN name
-                          ELSE format('%s.%s', schema, name) END),
+                          ELSE format('%s.%s', schema, name) END,
+                CASE WHEN x.grantor <> x.owner THEN format(' (granted by %s)', pg_catalog.pg_get_userbyid(x.grantor)) ELSE '' END),
          -- The whole privilege is revoked; deploy.sql grants back what the plan says right after.
-         format('REVOKE %s %s FROM %I', privilege,
-                CASE kind WHEN 'table' THEN format('ON TABLE %I.%I', schema, name)
+         format('REVOKE %s %s FROM %I CASCADE', privilege,
+                CASE x.kind WHEN 'table' THEN format('ON TABLE %I.%I', schema, name)
                           WHEN 'sequence' THEN format('ON SEQUENCE %I.%I', schema, name)
                           WHEN 'column' THEN format('(%I) ON TABLE %I.%I', sub, schema, name)
                           WHEN 'function' THEN format('ON ROUTINE %s', fn::regprocedure)
                           WHEN 'schema' THEN format('ON SCHEMA %I', name)
                           WHEN 'database' THEN format('ON DATABASE %I', name) END,
-                rolname)
-  FROM pgrant_extra_privileges
+                rolname),
+         CASE WHEN x.grantor <> x.owner THEN pg_catalog.pg_get_userbyid(x.grantor)::text END,
+         dependents,
+         format('SELECT FROM pg_catalog.aclexplode((SELECT %s)) AS a WHERE a.grantee = %s AND a.grantor = %s AND a.privilege_type = %L',
+                CASE x.kind WHEN 'column' THEN format('attacl FROM pg_catalog.pg_attribute WHERE attrelid = %s AND attnum = %s', x.objoid, x.attnum)
+                            WHEN 'function' THEN format('proacl FROM pg_catalog.pg_proc WHERE oid = %s', x.objoid)
+                            WHEN 'schema' THEN format('nspacl FROM pg_catalog.pg_namespace WHERE oid = %s', x.objoid)
+                            WHEN 'database' THEN format('datacl FROM pg_catalog.pg_database WHERE oid = %s', x.objoid)
+                            ELSE format('relacl FROM pg_catalog.pg_class WHERE oid = %s', x.objoid) END,
+                x.grantee, x.grantor, x.privilege)
+  FROM pgrant_extra_privileges x
+  LEFT JOIN pgrant_dependents ON dep_kind = x.kind AND dep_objoid = x.objoid AND dep_attnum IS NOT DISTINCT FROM x.attnum
+   AND dep_privilege = x.privilege AND dep_grantor = x.grantee
+  WHERE NOT x.to_public
   UNION ALL
   SELECT rolname,
          format('role %s gets %s%s by default on %s created by %s%s, which the plan does not grant', rolname, privilege,
                 CASE WHEN grantable THEN ' WITH GRANT OPTION' ELSE '' END, lower(objects), owner,
                 CASE WHEN schema IS NULL THEN '' ELSE format(' in schema %s', schema) END),
          format('ALTER DEFAULT PRIVILEGES FOR ROLE %I%s REVOKE %s ON %s FROM %I', owner,
-                CASE WHEN schema IS NULL THEN '' ELSE format(' IN SCHEMA %I', schema) END, privilege, objects, rolname)
+                CASE WHEN schema IS NULL THEN '' ELSE format(' IN SCHEMA %I', schema) END, privilege, objects, rolname),
+         NULL, NULL, NULL
   FROM (SELECT *, CASE objtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' WHEN 'f' THEN 'FUNCTIONS'
                                WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' WHEN 'L' THEN 'LARGE OBJECTS' END AS objects
         FROM pgrant_extra_defaults) AS d
   UNION ALL
-  SELECT member,
-         CASE WHEN only_admin THEN format('role %s holds ADMIN OPTION on role %s, which the plan does not grant', member, grp)
+  SELECT CASE WHEN squatter THEN grp ELSE member END,
+         CASE WHEN squatter THEN format('role %s, outside the plan, holds ADMIN OPTION on plan role %s (it could grant %s to anyone)', member, grp, grp)
+              WHEN only_admin THEN format('role %s holds ADMIN OPTION on role %s, which the plan does not grant', member, grp)
               ELSE format('role %s is a member of role %s, which the plan does not state', member, grp) END,
-         CASE WHEN only_admin THEN format('REVOKE ADMIN OPTION FOR %I FROM %I', grp, member)
-              ELSE format('REVOKE %I FROM %I%s', grp, member, CASE WHEN grantor IS NULL THEN '' ELSE format(' GRANTED BY %I', grantor) END) END
+         format('REVOKE %s%I FROM %I%s CASCADE', CASE WHEN only_admin THEN 'ADMIN OPTION FOR ' ELSE '' END, grp, member,
+                CASE WHEN grantor IS NULL THEN '' ELSE format(' GRANTED BY %I', grantor) END),
+         NULL, NULL,
+         format('SELECT FROM pg_catalog.pg_auth_members WHERE roleid = %s AND member = %s AND grantor = %s%s', roleid, member_oid, grantor_oid,
+                CASE WHEN only_admin THEN ' AND admin_option' ELSE '' END)
   FROM pgrant_extra_memberships
+),
+-- Access the plan's roles get from outside the plan that deploy.sql reports and leaves (not the plan's to
+-- change): PUBLIC's privileges in scope, and objects in scope owned by a managed role that is not one of
+-- the plan's owners. Each row: a message and the statement that would remove it.
+pgrant_exposure(message, statement) AS (
+  SELECT DISTINCT format('PUBLIC holds %s on %s %s, which the plan does not grant: every role has it, the plan''s too', privilege, kind,
+                CASE kind WHEN 'column' THEN format('%s.%s (%s)', schema, name, sub) ELSE format('%s.%s', schema, name) END),
+         format('REVOKE %s %s FROM PUBLIC', privilege,
+                CASE kind WHEN 'column' THEN format('(%I) ON TABLE %I.%I', sub, schema, name)
+                          WHEN 'sequence' THEN format('ON SEQUENCE %I.%I', schema, name)
+                          ELSE format('ON TABLE %I.%I', schema, name) END)
+  FROM pgrant_extra_privileges WHERE to_public
+  UNION ALL
+  SELECT format('role %s owns %s %s.%s: as its owner it can do everything on it, which the plan does not give it', o.rolname, o.kind, o.schema, o.name),
+         format('ALTER %s %I.%I OWNER TO %I', CASE o.kind WHEN 'function' THEN 'ROUTINE' ELSE 'TABLE' END, o.schema, o.name, o.schema_owner)
+           || CASE WHEN o.kind = 'function' THEN format('(%s)', o.args) ELSE '' END
+  FROM (
+    SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' ELSE 'table' END AS kind, n.nspname::text AS schema,
+           c.relname::text AS name, NULL::text AS args, r.rolname::text AS rolname, pg_catalog.pg_get_userbyid(n.nspowner)::text AS schema_owner
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_catalog.pg_roles r ON r.oid = c.relowner
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
+    UNION ALL
+    SELECT 'function', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), r.rolname, pg_catalog.pg_get_userbyid(n.nspowner)
+    FROM pg_catalog.pg_proc p
+    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    JOIN pg_catalog.pg_roles r ON r.oid = p.proowner
+    WHERE n.nspname IN (SELECT nspname FROM pgrant_schemas)
+  ) AS o
+  WHERE o.rolname IN (SELECT rolname FROM pgrant_managed)
+    AND o.rolname NOT IN (SELECT rolname FROM pgrant_owners WHERE rolname IS NOT NULL)
+    AND NOT EXISTS (SELECT FROM pgrant_created_schema_owners s WHERE s.nspname = o.schema AND s.owner = o.rolname)
 )
-    SELECT message, statement FROM pgrant_drift ORDER BY rolname, message
+    SELECT rolname, message, statement, act_as, dependents, recheck, false AS leave FROM pgrant_drift
+    UNION ALL
+    SELECT NULL, message, statement, NULL, NULL, NULL, true FROM pgrant_exposure
+    ORDER BY leave, rolname, message
   LOOP
-    RAISE NOTICE 'pgrant: removing: %', drift.message;
-    EXECUTE drift.statement;
+    IF drift.leave THEN
+      RAISE WARNING 'pgrant: left as it is: %', drift.message
+        USING HINT = pg_catalog.format('it is not the plan''s to change; to remove it: %s;', drift.statement);
+      CONTINUE;
+    END IF;
+    RAISE NOTICE 'pgrant: removing: %', drift.message ||
+      CASE WHEN drift.dependents IS NULL THEN '' ELSE pg_catalog.format(', and the grants it made from it to %s (CASCADE)', drift.dependents) END;
+    BEGIN
+      -- REVOKE removes only grants made by the role running it: another grantor's grant is revoked as that grantor.
+      IF drift.act_as IS NULL THEN
+        EXECUTE drift.statement;
+      ELSE
+        EXECUTE pg_catalog.format('SET LOCAL ROLE %I', drift.act_as);
+        EXECUTE drift.statement;
+        EXECUTE pg_catalog.format('SET LOCAL ROLE %I', me);
+      END IF;
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE WARNING 'pgrant: could not remove it: %', SQLERRM
+        USING HINT = pg_catalog.format('run deploy.sql as a superuser, or this as %s: %s;', coalesce(drift.act_as, 'the grantor'), drift.statement);
+      CONTINUE;
+    END;
+    IF drift.recheck IS NOT NULL THEN
+      EXECUTE pg_catalog.format('SELECT EXISTS (%s)', drift.recheck) INTO still;
+      IF still THEN
+        RAISE EXCEPTION 'pgrant: still there after %: %; nothing was changed', drift.statement, drift.message;
+      END IF;
+    END IF;
   END LOOP;
 END
 $pgrant$;

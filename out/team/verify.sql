@@ -3,7 +3,9 @@
 --
 -- Read-only checks that the database matches the plan: every role the plan creates exists with its
 -- attributes and memberships, can do what the plan says (directly or through its groups), and holds
--- nothing more in the plan's scope (an extra privilege, membership or default privilege is a failure).
+-- nothing more in the plan's scope (an extra privilege, membership or default privilege is a failure),
+-- nor reaches it from outside the plan: through PUBLIC, as an object's owner, through a membership the
+-- plan does not state (each failure names the path), or as a role outside the plan with ADMIN OPTION.
 -- It prints every failure, naming role, object and privilege, then the number of checks passed, and
 -- exits non-zero when any check fails. Run it as the role that ran deploy.sql (default privileges set
 -- without `owners` belong to that role):
@@ -11,9 +13,25 @@
 
 \set ON_ERROR_STOP on
 \set QUIET on
+-- pgrant preamble: the server must be PostgreSQL 17 or newer (checked before any change).
+DO $pgrant$
+BEGIN
+  IF pg_catalog.current_setting('server_version_num')::int < 17 * 10000 THEN
+    RAISE EXCEPTION 'pgrant: rendered for PostgreSQL %; this server is % — render with postgres: %; nothing was changed',
+      17, pg_catalog.current_setting('server_version_num')::int / 10000, pg_catalog.current_setting('server_version_num')::int / 10000
+      USING HINT = 'set "postgres:" in the plan to the oldest server it runs on, render again, and run the new file';
+  END IF;
+END
+$pgrant$;
 BEGIN TRANSACTION READ ONLY;
+-- Waits for locks on tables, schemas and roles are bounded: a busy object stops the run, which changes nothing.
+\if :{?lock_timeout}
+\else
+\set lock_timeout 10s
+\endif
+SET LOCAL lock_timeout = :'lock_timeout';
 
-WITH
+WITH RECURSIVE
 -- What the plan says, as rows (a NULL row first gives each column its type; it never matches).
 pgrant_managed(rolname) AS (VALUES
   (NULL::text),
@@ -91,6 +109,9 @@ pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
   ) AS v(owner, schema, objtype, grantee, privileges, grantable)
   CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
 ),
+pgrant_created_schema_owners(nspname, owner) AS (VALUES
+  (NULL::text, NULL::text)
+),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
   ('engineering', 'senior_engineers', false, NULL, NULL),
@@ -101,17 +122,20 @@ pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
 ,
 -- Privileges, default privileges and memberships that managed roles hold in the plan's scope but the
 -- plan does not give them. Each row: a message for people and the statement that removes it.
+-- Every ACL entry in scope, with its grantor, the object's owner, and where to read the ACL again.
 pgrant_acl AS (
   SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END AS kind, n.nspname::text AS schema,
          c.relname::text AS name, NULL::text AS sub, NULL::oid AS fn, NULL::text AS prokind,
-         a.grantee, a.privilege_type AS privilege, a.is_grantable AS grantable
+         a.grantee, a.privilege_type AS privilege, a.is_grantable AS grantable,
+         a.grantor, c.relowner AS owner, c.oid AS objoid, NULL::smallint AS attnum
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) AS a
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND a.grantee <> c.relowner
     AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
   UNION ALL
-  SELECT 'column', n.nspname, c.relname, att.attname, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable
+  SELECT 'column', n.nspname, c.relname, att.attname, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable,
+         a.grantor, c.relowner, c.oid, att.attnum
   FROM pg_catalog.pg_attribute att
   JOIN pg_catalog.pg_class c ON c.oid = att.attrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -120,36 +144,36 @@ pgrant_acl AS (
     AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
   UNION ALL
   SELECT 'function', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), p.oid, p.prokind::text,
-         a.grantee, a.privilege_type, a.is_grantable
+         a.grantee, a.privilege_type, a.is_grantable, a.grantor, p.proowner, p.oid, NULL
   FROM pg_catalog.pg_proc p
   JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) AS a
   WHERE a.grantee <> p.proowner AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
   UNION ALL
-  SELECT 'schema', NULL, n.nspname, NULL, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable
+  SELECT 'schema', NULL, n.nspname, NULL, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable, a.grantor, n.nspowner, n.oid, NULL
   FROM pg_catalog.pg_namespace n
   CROSS JOIN LATERAL pg_catalog.aclexplode(n.nspacl) AS a
   WHERE a.grantee <> n.nspowner AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
   UNION ALL
-  SELECT 'database', NULL, d.datname, NULL, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable
+  SELECT 'database', NULL, d.datname, NULL, NULL, NULL, a.grantee, a.privilege_type, a.is_grantable, a.grantor, d.datdba, d.oid, NULL
   FROM pg_catalog.pg_database d
   CROSS JOIN LATERAL pg_catalog.aclexplode(d.datacl) AS a
   WHERE a.grantee <> d.datdba AND d.datname IN (SELECT datname FROM pgrant_databases)
 ),
 pgrant_extra_privileges AS (
-  SELECT DISTINCT h.*, r.rolname::text AS rolname,
+  SELECT DISTINCT h.*, coalesce(r.rolname::text, 'public') AS rolname, h.grantee = 0 AS to_public,
          -- Held WITH GRANT OPTION where the plan grants the privilege without it: only the option is extra.
          EXISTS (
            SELECT FROM pgrant_privileges p
-           WHERE p.grantee = r.rolname AND p.kind = h.kind AND p.privilege = h.privilege AND NOT p.grantable
+           WHERE p.grantee = coalesce(r.rolname, 'public') AND p.kind = h.kind AND p.privilege = h.privilege AND NOT p.grantable
              AND p.schema IS NOT DISTINCT FROM h.schema AND (p.name = h.name OR p.name IS NULL)
          ) AND h.grantable AS only_grant_option
   FROM pgrant_acl h
-  JOIN pg_catalog.pg_roles r ON r.oid = h.grantee
-  WHERE r.rolname IN (SELECT rolname FROM pgrant_managed)
+  LEFT JOIN pg_catalog.pg_roles r ON r.oid = h.grantee
+  WHERE (r.rolname IN (SELECT rolname FROM pgrant_managed) OR (h.grantee = 0 AND h.kind IN ('table', 'sequence', 'column')))
     AND NOT EXISTS (
       SELECT FROM pgrant_privileges p
-      WHERE p.grantee = r.rolname AND p.kind = h.kind AND p.privilege = h.privilege
+      WHERE p.grantee = coalesce(r.rolname, 'public') AND p.kind = h.kind AND p.privilege = h.privilege
         AND (p.grantable OR NOT h.grantable)
         AND p.schema IS NOT DISTINCT FROM h.schema
         AND (p.name = h.name OR (p.name IS NULL AND h.kind IN ('table', 'sequence', 'function')))
@@ -178,57 +202,172 @@ pgrant_extra_defaults AS (
     )
 ),
 pgrant_extra_memberships AS (
-  -- Memberships of managed roles in other managed roles or predefined (pg_*) roles that the plan does not state.
+  -- Memberships of managed roles that the plan does not state, in any role (the plan is authoritative
+  -- for its roles: a membership in a role outside it gives that role's access); and ADMIN OPTION on a
+  -- managed role held by a role outside the plan other than the one running this script or the database's
+  -- owner (a managed service's admin deploys as that): a squatter that could grant the role to itself or,
+  -- on 16+, change its password.
   SELECT DISTINCT g.rolname::text AS grp, u.rolname::text AS member, gr.rolname::text AS grantor,
+         m.roleid, m.member AS member_oid, m.grantor AS grantor_oid,
+         NOT EXISTS (SELECT FROM pgrant_managed x WHERE x.rolname = u.rolname) AS squatter,
          EXISTS (SELECT FROM pgrant_memberships p WHERE p.grp = g.rolname AND p.member = u.rolname) AS only_admin
   FROM pg_catalog.pg_auth_members m
   JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
   JOIN pg_catalog.pg_roles u ON u.oid = m.member
   LEFT JOIN pg_catalog.pg_roles gr ON gr.oid = m.grantor
-  WHERE u.rolname IN (SELECT rolname FROM pgrant_managed)
-    AND (g.rolname IN (SELECT rolname FROM pgrant_managed) OR g.rolname LIKE 'pg\_%')
+  WHERE (u.rolname IN (SELECT rolname FROM pgrant_managed)
+         OR (m.admin_option AND g.rolname IN (SELECT rolname FROM pgrant_managed) AND u.rolname <> current_user
+             AND u.oid <> (SELECT datdba FROM pg_catalog.pg_database WHERE datname = current_database())))
     AND NOT EXISTS (
       SELECT FROM pgrant_memberships p
       WHERE p.grp = g.rolname AND p.member = u.rolname AND (p.admin OR NOT m.admin_option)
     )
 ),
-pgrant_drift(rolname, message, statement) AS (
+-- Grants each extra privilege's holder made from it (REVOKE … CASCADE removes them with it).
+pgrant_dependents(dep_kind, dep_objoid, dep_attnum, dep_privilege, dep_grantor, dependents) AS (
+  SELECT x.kind, x.objoid, x.attnum, x.privilege, x.grantee,
+         string_agg(DISTINCT CASE WHEN d.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(d.grantee)::text END, ', ')
+  FROM pgrant_extra_privileges x
+  JOIN pgrant_acl d ON d.kind = x.kind AND d.objoid = x.objoid AND d.attnum IS NOT DISTINCT FROM x.attnum
+   AND d.privilege = x.privilege AND d.grantor = x.grantee AND d.grantee <> x.grantee
+  WHERE NOT x.to_public AND x.grantable
+  GROUP BY 1, 2, 3, 4, 5
+),
+-- Each row: the role it concerns, a message, the statement that removes it, the role to act as (REVOKE
+-- removes only the grants of the role that runs it: a grant made by another grantor is revoked as that
+-- grantor), the grants removed with it, and a query that finds it again if it is still there.
+pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
   SELECT rolname,
-         format('role %s holds %s%s on %s %s, which the plan does not grant', rolname, privilege,
+         format('role %s holds %s%s on %s %s%s, which the plan does not grant', rolname, privilege,
                 CASE WHEN only_grant_option THEN ' WITH GRANT OPTION' ELSE '' END, kind,
                 CASE kind WHEN 'column' THEN format('%s.%s (%s)', schema, name, sub)
                           WHEN 'function' THEN fn::regprocedure::text
                           WHEN 'schema' THEN name WHEN 'database' THEN name
-                          ELSE format('%s.%s', schema, name) END),
+                          ELSE format('%s.%s', schema, name) END,
+                CASE WHEN x.grantor <> x.owner THEN format(' (granted by %s)', pg_catalog.pg_get_userbyid(x.grantor)) ELSE '' END),
          -- The whole privilege is revoked; deploy.sql grants back what the plan says right after.
-         format('REVOKE %s %s FROM %I', privilege,
-                CASE kind WHEN 'table' THEN format('ON TABLE %I.%I', schema, name)
+         format('REVOKE %s %s FROM %I CASCADE', privilege,
+                CASE x.kind WHEN 'table' THEN format('ON TABLE %I.%I', schema, name)
                           WHEN 'sequence' THEN format('ON SEQUENCE %I.%I', schema, name)
                           WHEN 'column' THEN format('(%I) ON TABLE %I.%I', sub, schema, name)
                           WHEN 'function' THEN format('ON ROUTINE %s', fn::regprocedure)
                           WHEN 'schema' THEN format('ON SCHEMA %I', name)
                           WHEN 'database' THEN format('ON DATABASE %I', name) END,
-                rolname)
-  FROM pgrant_extra_privileges
+                rolname),
+         CASE WHEN x.grantor <> x.owner THEN pg_catalog.pg_get_userbyid(x.grantor)::text END,
+         dependents,
+         format('SELECT FROM pg_catalog.aclexplode((SELECT %s)) AS a WHERE a.grantee = %s AND a.grantor = %s AND a.privilege_type = %L',
+                CASE x.kind WHEN 'column' THEN format('attacl FROM pg_catalog.pg_attribute WHERE attrelid = %s AND attnum = %s', x.objoid, x.attnum)
+                            WHEN 'function' THEN format('proacl FROM pg_catalog.pg_proc WHERE oid = %s', x.objoid)
+                            WHEN 'schema' THEN format('nspacl FROM pg_catalog.pg_namespace WHERE oid = %s', x.objoid)
+                            WHEN 'database' THEN format('datacl FROM pg_catalog.pg_database WHERE oid = %s', x.objoid)
+                            ELSE format('relacl FROM pg_catalog.pg_class WHERE oid = %s', x.objoid) END,
+                x.grantee, x.grantor, x.privilege)
+  FROM pgrant_extra_privileges x
+  LEFT JOIN pgrant_dependents ON dep_kind = x.kind AND dep_objoid = x.objoid AND dep_attnum IS NOT DISTINCT FROM x.attnum
+   AND dep_privilege = x.privilege AND dep_grantor = x.grantee
+  WHERE NOT x.to_public
   UNION ALL
   SELECT rolname,
          format('role %s gets %s%s by default on %s created by %s%s, which the plan does not grant', rolname, privilege,
                 CASE WHEN grantable THEN ' WITH GRANT OPTION' ELSE '' END, lower(objects), owner,
                 CASE WHEN schema IS NULL THEN '' ELSE format(' in schema %s', schema) END),
          format('ALTER DEFAULT PRIVILEGES FOR ROLE %I%s REVOKE %s ON %s FROM %I', owner,
-                CASE WHEN schema IS NULL THEN '' ELSE format(' IN SCHEMA %I', schema) END, privilege, objects, rolname)
+                CASE WHEN schema IS NULL THEN '' ELSE format(' IN SCHEMA %I', schema) END, privilege, objects, rolname),
+         NULL, NULL, NULL
   FROM (SELECT *, CASE objtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' WHEN 'f' THEN 'FUNCTIONS'
                                WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' WHEN 'L' THEN 'LARGE OBJECTS' END AS objects
         FROM pgrant_extra_defaults) AS d
   UNION ALL
-  SELECT member,
-         CASE WHEN only_admin THEN format('role %s holds ADMIN OPTION on role %s, which the plan does not grant', member, grp)
+  SELECT CASE WHEN squatter THEN grp ELSE member END,
+         CASE WHEN squatter THEN format('role %s, outside the plan, holds ADMIN OPTION on plan role %s (it could grant %s to anyone)', member, grp, grp)
+              WHEN only_admin THEN format('role %s holds ADMIN OPTION on role %s, which the plan does not grant', member, grp)
               ELSE format('role %s is a member of role %s, which the plan does not state', member, grp) END,
-         CASE WHEN only_admin THEN format('REVOKE ADMIN OPTION FOR %I FROM %I', grp, member)
-              ELSE format('REVOKE %I FROM %I%s', grp, member, CASE WHEN grantor IS NULL THEN '' ELSE format(' GRANTED BY %I', grantor) END) END
+         format('REVOKE %s%I FROM %I%s CASCADE', CASE WHEN only_admin THEN 'ADMIN OPTION FOR ' ELSE '' END, grp, member,
+                CASE WHEN grantor IS NULL THEN '' ELSE format(' GRANTED BY %I', grantor) END),
+         NULL, NULL,
+         format('SELECT FROM pg_catalog.pg_auth_members WHERE roleid = %s AND member = %s AND grantor = %s%s', roleid, member_oid, grantor_oid,
+                CASE WHEN only_admin THEN ' AND admin_option' ELSE '' END)
   FROM pgrant_extra_memberships
+),
+-- Access the plan's roles get from outside the plan that deploy.sql reports and leaves (not the plan's to
+-- change): PUBLIC's privileges in scope, and objects in scope owned by a managed role that is not one of
+-- the plan's owners. Each row: a message and the statement that would remove it.
+pgrant_exposure(message, statement) AS (
+  SELECT DISTINCT format('PUBLIC holds %s on %s %s, which the plan does not grant: every role has it, the plan''s too', privilege, kind,
+                CASE kind WHEN 'column' THEN format('%s.%s (%s)', schema, name, sub) ELSE format('%s.%s', schema, name) END),
+         format('REVOKE %s %s FROM PUBLIC', privilege,
+                CASE kind WHEN 'column' THEN format('(%I) ON TABLE %I.%I', sub, schema, name)
+                          WHEN 'sequence' THEN format('ON SEQUENCE %I.%I', schema, name)
+                          ELSE format('ON TABLE %I.%I', schema, name) END)
+  FROM pgrant_extra_privileges WHERE to_public
+  UNION ALL
+  SELECT format('role %s owns %s %s.%s: as its owner it can do everything on it, which the plan does not give it', o.rolname, o.kind, o.schema, o.name),
+         format('ALTER %s %I.%I OWNER TO %I', CASE o.kind WHEN 'function' THEN 'ROUTINE' ELSE 'TABLE' END, o.schema, o.name, o.schema_owner)
+           || CASE WHEN o.kind = 'function' THEN format('(%s)', o.args) ELSE '' END
+  FROM (
+    SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' ELSE 'table' END AS kind, n.nspname::text AS schema,
+           c.relname::text AS name, NULL::text AS args, r.rolname::text AS rolname, pg_catalog.pg_get_userbyid(n.nspowner)::text AS schema_owner
+    FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_catalog.pg_roles r ON r.oid = c.relowner
+    WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
+    UNION ALL
+    SELECT 'function', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), r.rolname, pg_catalog.pg_get_userbyid(n.nspowner)
+    FROM pg_catalog.pg_proc p
+    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    JOIN pg_catalog.pg_roles r ON r.oid = p.proowner
+    WHERE n.nspname IN (SELECT nspname FROM pgrant_schemas)
+  ) AS o
+  WHERE o.rolname IN (SELECT rolname FROM pgrant_managed)
+    AND o.rolname NOT IN (SELECT rolname FROM pgrant_owners WHERE rolname IS NOT NULL)
+    AND NOT EXISTS (SELECT FROM pgrant_created_schema_owners s WHERE s.nspname = o.schema AND s.owner = o.rolname)
 )
 ,
+-- Effective access from outside the plan: every role each managed role is a member of, directly or not
+-- (pgrant_reach), less those the plan states (pgrant_stated_reach), is a path to what that role holds.
+pgrant_reach(member, grp) AS (
+  SELECT m.member, m.roleid
+  FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles u ON u.oid = m.member
+  WHERE u.rolname IN (SELECT rolname FROM pgrant_managed)
+  UNION
+  SELECT r.member, m.roleid FROM pgrant_reach r JOIN pg_catalog.pg_auth_members m ON m.member = r.grp
+),
+pgrant_stated_reach(member, grp) AS (
+  SELECT member, grp FROM pgrant_memberships WHERE grp IS NOT NULL
+  UNION
+  SELECT r.member, p.grp FROM pgrant_stated_reach r JOIN pgrant_memberships p ON p.member = r.grp
+),
+pgrant_outside(member, member_name, grp, grp_name) AS (
+  SELECT r.member, u.rolname::text, r.grp, g.rolname::text
+  FROM pgrant_reach r
+  JOIN pg_catalog.pg_roles u ON u.oid = r.member
+  JOIN pg_catalog.pg_roles g ON g.oid = r.grp
+  WHERE g.rolname NOT IN (SELECT rolname FROM pgrant_managed WHERE rolname IS NOT NULL)
+    AND NOT EXISTS (SELECT FROM pgrant_stated_reach s WHERE s.member = u.rolname AND s.grp = g.rolname)
+),
+pgrant_effective(message) AS (
+  -- What a role outside the plan holds in scope, used by a managed role through such a membership.
+  SELECT DISTINCT format('role %s can %s %s on %s %s via membership in %s, which the plan does not state', o.member_name,
+         CASE WHEN CASE a.kind
+                WHEN 'column' THEN pg_catalog.has_column_privilege(o.member, a.objoid, a.attnum, a.privilege)
+                WHEN 'function' THEN pg_catalog.has_function_privilege(o.member, a.objoid, a.privilege)
+                WHEN 'schema' THEN pg_catalog.has_schema_privilege(o.member, a.objoid, a.privilege)
+                WHEN 'database' THEN pg_catalog.has_database_privilege(o.member, a.objoid, a.privilege)
+                ELSE pg_catalog.has_table_privilege(o.member, a.objoid, a.privilege) END
+              THEN 'use' ELSE 'SET ROLE to get' END, a.privilege, a.kind,
+         CASE a.kind WHEN 'column' THEN format('%s.%s (%s)', a.schema, a.name, a.sub)
+                     WHEN 'function' THEN a.fn::regprocedure::text
+                     WHEN 'schema' THEN a.name WHEN 'database' THEN a.name
+                     ELSE format('%s.%s', a.schema, a.name) END, o.grp_name)
+  FROM pgrant_outside o JOIN pgrant_acl a ON a.grantee = o.grp
+  UNION ALL
+  SELECT DISTINCT format('role %s can do everything on %s %s.%s via membership in %s, its owner, which the plan does not state', o.member_name,
+         CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' ELSE 'table' END, n.nspname, c.relname, o.grp_name)
+  FROM pgrant_outside o
+  JOIN pg_catalog.pg_class c ON c.relowner = o.grp AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
+),
 pgrant_roles(rolname, login, superuser, createdb, createrole, inherit, replication, bypassrls, connlimit, valid_until) AS (VALUES
   (NULL::text, NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, NULL::integer, NULL::text),
   ('engineering', false, false, false, false, true, false, false, -1, NULL),
@@ -536,6 +675,11 @@ pgrant_checks(ok, message) AS (
   -- Nothing more: no privilege, default privilege or membership beyond the plan in its scope.
   SELECT false, message FROM pgrant_drift
   UNION ALL
+  -- Nor access from outside the plan: through PUBLIC, ownership, or a membership the plan does not state.
+  SELECT false, format('%s (deploy.sql leaves it; to remove it: %s)', message, statement) FROM pgrant_exposure
+  UNION ALL
+  SELECT false, message FROM pgrant_effective
+  UNION ALL
   SELECT true, NULL FROM pgrant_managed m
   WHERE m.rolname IS NOT NULL AND NOT EXISTS (SELECT FROM pgrant_drift d WHERE d.rolname = m.rolname)
 )
@@ -550,7 +694,7 @@ FROM pgrant_checks
 \gset pgrant_verify_
 
 \if :pgrant_verify_all_passed
-\echo pgrant verify: all :pgrant_verify_passed checks passed for plan team
+\echo 'pgrant verify: all' :pgrant_verify_passed 'checks passed for plan' 'team'
 ROLLBACK;
 \else
 \echo :pgrant_verify_report

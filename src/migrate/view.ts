@@ -31,6 +31,7 @@ export function buildMigrationView(from: Model, to: Model, m: Migration, options
     changes: m.changes,
     psqlVariables: base.psqlVariables.filter((v) => needsVariable.has(v.role)),
     hasPsqlPasswords: base.psqlVariables.some((v) => needsVariable.has(v.role)),
+    carriesPasswords: needsVariable.size > 0 || [...created, ...altered.filter((r) => r.changePassword)].some((r) => r.verifier !== null),
     renames: m.renames,
     created,
     altered,

@@ -103,6 +103,11 @@ export const PLAN_FIELDS: Record<string, Field> = {
   },
 };
 
+/** The plan name a file gives when the plan has no `name:`: the file name without its extension. */
+function nameFromFile(file: string): string {
+  return basename(file, extname(file));
+}
+
 // `patterns` is validated item by item, once the target major is known; the header is everything else.
 const { patterns: _patterns, ...HEADER_FIELDS } = PLAN_FIELDS;
 const HEADER_TYPE: Extract<TypeDesc, { kind: 'object' }> = { kind: 'object', title: 'a plan', fields: HEADER_FIELDS };
@@ -191,6 +196,16 @@ export function loadPlan(file: string, options: LoadOptions = {}): Plan {
   const hasIncludes = source.nodeAt(['include']) !== undefined;
   collectParts(file, source, (header ?? {}) as Record<string, unknown>, { files, out, parts, catalogDirs, visited, major });
 
+  // Without `name:`, the plan is named after its file: the same rule applies (the name reaches folder
+  // names and the generated files), so a hostile file name is refused, not carried into them.
+  if (header && header.name === undefined && !PLAN_NAME.test(nameFromFile(file))) {
+    out.error(
+      source.locNode(root),
+      'name',
+      `the plan name comes from the file name, and "${nameFromFile(file)}" is not a folder name (letters, digits, ".", "_", "-")`,
+      'add "name: …" to the plan (e.g. name: my_plan), or rename the file',
+    );
+  }
   const patternsNode = source.nodeAt(['patterns']);
   if (!patternsNode && !hasIncludes) {
     out.error(source.locNode(root), '', 'missing required key "patterns"', 'add "patterns:" with at least one pattern instance, or "include:" files that have them');
@@ -220,7 +235,7 @@ export function loadPlan(file: string, options: LoadOptions = {}): Plan {
   return {
     file,
     source,
-    name: (h.name as string | undefined) ?? basename(file, extname(file)),
+    name: (h.name as string | undefined) ?? nameFromFile(file),
     postgres: major,
     database: options.database ?? (h.database as string),
     databaseAlias: options.database ? { from: h.database as string, to: options.database } : null,

@@ -22,6 +22,24 @@ export class TemplateError extends Error {
 
 type Flavor = 'sql' | 'md' | 'text';
 
+/**
+ * Helpers whose output psql reads back as exactly the value in a meta-command's arguments (\\echo, \\connect,
+ * \\set, \\if, \\gset …): psql expands variables and backquoted shell commands there, so nothing else may go in.
+ */
+export const PSQL_QUOTING_HELPERS: ReadonlySet<string> = new Set(['psqlarg', 'connect', 'psqlvar', 'psqlvar-defined']);
+
+/**
+ * A psql meta-command starts on this line before `column`: a backslash and a letter outside SQL quotes
+ * (psql reads one anywhere in a line, `SELECT … \\gset` too). Lines that are SQL comments are not.
+ */
+export function inMetaCommand(line: string, column: number): boolean {
+  const before = line
+    .slice(0, column)
+    .replace(/\{\{[^}]*\}\}/g, ' ')
+    .replace(/'(?:[^']|'')*'/g, "''");
+  return !/^\s*--/.test(before) && /\\[A-Za-z]/.test(before);
+}
+
 function flavorOf(file: string): Flavor {
   if (file.endsWith('.sql.hbs')) return 'sql';
   if (file.endsWith('.md.hbs')) return 'md';
@@ -48,6 +66,7 @@ export function checkTemplate(file: string, source: string, partials: ReadonlySe
     const m = /line (\d+)/.exec(String(e));
     throw new TemplateError(file, m ? Number(m[1]) : 1, 1, `does not parse: ${String((e as Error).message).split('\n')[0]}`);
   }
+  const lines = source.split('\n');
   const fail = (node: AST, message: string): never => {
     throw new TemplateError(file, node.loc.start.line, node.loc.start.column + 1, message);
   };
@@ -78,6 +97,9 @@ export function checkTemplate(file: string, source: string, partials: ReadonlySe
           );
         }
         if (m.params.length === 0) fail(node, `helper "${name}" needs a value`);
+        if (flavor === 'sql' && inMetaCommand(lines[node.loc.start.line - 1] ?? '', node.loc.start.column) && !PSQL_QUOTING_HELPERS.has(name)) {
+          fail(node, `{{${name} …}} in a psql meta-command: psql runs backquoted text there as a shell command; use ${[...PSQL_QUOTING_HELPERS].join(', ')}`);
+        }
         checkParams(node, m.params, m.hash);
         return;
       }

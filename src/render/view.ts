@@ -336,6 +336,8 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
     psql: options.psql ?? true,
     psqlVariables,
     hasPsqlPasswords: psqlVariables.length > 0,
+    /** The file sets passwords (psql variables or SCRAM verifiers): statement logging goes off for it. */
+    carriesPasswords: psqlVariables.length > 0 || model.roles.some((r) => r.password?.kind === 'verifier'),
     roles: model.roles.map((r) => ({
       name: r.name,
       renamedFrom: r.renamedFrom,
@@ -345,6 +347,8 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
       validUntil: r.attrs.validUntil,
       psqlPassword: r.password?.kind === 'psql' ? r.password.variable : null,
       verifier: r.password?.kind === 'verifier' ? r.password.verifier : null,
+      /** A login whose password the plan does not set: if it existed before the plan, its password is someone else's. */
+      loginWithoutPassword: r.attrs.login && !r.password,
       comment: r.comment ?? `Managed by pgrant (plan ${model.plan.name})`,
       where: r.origins.map((o) => `${o.label} at ${origin(o)}`).join('; '),
       attrs: r.attrs,

@@ -3,13 +3,14 @@
 // exactly the intended grantees, a canary table stays untouched, no extra role appears, and every login
 // gets in with exactly its password. PGRANT_FUZZ_RUNS and PGRANT_FUZZ_MAJORS (e.g. "all") widen the run.
 import fc from 'fast-check';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import keywordData from '../../src/sql/keywords.json' with { type: 'json' };
 import { connect } from '../../src/harness/db.js';
 import { provePlan } from '../../src/harness/prove.js';
+import { runPsql } from '../../src/harness/psql.js';
 import { SUPPORTED_MAJORS, addressOf, type Major } from '../../src/harness/server.js';
 import { checkName } from '../../src/sql/names.js';
 import { quoteLiteral } from '../../src/sql/quote.js';
@@ -24,7 +25,7 @@ const fuzzMajors: Major[] = majors.length ? majors : [TEST_MAJORS[0]!];
 const servers = useServers(fuzzMajors);
 
 const KEYWORDS = Object.keys(keywordData.keywords);
-const PIECES = ["'", '"', '\\', '$', '$$', '$tag$', '$pgrant$', ';', '--', '/*', '*/', '\n', '\t', '\r', ' ', 'é', 'e\u0301', '\u202E', '\u200F', '🐘', ':', ':x', ":'x'", '{', '}', '%', '%I', 'DROP TABLE pgrant_canary;', '\\q', '\\!', 'ß', 'İ'];
+const PIECES = ["'", '"', '\\', '$', '$$', '$tag$', '$pgrant$', ';', '--', '/*', '*/', '\n', '\t', '\r', ' ', 'é', 'e\u0301', '\u202E', '\u200F', '🐘', ':', ':x', ":'x'", '{', '}', '%', '%I', 'DROP TABLE pgrant_canary;', '\\q', '\\!', 'ß', 'İ', '`', '`id`', '$(id)'];
 
 /** A name that PostgreSQL accepts for a new role: non-empty, ≤ 63 bytes, no NUL, not reserved. */
 const hostileName = fc
@@ -132,5 +133,60 @@ describe('names PostgreSQL cannot keep are refused before rendering', () => {
     const r = await cli('render', join(dir, 'p.yaml'), '--out', join(dir, 'out'));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(pattern);
+  });
+});
+
+describe('fuzz: hostile plan file names and plan names', () => {
+  // A file name cannot hold "/": the marker's path is spelled with printf's octal escapes, as in a real attack.
+  const FILE_PIECES = [...PIECES.filter((p) => !p.includes('/')), '`', '$(', ')', '`touch MARKER`', '$(touch MARKER)', '|', '&', '>', '<', '*', '?', '.', '..'];
+  const fileBase = fc
+    .array(fc.oneof(fc.constantFrom(...FILE_PIECES), fc.string({ unit: 'grapheme', maxLength: 3 })), { minLength: 1, maxLength: 5 })
+    .map((p) => p.join(''))
+    .filter((n) => !n.includes('/') && !n.includes('\0') && n !== '.' && n !== '..' && Buffer.byteLength(n) < 150);
+  const planName = fc.option(fc.oneof(fileBase, fc.constantFrom('fz_plan', 'fz.plan-1')), { nil: undefined });
+  const PLAN_NAME_RULE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+  it(`${RUNS} hostile file names and plan names: refused, or carried only into comments; no shell runs`, async () => {
+    const server = servers.get(fuzzMajors[0]!)!;
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(fileBase, planName, async (base, name) => {
+        runs++;
+        const dir = tempDir('fuzz');
+        const marker = join(dir, 'ran');
+        const octal = marker.replace(/\//g, '\\057');
+        const file = join(dir, `${base.replaceAll('MARKER', `"$(printf '${octal}')"`).replaceAll('/', '_')}.yaml`);
+        const effective = name ?? basename(file, extname(file));
+        try {
+          writeFileSync(file, stringify({ pgrant: 1, ...(name === undefined ? {} : { name }), postgres: fuzzMajors[0], database: 'fz', patterns: [{ pattern: 'readonly', role: 'fz_readers', schemas: ['public'], members: [{ name: 'fz_alice' }] }] }));
+          const out = join(dir, 'out');
+          const r = await cli('render', file, '--out', out);
+          if (!PLAN_NAME_RULE.test(effective)) {
+            expect(r.code, r.stderr).toBe(1);
+            expect(r.stderr).toContain(name === undefined ? 'name: the plan name comes from the file name' : 'is not a folder name');
+            return;
+          }
+          expect(r.code, r.stderr).toBe(0);
+          const maintenance = await connect(server, 'postgres');
+          await maintenance.query('CREATE DATABASE fz');
+          try {
+            for (const f of ['deploy.sql', 'verify.sql', 'revert.sql']) {
+              const run = await runPsql(server, { database: 'fz', file: join(out, effective, f) });
+              expect(run.code, `${f}: ${run.stderr}`).toBe(0);
+            }
+          } finally {
+            await maintenance.query('DROP DATABASE fz WITH (FORCE)');
+            await maintenance.query('DROP ROLE IF EXISTS fz_alice');
+            await maintenance.query('DROP ROLE IF EXISTS fz_readers');
+            await maintenance.end();
+          }
+          expect(existsSync(marker), 'a shell command in the file name ran').toBe(false);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    );
+    expect(runs).toBe(RUNS);
   });
 });

@@ -35,6 +35,17 @@ describe('checkTemplate', () => {
     rejects('{{ident name}}', /unknown helper "ident"/, 't.md.hbs');
   });
 
+  it('refuses a value in a psql meta-command unless psql quoting escapes it (psql runs backquoted text there)', () => {
+    const e = rejects('SELECT 1;\n\\echo passed for plan {{comment plan.name}}', /\{\{comment …\}\} in a psql meta-command: psql runs backquoted text/);
+    expect(e.message.startsWith('t.sql.hbs:2:')).toBe(true);
+    rejects('\\connect {{ident db}}', /in a psql meta-command/);
+    rejects('SELECT {{literal x}} AS y \\gset {{ident prefix}}', /in a psql meta-command/);
+    rejects('{{#if x}}\\set v {{literal x}}{{/if}}', /in a psql meta-command/);
+    expect(() => checkTemplate('t.sql.hbs', "\\echo 'done for' {{psqlarg plan.name}}\n\\connect {{connect db}}\n\\if {{psqlvar-defined v}}\n\\endif", new Set())).not.toThrow();
+    // SQL before a \gset, E'\n' escapes and comments are not meta-command arguments.
+    expect(() => checkTemplate('t.sql.hbs', "SELECT {{literal x}} AS y \\gset\nSELECT E'\\n' || {{literal x}};\n-- then \\connects to {{comment db}}", new Set())).not.toThrow();
+  });
+
   it('accepts escaping helpers, blocks and known partials', () => {
     expect(() => checkTemplate('t.sql.hbs', '{{#each roles}}{{ident name}} {{literal comment}}{{> known}}{{/each}}', new Set(['known']))).not.toThrow();
   });
