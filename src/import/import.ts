@@ -5,6 +5,7 @@ import { UserError } from '../diagnostics.js';
 import { renderPlanFile } from '../pipeline.js';
 import { PLAN_NAME } from '../plan/plan-types.js';
 import { loadSqlParser } from '../sql/expression.js';
+import { earlierPlanGaps } from './earlier-plan.js';
 import { emitPlan } from './emit.js';
 import { recognise } from './recognise.js';
 import { compare, scope, type Gap, type ScopeOptions } from './scope.js';
@@ -33,7 +34,7 @@ export async function importPlan(state: ImportState, options: ImportOptions): Pr
   const scoped = scope(state, options);
   const name = planName(options.output, state.database);
   const recognised = options.flat ? [] : recognise(scoped, name);
-  scoped.gaps.push(...earlierPlan(state, name, new Set(scoped.roles.map((r) => r.name)), scoped.schemas));
+  scoped.gaps.push(...earlierPlanGaps(state, name, new Set(scoped.roles.map((r) => r.name)), scoped.schemas));
   const first = emitPlan({ scoped, name, recognised, flat: options.flat });
   const renderGaps: Gap[] = [];
   const external = await checkRenders(first.yaml, name, renderGaps);
@@ -49,30 +50,6 @@ export function planName(output: string | undefined, database: string): string {
   if (PLAN_NAME.test(fromFile)) return fromFile;
   const cleaned = database.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[.-]+/, '');
   return PLAN_NAME.test(cleaned) ? cleaned : 'imported';
-}
-
-/**
- * deploy.sql drops the roles an earlier deploy of a plan of the same name managed and the new plan has
- * not, and cleans the schemas it recorded: import must not name its plan so that either happens.
- */
-function earlierPlan(state: ImportState, name: string, roles: Set<string>, schemas: string[]): Gap[] {
-  const gaps: Gap[] = [];
-  for (const r of state.roles) {
-    for (const setting of r.settings ?? []) {
-      if (!setting.startsWith('pgrant.managed=')) continue;
-      let recorded: { plan?: string; schemas?: string[] };
-      try {
-        recorded = JSON.parse(setting.slice('pgrant.managed='.length)) as typeof recorded;
-      } catch {
-        continue;
-      }
-      if (recorded.plan !== name) continue;
-      if (!roles.has(r.name)) gaps.push({ what: `role ${r.name}, managed by an earlier deploy of a plan named ${name}`, why: 'deploy.sql of this plan would drop it: include it (--roles) or name the plan differently (-o other.yaml)' });
-      const outside = (recorded.schemas ?? []).filter((x) => !schemas.includes(x));
-      if (roles.has(r.name) && outside.length) gaps.push({ what: `schemas ${outside.join(', ')} of role ${r.name}, recorded by an earlier deploy of plan ${name}`, why: 'deploy.sql of this plan would revoke what it holds there: include them (--schemas) or name the plan differently' });
-    }
-  }
-  return gaps;
 }
 
 /**

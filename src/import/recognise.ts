@@ -103,15 +103,38 @@ interface SchemaShape {
   /** Column-level privileges instead of whole tables: "schema.table" → columns. */
   columns: Record<string, string[]> | null;
   sequencePrivileges: string[];
+  /** With listed tables: whether those tables own sequences (serial, identity columns) now. */
+  listedTablesOwnSequences: boolean;
   functions: boolean;
   owners: string[];
   expectedAtoms: Atom[];
 }
 
 /**
+ * The sequences the serial and identity columns of `tables` own, as deploy.sql finds them when it runs
+ * (partials/owned-sequences.sql.hbs). Undefined when that cannot be told exactly from the audit: a name
+ * holding a dot (the audit writes the owning table as "schema.table"), or a sequence outside `schemas`.
+ */
+function ownedSequences(scoped: Scoped, tables: { schema: string | null; name: string }[], schemas: string[]) {
+  if (tables.some((t) => t.schema!.includes('.') || t.name.includes('.'))) return undefined;
+  const names = new Set(tables.map((t) => `${t.schema}.${t.name}`));
+  const owned = scoped.state.objects.filter((o) => o.kind === 'sequence' && o.owned_by && names.has(o.owned_by));
+  if (owned.some((o) => !schemas.includes(o.schema ?? ''))) return undefined;
+  return owned.sort((a, b) => compare(a.schema ?? '', b.schema ?? '') || compare(a.name, b.name));
+}
+
+/** The table privileges: on the tables, else on the columns, else (no table yet) by default. */
+function tablePrivilegesOf(tables: Map<string, string[]>, columns: Map<string, string[]>, defaultList: (objects: string) => string[] | undefined): string[] | undefined {
+  if (tables.size) return uniform([...tables.values()]);
+  if (columns.size) return uniform([...columns.values()]);
+  return defaultList('tables');
+}
+
+/**
  * The shape of a role's privileges if it is one a schema-privileges pattern gives: USAGE on schemas,
- * one privilege list on every (or listed) table, sequences and functions all or nothing, and default
- * privileges for the same lists FOR ROLE some owners in each schema. Undefined when it is not.
+ * one privilege list on every table (and by default on future ones, FOR ROLE some owners) or on listed
+ * tables (and the sequences those tables own), sequences of the schemas all or nothing (with every
+ * table), functions all or nothing. Undefined when it is not. See catalog/expanders/schema-privileges.ts.
  */
 function schemaShape(scoped: Scoped, r: RoleFacts): SchemaShape | undefined {
   const atoms = r.atoms.filter((a) => a.kind !== 'database');
@@ -120,11 +143,15 @@ function schemaShape(scoped: Scoped, r: RoleFacts): SchemaShape | undefined {
   const schemas = atoms.filter((a) => a.kind === 'schema').map((a) => a.name).sort(compare);
   if (schemas.length === 0 || atoms.some((a) => a.kind !== 'schema' && !schemas.includes(a.schema ?? ''))) return undefined;
 
+  const owners = [...new Set(r.defaults.map((d) => d.owner))].sort(compare);
+  const defaults = defaultsBy(r.defaults);
+  const defaultList = (objects: string) => uniform(owners.flatMap((o) => schemas.map((s) => defaults.get(JSON.stringify([o, objects, s])) ?? [])));
+
   const tables = privilegesByObject(atoms, 'table');
   const columns = privilegesByObject(atoms, 'column');
   // Column grants are the table privileges PostgreSQL allows on columns (the `columns` parameter).
-  const tablePrivileges = uniform([...tables.values()]) ?? (tables.size === 0 ? uniform([...columns.values()]) : undefined);
-  if (!tablePrivileges) return undefined;
+  const tablePrivileges = tablePrivilegesOf(tables, columns, defaultList);
+  if (!tablePrivileges?.length) return undefined;
   const columnPrivileges = tablePrivileges.filter((p) => privilegesFor('column', scoped.major).includes(p));
   if ([...columns.values()].some((c) => c.join() !== columnPrivileges.join())) return undefined;
   const columnTables = new Map<string, string[]>();
@@ -134,46 +161,47 @@ function schemaShape(scoped: Scoped, r: RoleFacts): SchemaShape | undefined {
     columnTables.set(t, [...new Set([...(columnTables.get(t) ?? []), a.sub!])].sort(compare));
   }
   const allTables = objectsOf(scoped, 'table', schemas);
-  const everyTable = allTables.length === tables.size && columns.size === 0;
+  // Every table comes with default privileges for tables; listed tables (or columns) with none.
+  const everyTable = allTables.length === tables.size && columns.size === 0 && r.defaults.some((d) => d.objects === 'tables');
+  const tableObjects = everyTable ? allTables : allTables.filter((t) => tables.has(JSON.stringify([t.schema, t.name, null])));
+
+  // Sequences: with every table, on every one in the schemas now and by default later, or on none;
+  // with listed tables, on the sequences those tables own (found when deploy.sql runs), or on none.
   const sequences = privilegesByObject(atoms, 'sequence');
-  const allSequences = objectsOf(scoped, 'sequence', schemas);
+  const sequenceObjects = everyTable ? objectsOf(scoped, 'sequence', schemas) : ownedSequences(scoped, tableObjects, schemas);
+  if (!sequenceObjects) return undefined;
+  let sequencePrivileges = uniform([...sequences.values()]) ?? [];
+  if (sequences.size > 0 && sequences.size !== sequenceObjects.length) return undefined;
+  if (sequences.size === 0 && everyTable) sequencePrivileges = defaultList('sequences') ?? [];
+
   const functions = privilegesByObject(atoms, 'function');
   const allFunctions = objectsOf(scoped, 'function', schemas);
-
-  const owners = [...new Set(r.defaults.map((d) => d.owner))].sort(compare);
-  const defaults = defaultsBy(r.defaults);
-  const defaultList = (objects: string) => uniform(owners.flatMap((o) => schemas.map((s) => defaults.get(JSON.stringify([o, objects, s])) ?? [])));
-  // Sequences and functions: on every one in the schemas now and by default later, or on none.
-  let sequencePrivileges = uniform([...sequences.values()]) ?? [];
-  if (sequences.size > 0 && sequences.size !== allSequences.length) return undefined;
-  if (sequences.size === 0 && owners.length) sequencePrivileges = defaultList('sequences') ?? [];
   let fn = functions.size > 0;
   if (fn && (functions.size !== allFunctions.length || uniform([...functions.values()])?.join() !== 'EXECUTE')) return undefined;
   if (!fn && owners.length) fn = (defaultList('functions') ?? []).join() === 'EXECUTE';
 
   const expectedAtoms: Atom[] = schemas.map((s) => atom('schema', null, s, null, 'USAGE'));
-  const tableObjects = everyTable ? allTables : allTables.filter((t) => tables.has(JSON.stringify([t.schema, t.name, null])));
   for (const t of tableObjects) for (const p of tablePrivileges) expectedAtoms.push(atom('table', t.schema, t.name, null, p));
   for (const a of atoms.filter((x) => x.kind === 'column')) for (const p of columnPrivileges) expectedAtoms.push(atom('column', a.schema, a.name, a.sub, p));
-  for (const q of allSequences) for (const p of sequencePrivileges) expectedAtoms.push(atom('sequence', q.schema, q.name, null, p));
+  for (const q of sequenceObjects) for (const p of sequencePrivileges) expectedAtoms.push(atom('sequence', q.schema, q.name, null, p));
   if (fn) for (const f of allFunctions) expectedAtoms.push(atom('function', f.schema, f.name, f.arguments ?? f.signature, 'EXECUTE'));
   if (!sameSet(atoms.map(atomKey), expectedAtoms.map(atomKey))) return undefined;
 
-  // Table defaults come with "every table"; with listed tables there are none.
   const expected = [
     ...(everyTable ? expectedDefaults(owners, schemas, 'tables', tablePrivileges) : []),
-    ...expectedDefaults(owners, schemas, 'sequences', sequencePrivileges),
+    ...(everyTable ? expectedDefaults(owners, schemas, 'sequences', sequencePrivileges) : []),
     ...(fn ? expectedDefaults(owners, schemas, 'functions', ['EXECUTE']) : []),
   ];
   if (!sameSet(r.defaults.map(defaultKey), expected.map(defaultKey))) return undefined;
   // Without owners the pattern sets default privileges for the role running deploy.sql: not what is there.
-  if ((everyTable || sequencePrivileges.length > 0 || fn) && owners.length === 0) return undefined;
+  if ((everyTable || fn) && owners.length === 0) return undefined;
   return {
     schemas,
     tablePrivileges,
     tables: everyTable ? null : tableObjects.map((t) => tableRef(t.schema!, t.name)),
     columns: columnTables.size ? Object.fromEntries([...columnTables].sort(([a], [b]) => compare(a, b))) : null,
     sequencePrivileges,
+    listedTablesOwnSequences: !everyTable && sequenceObjects.length > 0,
     functions: fn,
     owners,
     expectedAtoms,
@@ -198,24 +226,34 @@ function recogniseSchemaPattern(scoped: Scoped, r: RoleFacts, planName: string):
   if (shape.columns) params.columns = shape.columns;
   if (pattern === 'app-user' && t !== READWRITE.join(',')) params.privileges = shape.tablePrivileges;
   if (pattern === 'readwrite' && t.endsWith('TRUNCATE')) params.truncate = true;
-  if (q === '') params.sequences = false;
+  // With listed tables the pattern grants on their sequences only: `false` matters only if they have some.
+  if (q === '' && (!shape.tables || shape.listedTablesOwnSequences)) params.sequences = false;
   if (shape.functions) params.functions = true;
   if (shape.owners.length) params.owners = shape.owners;
   if (pattern === 'app-user') Object.assign(params, roleAttributes(r.attrs, { login: true }));
   const comment = commentValue(r.attrs.comment, planName);
   if (comment !== undefined) params.comment = comment;
 
-  const listed = [shape.tables?.length ? `${shape.tables.length} listed table(s)` : '', shape.columns ? `columns of ${Object.keys(shape.columns).join(', ')}` : ''].filter(Boolean).join(' and ');
-  const what = shape.tables ? `${shape.tablePrivileges.join(', ')} on ${listed}` : `${shape.tablePrivileges.join(', ')} on every table`;
-  const extras = [q ? `${shape.sequencePrivileges.join(', ')} on every sequence` : '', shape.functions ? 'EXECUTE on every function' : ''].filter(Boolean);
-  const defaults = shape.owners.length ? `, and the same by default on what ${shape.owners.join(', ')} ${shape.owners.length === 1 ? 'creates' : 'create'} later` : '';
   return {
     pattern,
     params,
-    why: `${pattern}: ${r.name} has USAGE on ${shape.schemas.join(', ')}, ${[what, ...extras].join(', ')}${defaults}: exactly what the ${pattern} pattern gives`,
+    why: `${pattern}: ${r.name} has ${describeShape(shape)}: exactly what the ${pattern} pattern gives`,
     defines: [r.name],
     consumed: new Map([[r.name, { atoms: new Set(shape.expectedAtoms.map(atomKey)), defaults: new Set(r.defaults.map(defaultKey)), memberships: new Set() }]]),
   };
+}
+
+/** What a role of this shape holds, in words, for the instance's comment. */
+function describeShape(shape: SchemaShape): string {
+  const privileges = (list: string[]) => list.join(', ');
+  const listed = [shape.tables?.length ? `${shape.tables.length} listed table(s)` : '', shape.columns ? `columns of ${Object.keys(shape.columns).join(', ')}` : ''].filter(Boolean).join(' and ');
+  const parts = [`USAGE on ${shape.schemas.join(', ')}`, `${privileges(shape.tablePrivileges)} on ${shape.tables ? listed : 'every table'}`];
+  if (shape.sequencePrivileges.length) parts.push(`${privileges(shape.sequencePrivileges)} on ${shape.tables ? 'the sequences of the listed tables' : 'every sequence'}`);
+  if (shape.functions) parts.push('EXECUTE on every function');
+  const creates = `${shape.owners.join(', ')} ${shape.owners.length === 1 ? 'creates' : 'create'} later`;
+  // With listed tables only functions have default privileges.
+  const defaults = !shape.owners.length ? '' : shape.tables ? `, and EXECUTE by default on the functions ${creates}` : `, and the same by default on what ${creates}`;
+  return `${parts.join(', ')}${defaults}`;
 }
 
 // ---- project ----

@@ -1,12 +1,13 @@
 // pgrant import on real servers: every example deployed then imported (live and from the audit JSON),
 // a database set up by hand in plain SQL, and pattern recognition; each imported plan's deploy.sql
 // must change nothing (catalog snapshots before and after) and its verify.sql must pass.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { auditSql } from '../../src/audit/audit.js';
 import { connect, ident } from '../../src/harness/db.js';
+import { planRolesNeededByFixture, rolesCreatedIn } from '../../src/harness/fixture-roles.js';
 import { runPsql } from '../../src/harness/psql.js';
 import { renderPlanFile } from '../../src/pipeline.js';
 import { cli } from '../support/cli.js';
@@ -14,29 +15,54 @@ import { roundTrip, scratch } from '../support/import.js';
 import { TEST_MAJORS, useServers } from '../support/servers.js';
 
 const servers = useServers();
-const EXAMPLES = ['streamflow', 'datatweets', 'polardbpg', 'team', 'offboarding'];
-/** The patterns each example's roles come back as (read from the examples: what each role holds). */
+/** Every example in examples/: a new one needs its line in RECOGNISED below. */
+const EXAMPLES = readdirSync('examples')
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.slice(0, -'.yaml'.length))
+  .sort();
+/**
+ * The patterns each example's roles come back as, in the plan's order (read from the examples: what
+ * each role holds). Team patterns (services) come back as the built-in patterns they expand to.
+ */
 const RECOGNISED: Record<string, string[]> = {
+  // streamflow_app, then streamflow_readonly (listed tables and columns, the sequences of those tables);
+  // the admin with its NOINHERIT group is no pattern import recognises.
   streamflow: ['app-user', 'readonly', 'roles'],
   datatweets: ['readonly', 'readwrite', 'app-user', 'roles'],
   polardbpg: ['project', 'project', 'roles'],
-  team: ['team-hierarchy', 'app-user', 'roles', 'row-level-security'],
+  // appuser holds USAGE (not USAGE, SELECT) on the sequence of its one table: not what app-user gives.
+  team: ['team-hierarchy', 'roles', 'row-level-security'],
   offboarding: ['readonly', 'roles'],
+  // shop_app on every table with default privileges; shop_readonly on sales.orders and its sequence.
+  'shop-existing-schema': ['app-user', 'readonly', 'roles'],
+  // The schema shop_migrator owns is still empty: both come back from their default privileges.
+  'shop-migrations': ['app-user', 'readonly', 'roles'],
+  // Per service an analysts group and an application login (team pattern `service`), then the
+  // reporting group (team pattern `reporting`): billing_analysts, billing_app, orders_analysts, orders_app, shop_reporting.
+  services: ['readonly', 'app-user', 'readonly', 'app-user', 'readonly', 'roles'],
 };
 
-/** Deploys an example as a DBA would: referenced roles and the database first, the schema, then deploy.sql. */
+/**
+ * Deploys an example as a DBA would, in the order `pgrant test` uses: referenced roles (but those its
+ * fixture creates) and plan roles its fixture needs, the database, the fixture (or the schemas and
+ * tables it names), then deploy.sql.
+ */
 async function deployExample(major: number, example: string, s: Awaited<ReturnType<typeof scratch>>, server: Parameters<typeof scratch>[0]) {
-  const { model, files } = await renderPlanFile(`examples/${example}.yaml`, { postgres: major });
+  const planFile = `examples/${example}.yaml`;
+  const { plan, model, files } = await renderPlanFile(planFile, { postgres: major });
   const database = model.plan.database;
+  const fixture = plan.test.fixture ? join(dirname(planFile), plan.test.fixture) : undefined;
+  const fixtureSql = fixture ? readFileSync(fixture, 'utf8') : '';
   const admin = await connect(server, 'postgres');
   try {
-    for (const r of model.external.filter((r) => !r.startsWith('pg_'))) await admin.query(`DO $$ BEGIN CREATE ROLE ${ident(r)}; EXCEPTION WHEN duplicate_object THEN END $$`);
+    const created = rolesCreatedIn(fixtureSql);
+    const early = [...model.external.filter((r) => !r.startsWith('pg_') && !created.has(r)), ...planRolesNeededByFixture(model, fixtureSql)];
+    for (const r of early) await admin.query(`DO $$ BEGIN CREATE ROLE ${ident(r)}; EXCEPTION WHEN duplicate_object THEN END $$`);
   } finally {
     await admin.end();
   }
   await s.createDatabase(database);
-  const fixture = `examples/${example}.fixture.sql`;
-  if (existsSync(fixture)) {
+  if (fixture) {
     const r = await runPsql(server, { database, file: fixture });
     expect(r.code, r.stderr).toBe(0);
   } else {
@@ -52,6 +78,10 @@ async function deployExample(major: number, example: string, s: Awaited<ReturnTy
   return database;
 }
 
+it('every example has its expected patterns written down', () => {
+  expect(Object.keys(RECOGNISED).sort()).toEqual(EXAMPLES);
+});
+
 describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
   it.each(EXAMPLES)('example %s: deployed, imported live and from the audit; the imported deploy.sql changes nothing; verify passes', async (example) => {
     const server = servers.get(major)!;
@@ -60,6 +90,13 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
       const database = await deployExample(major, example, s, server);
       const r = await roundTrip(server, s.dir, database, example);
       expect((parse(r.yaml) as PlanDoc).patterns.map((p) => p.pattern)).toEqual(RECOGNISED[example]);
+      // Listed tables come back as listed, their sequences with them (read from the examples).
+      const instance = (role: string) => (parse(r.yaml) as PlanDoc).patterns.find((p) => p.role === role);
+      if (example === 'shop-existing-schema') expect(instance('shop_readonly')).toEqual({ pattern: 'readonly', role: 'shop_readonly', schemas: ['sales'], tables: ['sales.orders'] });
+      if (example === 'streamflow') {
+        expect(instance('streamflow_readonly')).toEqual({ pattern: 'readonly', role: 'streamflow_readonly', tables: ['public.artists', 'public.streams', 'public.tracks'], columns: { 'public.users': ['country', 'user_id', 'username'] } });
+        expect(instance('streamflow_app')).toEqual({ pattern: 'app-user', role: 'streamflow_app', tables: ['public.streams', 'public.tracks', 'public.users'], connection_limit: 50 });
+      }
       // Its readonly group's default privileges are for what the superuser creates: an external reference.
       if (example === 'offboarding') expect(r.yaml).toContain(`# Roles it refers to but does not manage (deploy.sql checks they exist): ${server.user}.`);
       if (example === 'streamflow') {
@@ -169,6 +206,32 @@ describe.each(TEST_MAJORS)('PostgreSQL %i, a database set up by hand', (major) =
       for (const role of ['hm_analysts', 'acme_owner', 'acme_role_readwrite', 'acme_role_readonly', 'acme_app']) expect(entry(plan, role)).toBeUndefined();
       expect(r.yaml).toMatch(/# readonly: hm_analysts has USAGE on sales, SELECT on every table, SELECT on every sequence, and the same by/);
       expect(r.changes).toEqual([]);
+    } finally {
+      await s.done();
+    }
+  });
+
+  it('recognition with listed tables: only the sequences those tables own, by hand, comes back as readonly and app-user', async () => {
+    const server = servers.get(major)!;
+    const s = await scratch(server);
+    try {
+      await s.createDatabase('listed');
+      const load = await runPsql(server, { database: 'listed', file: 'test/import/listed-tables.sql' });
+      expect(load.code, load.stderr).toBe(0);
+      const r = await roundTrip(server, s.dir, 'listed', 'listed');
+      expect(r.live.code, r.live.stderr).toBe(0);
+      expect(r.changes, r.yaml).toEqual([]);
+      expect(r.verify.code, r.verify.stdout + r.verify.stderr).toBe(0);
+      const plan = parse(r.yaml) as PlanDoc;
+      // What test/import/listed-tables.sql says, written by hand.
+      expect(plan.patterns.filter((p) => p.pattern !== 'roles')).toEqual([
+        { pattern: 'app-user', role: 'lt_app', schemas: ['shop'], tables: ['shop.items', 'shop.orders'], comment: '' },
+        // orders owns a sequence the reader does not hold: sequences: false says so.
+        { pattern: 'readonly', role: 'lt_reader', schemas: ['shop'], tables: ['shop.orders'], sequences: false, comment: '' },
+      ]);
+      expect(entry(plan, 'lt_clerk')).toMatchObject({ grants: expect.arrayContaining([{ privileges: ['SELECT'], sequences: ['shop.invoice_numbers', 'shop.orders_id_seq'] }]) });
+      // The instance's comment, its lines joined: why the pattern fits.
+      expect(r.yaml.replace(/\n\s*#\s+/g, ' ')).toContain('app-user: lt_app has USAGE on shop, SELECT, INSERT, UPDATE, DELETE on 2 listed table(s), SELECT, USAGE on the sequences of the listed tables: exactly what the app-user pattern gives');
     } finally {
       await s.done();
     }
