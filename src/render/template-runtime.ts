@@ -25,8 +25,9 @@ export interface TemplateSet {
 /** The Handlebars environment all templates run in: pgrant's helpers and nothing else. */
 export function templateEnvironment(hb: Pick<FullHandlebars, 'registerHelper'>): void {
   for (const [name, fn] of Object.entries({ ...SQL_HELPERS, ...MARKDOWN_HELPERS, ...TEXT_HELPERS })) {
-    // Handlebars passes its options object last; helpers see only their own arguments.
-    hb.registerHelper(name, (...args: unknown[]) => fn(...args.slice(0, -1)));
+    // Handlebars passes its options object last; helpers see only their own arguments. Helpers run for
+    // every value of a large plan: the usual one or two arguments are passed without copying the list.
+    hb.registerHelper(name, (...args: unknown[]) => (args.length === 2 ? fn(args[0]) : args.length === 3 ? fn(args[0], args[1]) : fn(...args.slice(0, -1))));
   }
   for (const [name, fn] of Object.entries(SQL_BLOCK_HELPERS)) hb.registerHelper(name, fn);
 }
