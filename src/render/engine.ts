@@ -190,7 +190,7 @@ export function compiledCode(input: string | hbs.AST.Program): string {
 
 /** The module written for one template: a CommonJS module exporting Handlebars' template specification. */
 export function compiledModule(rel: string, code: string): string {
-  return `// Compiled from templates/${rel}.hbs by scripts/build-templates.js: do not edit.\nmodule.exports = ${code};\n`;
+  return `// Compiled from templates/${rel}.hbs by scripts/precompile.js: do not edit.\nmodule.exports = ${code};\n`;
 }
 
 /**
@@ -212,7 +212,7 @@ export function precompileTemplates(dir = packagePath('templates')): Map<string,
     return into;
   };
   const req = (t: CheckedTemplate) => `() => require(${JSON.stringify(`./${t.rel}.cjs`)})`;
-  const index = ['// The templates compiled by scripts/build-templates.js: do not edit.', 'module.exports = {', '  templates: {'];
+  const index = ['// The templates compiled by scripts/precompile.js: do not edit.', 'module.exports = {', '  templates: {'];
   for (const t of templates) {
     files.set(`${t.rel}.cjs`, compiledModule(t.rel, compiledCode(t.ast)));
     if (!t.partial) index.push(`    ${JSON.stringify(t.rel)}: { partials: ${JSON.stringify([...closure(t)].sort())}, load: ${req(t)} },`);

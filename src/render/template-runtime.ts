@@ -1,5 +1,5 @@
 // What rendering needs at run time: the Handlebars runtime (no parser, no compiler), pgrant's helpers,
-// and the templates precompiled by `npm run build` (scripts/build-templates.js) into dist/templates/.
+// and the templates precompiled by `npm run build` (scripts/precompile.js) into dist/templates/.
 // Templates are checked for escaping before they are compiled (render/engine.ts); compiling them at
 // build time moves that check there too, so a run loads only the compiled functions it uses.
 import HandlebarsRuntime from 'handlebars/runtime.js';
@@ -32,7 +32,7 @@ export function templateEnvironment(hb: Pick<FullHandlebars, 'registerHelper'>):
   for (const [name, fn] of Object.entries(SQL_BLOCK_HELPERS)) hb.registerHelper(name, fn);
 }
 
-/** dist/templates/index.cjs, written by scripts/build-templates.js. */
+/** dist/templates/index.cjs, written by scripts/precompile.js. */
 export interface CompiledIndex {
   /** Top-level template → its compiled spec, and every partial it uses (directly or through another partial). */
   templates: Record<string, { partials: string[]; load: () => TemplateSpecification }>;

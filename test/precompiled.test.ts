@@ -1,12 +1,16 @@
-// pgrant as installed renders with the templates `npm run build` compiled into dist/templates/; the
-// other tests run from src/ and compile templates/ themselves. These tests tie the two together: what
-// is shipped is what the sources compile to, and the built CLI writes the same bytes as the golden files.
+// pgrant as installed renders with the templates `npm run build` compiled into dist/templates/ and the
+// pattern catalog it checked into dist/catalog.json; the other tests run from src/ and read templates/
+// and patterns/ themselves. These tests tie the two together: what is shipped is what the sources give,
+// and the built CLI writes the same bytes as the golden files.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compiledCode, compiledModule, precompileTemplates, TemplateError } from '../src/render/engine.js';
+import { loadCatalog } from '../src/catalog/catalog.js';
+import { catalogJson } from '../src/catalog/shipped.js';
 
 const DIST = 'dist/templates';
 
@@ -75,5 +79,21 @@ describe('compiled templates', () => {
     const check = spawnSync(process.execPath, ['bin/pgrant.js', 'render', ...examples, '--check'], { encoding: 'utf8' });
     expect(check.stderr).toBe('');
     expect(check.status).toBe(0);
+  });
+});
+
+describe('checked pattern catalog', () => {
+  it('dist/catalog.json is what patterns/ gives (run "npm run build" after editing a pattern)', () => {
+    expect(existsSync('dist/catalog.json'), 'dist/catalog.json is missing: run "npm run build"').toBe(true);
+    expect(readFileSync('dist/catalog.json', 'utf8')).toBe(catalogJson(loadCatalog()));
+  });
+
+  it('the built pgrant reads back the same pattern definitions', async () => {
+    const shipped = (await import(pathToFileURL(resolve('dist/catalog/shipped.js')).href)) as typeof import('../src/catalog/shipped.js');
+    const fromDist = shipped.shippedCatalog();
+    expect(fromDist, 'dist/ reads dist/catalog.json').toBeDefined();
+    const fromSource = loadCatalog();
+    expect([...fromDist!.keys()]).toEqual([...fromSource.keys()]);
+    for (const [name, def] of fromSource) expect(fromDist!.get(name), name).toStrictEqual(def);
   });
 });
