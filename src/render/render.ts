@@ -4,6 +4,8 @@ import { UserError, type Diagnostic } from '../diagnostics.js';
 import { locationOf } from '../model/builder.js';
 import { formatPath } from '../plan/source.js';
 import { shippedTemplates } from './templates.js';
+// Rendered files are flattened when rendered: a large plan holds its files, not trees of their pieces.
+import { flattened } from './template-runtime.js';
 import { buildView } from './view.js';
 import { diffModels, type Migration } from '../migrate/diff.js';
 import { buildMigrationView } from '../migrate/view.js';
@@ -44,17 +46,6 @@ export function renderModel(model: Model, options: { planFile: string; layout?: 
       break;
   }
   return out;
-}
-
-/**
- * The text as one flat string. A template's output is built by concatenation: V8 keeps it as a tree of
- * pieces, several times the size of the text, until something reads it whole. Searching it makes V8
- * copy it into one string and free the tree, so a large plan holds its files, not their pieces, until
- * they are written.
- */
-function flattened(text: string): string {
-  text.indexOf('\0');
-  return text;
 }
 
 /** Flyway runs SQL over JDBC, without psql: what needs psql cannot be written for it. */
