@@ -341,6 +341,10 @@ const NEXT_STEPS = {
     'objects (grants, memberships and defaults are copied to add one field; inherited expectations copy planned rows); ' +
     '(3) a Handlebars code generator that calls pgrant\'s helpers directly (Handlebars lets the JavaScriptCompiler be ' +
     'overridden), keeping the templates and their check.',
+  version:
+    '`pgrant --version` does not load the CLI: bin/pgrant.js reads package.json and prints the version, so its time ' +
+    'is Node\'s own start (`node -e 0`, section 3) plus a millisecond or two. Over the target, it is Node starting ' +
+    'slowly on this machine at this load: rerun on a quiet machine.',
   memory:
     'After rendering 5,000 projects the live heap is about 330 MB — the model about 65 MB, the view about 135 MB, the ' +
     'four files 72 MB as flat strings — and the peak RSS about three times that: V8 grows the heap rather than collect ' +
@@ -445,11 +449,14 @@ function report({ machine, results, profiles, cold, apply, applyNote }) {
   // Targets: met, missed, or not measured.
   const failed = (r) => `failed: ${r?.reason ?? 'not run'}`;
   const t = [];
-  t.push({ id: 'small', target: `StreamFlow render, whole process ≤ ${ms(TARGETS.smallMs)}`, measured: small?.ok ? ms(small.wallMs) : failed(small), met: small?.ok ? small.wallMs <= TARGETS.smallMs : false });
-  t.push({ id: 'large', target: `render of ${int(TARGET_SIZE)} projects, whole process ≤ ${ms(TARGETS.renderMs)}`, measured: at?.ok ? ms(at.wallMs) : failed(at), met: at?.ok ? at.wallMs <= TARGETS.renderMs : false });
-  t.push({ id: 'large', target: `the same ÷ its floor ≤ ${TARGETS.renderOverFloor}×`, measured: at?.ok ? `${ratio(at.ratio)} (floor ${ms(at.floorMs)})` : failed(at), met: at?.ok ? at.ratio <= TARGETS.renderOverFloor : false });
+  // CPU time beside wall time: on a busy machine it tells what the process itself cost.
+  const cpuNote = (r) => (r.cpuMs === null ? '' : ` (CPU time ${ms(r.cpuMs)})`);
+  const cpuRatio = (r) => (r.cpuMs === null ? '' : `; CPU time ${ratio(r.cpuMs / r.floorCpuMs)}`);
+  t.push({ id: 'small', target: `StreamFlow render, whole process ≤ ${ms(TARGETS.smallMs)}`, measured: small?.ok ? `${ms(small.wallMs)}${cpuNote(small)}` : failed(small), met: small?.ok ? small.wallMs <= TARGETS.smallMs : false });
+  t.push({ id: 'large', target: `render of ${int(TARGET_SIZE)} projects, whole process ≤ ${ms(TARGETS.renderMs)}`, measured: at?.ok ? `${ms(at.wallMs)}${cpuNote(at)}` : failed(at), met: at?.ok ? at.wallMs <= TARGETS.renderMs : false });
+  t.push({ id: 'large', target: `the same ÷ its floor ≤ ${TARGETS.renderOverFloor}×`, measured: at?.ok ? `${ratio(at.ratio)} (floor ${ms(at.floorMs)}${cpuRatio(at)})` : failed(at), met: at?.ok ? at.ratio <= TARGETS.renderOverFloor : false });
   t.push({ id: 'memory', target: `peak memory, ${int(MEMORY_SIZE)} projects ≤ ${TARGETS.memoryMb} MB`, measured: memoryCase?.ok ? kb(memoryCase.rssKb) : failed(memoryCase), met: memoryCase?.ok ? memoryCase.rssKb / 1024 <= TARGETS.memoryMb : false });
-  t.push({ id: 'version', target: `\`pgrant --version\` ≤ ${ms(TARGETS.versionMs)}`, measured: ms(version.median), met: version.median <= TARGETS.versionMs });
+  t.push({ id: 'version', target: `\`pgrant --version\` ≤ ${ms(TARGETS.versionMs)}`, measured: `${ms(version.median)} (\`node -e 0\`: ${ms(nodeZero.median)})`, met: version.median <= TARGETS.versionMs });
   const applyAtTarget = apply && apply.n === TARGET_SIZE;
   const deployRatio = apply ? apply.deploy.ms / apply.minimal.ms : NaN;
   t.push({
@@ -473,7 +480,7 @@ function report({ machine, results, profiles, cold, apply, applyNote }) {
   const missed = [...new Set(t.filter((x) => x.met === false && NEXT_STEPS[x.id]).map((x) => x.id))];
   if (missed.length) {
     L.push('### Missed targets: where the time goes, and the next step', '');
-    const titles = { small: 'The small plan', large: `The ${int(TARGET_SIZE)}-project plan`, memory: `Memory at ${int(MEMORY_SIZE)} projects` };
+    const titles = { small: 'The small plan', large: `The ${int(TARGET_SIZE)}-project plan`, memory: `Memory at ${int(MEMORY_SIZE)} projects`, version: '`pgrant --version`' };
     for (const id of missed) L.push(`**${titles[id]}.** ${NEXT_STEPS[id]}`, '');
   }
   return { markdown: L.join('\n'), targets: t };
