@@ -13,6 +13,6 @@ if (values.catalog?.length) {
   console.log(`wrote ${out}`);
 } else {
   await writeFile(new URL('../docs/patterns.md', import.meta.url), await patternsMarkdown());
-  await writeFile(new URL('../docs/plan-format.md', import.meta.url), planFormatMarkdown());
+  await writeFile(new URL('../docs/plan-format.md', import.meta.url), await planFormatMarkdown());
   console.log('wrote docs/patterns.md and docs/plan-format.md');
 }

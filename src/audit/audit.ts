@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { UserError } from '../diagnostics.js';
 import { runPsqlUrl } from '../harness/psql.js';
 import { pgrantVersion } from '../paths.js';
-import { loadTemplates } from '../render/engine.js';
+import { shippedTemplates } from '../render/templates.js';
 import { checkAuditState, type AuditState } from './drift.js';
 
 export function auditSql(): string {
-  return loadTemplates().get('audit.sql')({ tool: { name: 'pgrant', version: pgrantVersion() } });
+  return shippedTemplates().get('audit.sql')({ tool: { name: 'pgrant', version: pgrantVersion() } });
 }
 
 /** Runs audit.sql with psql on the server at `url` and returns its JSON. */

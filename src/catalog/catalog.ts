@@ -6,6 +6,7 @@ import { SourceFile } from '../plan/source.js';
 import { checkObject, parseTypeExpr, type Field, type TypeDesc } from '../plan/types.js';
 import '../plan/plan-types.js';
 import { packagePath } from '../paths.js';
+import { shippedCatalog } from './shipped.js';
 
 /** A privilege list in a pattern's intent: words, `$param` (a privilege-list parameter), or `{if: param, then: [...]}`. */
 export type IntentEntry = string | { if: string; then: string[] };
@@ -93,6 +94,9 @@ let catalog: Map<string, PatternDef> | undefined;
 /** The catalog, read from patterns/ on first use. A broken pattern file is a bug in pgrant (exit 2). */
 export function loadCatalog(dir = packagePath('patterns')): Map<string, PatternDef> {
   if (catalog && dir === packagePath('patterns')) return catalog;
+  // An installed pgrant reads the catalog as the build checked it (see shipped.ts).
+  const shipped = dir === packagePath('patterns') ? shippedCatalog() : undefined;
+  if (shipped) return (catalog = shipped);
 
   const result = new Map<string, PatternDef>();
   const out = new Collector();

@@ -6,7 +6,7 @@ import { COMMON_INSTANCE_FIELDS, loadCatalog } from '../catalog/catalog.js';
 import { PLAN_FIELDS, SUPPORTED_TARGETS, DEFAULT_TARGET, FORMAT_VERSION } from '../plan/load.js';
 import { namedTypes, resolveType, type Field, type TypeDesc } from '../plan/types.js';
 import { MAX_NAME_BYTES } from '../sql/names.js';
-import { COMMANDS } from '../cli/main.js';
+import { allCommands } from '../cli/main.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -101,7 +101,8 @@ function typeSection(name: string, type: TypeDesc): string[] {
   return lines;
 }
 
-export function planFormatMarkdown(): string {
+export async function planFormatMarkdown(): Promise<string> {
+  const commands = await allCommands();
   const catalog = [...loadCatalog().values()];
   const { patterns: _patterns, ...header } = PLAN_FIELDS;
   const lines: string[] = [
@@ -121,7 +122,7 @@ export function planFormatMarkdown(): string {
     '',
     '| command | what it does |',
     '|---|---|',
-    ...COMMANDS.map((c) => `| \`pgrant ${cell(c.command)}\` | ${cell(c.describe)} |`),
+    ...commands.map((c) => `| \`pgrant ${cell(c.command)}\` | ${cell(c.describe)} |`),
     '',
     'On every command: `--quiet` prints only errors and results, `--verbose` adds detail (every phase\'s notes',
     'in `pgrant test`, and the stack of an unexpected error), `--json` (render, lint, test, diff) prints a',

@@ -1,10 +1,16 @@
-// One Handlebars instance, strict and unescaped, whose templates are checked when they are loaded:
-// a template can emit a value only through an escaping helper, or it does not load.
+// Templates from source: strict and unescaped, checked before they are compiled: a template can emit a
+// value only through an escaping helper, or it does not compile. `npm run build` runs this check and
+// Handlebars' compiler on every template (precompileTemplates); pgrant itself then loads the compiled
+// functions (template-runtime.ts), and this module only when it runs from source (tests) or for a
+// template directory of its own.
 import Handlebars from 'handlebars';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BUILTIN_BLOCKS, MARKDOWN_HELPERS, SQL_BLOCK_HELPERS, SQL_HELPERS, TEXT_HELPERS } from './helpers.js';
 import { packagePath } from '../paths.js';
+import { TEMPLATE_OPTIONS, templateEnvironment, type Template, type TemplateSet } from './template-runtime.js';
+
+export type { Template, TemplateSet } from './template-runtime.js';
 
 type AST = hbs.AST.Node;
 
@@ -53,9 +59,10 @@ function helpersFor(flavor: Flavor): ReadonlySet<string> {
 
 /**
  * Walks a template's AST and throws at the first construct that could emit a value without escaping:
- * a bare or triple-stash mustache, an unknown helper, a dynamic partial, a decorator.
+ * a bare or triple-stash mustache, an unknown helper, a dynamic partial, a decorator. Returns the AST it
+ * checked, which is what gets compiled.
  */
-export function checkTemplate(file: string, source: string, partials: ReadonlySet<string>): void {
+export function checkTemplate(file: string, source: string, partials: ReadonlySet<string>): hbs.AST.Program {
   const flavor = flavorOf(file);
   const escaping = helpersFor(flavor);
   const blocks = new Set([...BUILTIN_BLOCKS, ...(flavor === 'sql' ? Object.keys(SQL_BLOCK_HELPERS) : [])]);
@@ -125,6 +132,7 @@ export function checkTemplate(file: string, source: string, partials: ReadonlySe
     }
   };
   walk(ast);
+  return ast;
 }
 
 function listTemplates(dir: string): string[] {
@@ -137,25 +145,21 @@ function listTemplates(dir: string): string[] {
   return files;
 }
 
-export type Template = (context: unknown) => string;
-
-export interface TemplateSet {
-  /** Top-level templates by name relative to the directory, without `.hbs`: `deploy.sql`, `ACCESS.md`. */
-  get(name: string): Template;
-  names(): string[];
+/** A template file found under a templates directory, checked and parsed. */
+interface CheckedTemplate {
+  /** Path relative to the directory, without `.hbs`: `deploy.sql`, `partials/role.sql`. */
+  rel: string;
+  /** Partial name (`partials/role.sql.hbs` → `role`), or undefined for a top-level template. */
+  partial: string | undefined;
+  source: string;
+  ast: hbs.AST.Program;
 }
 
 /**
- * Loads every template under `dir`: files in `partials/` (at any depth) become partials named by their
- * path below it without extension (`partials/role.sql.hbs` → `role`), the rest are top-level templates.
+ * Every template under `dir`, each checked: files in `partials/` (at any depth) become partials named by
+ * their path below it without extension (`partials/role.sql.hbs` → `role`), the rest are top-level templates.
  */
-export function loadTemplates(dir = packagePath('templates')): TemplateSet {
-  const hb = Handlebars.create();
-  for (const [name, fn] of Object.entries({ ...SQL_HELPERS, ...MARKDOWN_HELPERS, ...TEXT_HELPERS })) {
-    // Handlebars passes its options object last; helpers see only their own arguments.
-    hb.registerHelper(name, (...args: unknown[]) => fn(...args.slice(0, -1)));
-  }
-  for (const [name, fn] of Object.entries(SQL_BLOCK_HELPERS)) hb.registerHelper(name, fn);
+function checkedTemplates(dir: string): CheckedTemplate[] {
   const files = listTemplates(dir);
   const partialName = (file: string): string | undefined => {
     const rel = relative(dir, file).split('\\').join('/');
@@ -163,22 +167,81 @@ export function loadTemplates(dir = packagePath('templates')): TemplateSet {
     return m ? `${rel.startsWith('partials/') ? '' : rel.slice(0, rel.indexOf('/partials/')) + '/'}${m[1]}` : undefined;
   };
   const partials = new Set(files.map(partialName).filter((n): n is string => n !== undefined));
-  const top = new Map<string, Template>();
-  const options = { noEscape: true, strict: true, knownHelpersOnly: false, preventIndent: true } as const;
-  for (const file of files) {
+  return files.map((file) => {
     const source = readFileSync(file, 'utf8');
-    const shown = relative(packagePath(), file);
-    checkTemplate(shown, source, partials);
-    const pname = partialName(file);
-    if (pname) hb.registerPartial(pname, hb.compile(source, options));
-    else top.set(relative(dir, file).replace(/\.hbs$/, ''), hb.compile(source, options));
+    const ast = checkTemplate(relative(packagePath(), file), source, partials);
+    return { rel: relative(dir, file).split('\\').join('/').replace(/\.hbs$/, ''), partial: partialName(file), source, ast };
+  });
+}
+
+/** Loads every template under `dir`, checked, and compiles them with Handlebars' compiler. */
+export function loadTemplates(dir = packagePath('templates')): TemplateSet {
+  const hb = Handlebars.create();
+  templateEnvironment(hb);
+  const top = new Map<string, Template>();
+  for (const t of checkedTemplates(dir)) {
+    if (t.partial) hb.registerPartial(t.partial, hb.compile(t.ast, TEMPLATE_OPTIONS));
+    else top.set(t.rel, hb.compile(t.ast, TEMPLATE_OPTIONS));
   }
   return {
     get(name) {
       const t = top.get(name);
       if (!t) throw new Error(`no template ${name}`);
-      return t as Template;
+      return t;
     },
     names: () => [...top.keys()],
   };
+}
+
+/** The partials a template names, in order of first use. */
+function partialsNamed(node: hbs.AST.Node | undefined | null, into = new Set<string>()): Set<string> {
+  if (!node) return into;
+  if (node.type === 'Program') for (const n of (node as hbs.AST.Program).body) partialsNamed(n, into);
+  if (node.type === 'BlockStatement') {
+    partialsNamed((node as hbs.AST.BlockStatement).program, into);
+    partialsNamed((node as hbs.AST.BlockStatement).inverse, into);
+  }
+  if (node.type === 'PartialStatement') into.add(((node as hbs.AST.PartialStatement).name as hbs.AST.PathExpression).original);
+  return into;
+}
+
+/** Handlebars' JavaScript for one template, compiled from `input` (its source text or its checked AST). */
+export function compiledCode(input: string | hbs.AST.Program): string {
+  return String(Handlebars.precompile(input, TEMPLATE_OPTIONS));
+}
+
+/** The module written for one template: a CommonJS module exporting Handlebars' template specification. */
+export function compiledModule(rel: string, code: string): string {
+  return `// Compiled from templates/${rel}.hbs by scripts/precompile.js: do not edit.\nmodule.exports = ${code};\n`;
+}
+
+/**
+ * What `npm run build` writes into dist/templates/: one module per template (`deploy.sql.cjs`,
+ * `partials/role.sql.cjs`) and `index.cjs`, which lists them and, for each top-level template, every
+ * partial it needs. Throws TemplateError like loadTemplates when a template fails the check.
+ */
+export function precompileTemplates(dir = packagePath('templates')): Map<string, string> {
+  const templates = checkedTemplates(dir);
+  const files = new Map<string, string>();
+  const byPartial = new Map(templates.filter((t) => t.partial).map((t) => [t.partial!, t]));
+  /** Partials used by a template, and by the partials it uses, transitively. */
+  const closure = (t: CheckedTemplate, into = new Set<string>()): Set<string> => {
+    for (const p of partialsNamed(t.ast)) {
+      if (into.has(p)) continue;
+      into.add(p);
+      closure(byPartial.get(p)!, into);
+    }
+    return into;
+  };
+  const req = (t: CheckedTemplate) => `() => require(${JSON.stringify(`./${t.rel}.cjs`)})`;
+  const index = ['// The templates compiled by scripts/precompile.js: do not edit.', 'module.exports = {', '  templates: {'];
+  for (const t of templates) {
+    files.set(`${t.rel}.cjs`, compiledModule(t.rel, compiledCode(t.ast)));
+    if (!t.partial) index.push(`    ${JSON.stringify(t.rel)}: { partials: ${JSON.stringify([...closure(t)].sort())}, load: ${req(t)} },`);
+  }
+  index.push('  },', '  partials: {');
+  for (const t of templates) if (t.partial) index.push(`    ${JSON.stringify(t.partial)}: ${req(t)},`);
+  index.push('  },', '};', '');
+  files.set('index.cjs', index.join('\n'));
+  return files;
 }

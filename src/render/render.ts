@@ -3,7 +3,9 @@ import type { Model } from '../model/model.js';
 import { UserError, type Diagnostic } from '../diagnostics.js';
 import { locationOf } from '../model/builder.js';
 import { formatPath } from '../plan/source.js';
-import { loadTemplates, type TemplateSet } from './engine.js';
+import { shippedTemplates } from './templates.js';
+// Rendered files are flattened when rendered: a large plan holds its files, not trees of their pieces.
+import { flattened } from './template-runtime.js';
 import { buildView } from './view.js';
 import { diffModels, type Migration } from '../migrate/diff.js';
 import { buildMigrationView } from '../migrate/view.js';
@@ -14,15 +16,13 @@ export const OUTPUT_FILES = ['deploy.sql', 'verify.sql', 'revert.sql', 'ACCESS.m
 export { LAYOUTS, type Layout } from './layouts.js';
 import type { Layout } from './layouts.js';
 
-let templates: TemplateSet | undefined;
-
 export function renderModel(model: Model, options: { planFile: string; layout?: Layout }): Map<string, string> {
-  templates ??= loadTemplates();
+  const templates = shippedTemplates();
   const layout = options.layout ?? 'plain';
   if (layout === 'flyway') checkFlyway(model);
   const view = buildView(model, { planFile: options.planFile, psql: layout !== 'flyway' });
   const out = new Map<string, string>();
-  const rendered = (name: (typeof OUTPUT_FILES)[number]) => templates!.get(name)(view);
+  const rendered = (name: (typeof OUTPUT_FILES)[number]) => flattened(templates.get(name)(view));
   const change = `pgrant_${model.plan.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
   switch (layout) {
     case 'plain':
@@ -65,7 +65,7 @@ function checkFlyway(model: Model): void {
 
 /** migrate.sql: the statements that take a database from the old plan's state to the new one's. */
 export function renderMigration(from: Model, to: Model, options: { planFile: string; fromLabel: string }): { sql: string; migration: Migration } {
-  templates ??= loadTemplates();
+  const templates = shippedTemplates();
   const migration = diffModels(from, to);
-  return { sql: templates.get('migrate.sql')(buildMigrationView(from, to, migration, options)), migration };
+  return { sql: flattened(templates.get('migrate.sql')(buildMigrationView(from, to, migration, options))), migration };
 }

@@ -150,8 +150,21 @@ export function membershipOptions(m: { admin: boolean; inherit: boolean | null; 
   return m.admin ? [{ name: 'ADMIN', value: 'OPTION' }] : [];
 }
 
+type InheritedGroups = { inherited: string[]; setOnly: string[] };
+
+/** Per model and role: the view, ACCESS.md and the lint rules all ask, for every role. */
+const inheritedCache = new WeakMap<Model, Map<string, InheritedGroups>>();
+
 /** Groups whose privileges `role` uses without SET ROLE, following memberships among managed roles. */
-export function inheritedGroups(model: Model, role: string): { inherited: string[]; setOnly: string[] } {
+export function inheritedGroups(model: Model, role: string): InheritedGroups {
+  let byRole = inheritedCache.get(model);
+  if (!byRole) inheritedCache.set(model, (byRole = new Map()));
+  let groups = byRole.get(role);
+  if (!groups) byRole.set(role, (groups = findInheritedGroups(model, role)));
+  return groups;
+}
+
+function findInheritedGroups(model: Model, role: string): InheritedGroups {
   const { roles: byName, membershipsOf } = lookup(model);
   // Before 16 the member's INHERIT attribute decides; from 16 the membership's option, which defaults to it.
   const inheritsVia = (member: string, m: { inherit: boolean | null }): boolean => m.inherit ?? byName.get(member)?.attrs.inherit ?? true;
@@ -222,25 +235,42 @@ function membershipGraph(model: Model) {
   return { nodes, edges, empty: edges.length === 0 };
 }
 
+function cached<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) cache.set(key, (value = make()));
+  return value;
+}
+
 /** Per role: attributes, memberships, and a matrix of objects × privileges, direct and through groups. */
 function accessView(model: Model) {
   const { grantsTo, defaultsTo, membershipsOf } = lookup(model);
   const grantsOf = (role: string) => grantsTo.get(role) ?? [];
   const defaultsOf = (role: string) => defaultsTo.get(role) ?? [];
+  // A group's grants show in the matrix of each of its members: their texts are built once.
+  const grantText = new Map<Grant, string>();
+  const defaultText = new Map<DefaultPrivilege, string>();
+  const textOfGrant = (g: Grant) => cached(grantText, g, () => describeTarget(g.target) + (g.grantOption ? ' (with grant option)' : ''));
+  const textOfDefault = (d: DefaultPrivilege) =>
+    cached(defaultText, d, () => `future ${d.objects} created by ${d.owner ?? 'the role that runs deploy.sql'}${d.schema ? ` in schema ${d.schema}` : ''}`);
   return model.roles.map((r) => {
     const { inherited, setOnly } = inheritedGroups(model, r.name);
-    const rows: { object: string; via: string; privileges: string[] }[] = [];
-    for (const [source, via] of [[r.name, 'direct'], ...inherited.map((g) => [g, g])] as [string, string][]) {
-      for (const g of grantsOf(source)) rows.push({ object: describeTarget(g.target) + (g.grantOption ? ' (with grant option)' : ''), via, privileges: g.privileges });
-      for (const d of defaultsOf(source)) {
-        rows.push({
-          object: `future ${d.objects} created by ${d.owner ?? 'the role that runs deploy.sql'}${d.schema ? ` in schema ${d.schema}` : ''}`,
-          via: via === 'direct' ? 'default privileges' : `${via} (default privileges)`,
-          privileges: d.privileges,
-        });
+    // A row per grant and default privilege, direct or through a group; its cells once the columns are known.
+    const rows: { object: string; via: string; cells: string[] }[] = [];
+    const privilegesOfRow: string[][] = [];
+    const addRows = (source: string, via: string, defaultsVia: string) => {
+      for (const g of grantsOf(source)) {
+        rows.push({ object: textOfGrant(g), via, cells: [] });
+        privilegesOfRow.push(g.privileges);
       }
-    }
-    const columns = unitePrivileges([], rows.flatMap((row) => row.privileges));
+      for (const d of defaultsOf(source)) {
+        rows.push({ object: textOfDefault(d), via: defaultsVia, cells: [] });
+        privilegesOfRow.push(d.privileges);
+      }
+    };
+    addRows(r.name, 'direct', 'default privileges');
+    for (const g of inherited) addRows(g, g, `${g} (default privileges)`);
+    const columns = unitePrivileges([], privilegesOfRow.flat());
+    rows.forEach((row, i) => (row.cells = columns.map((c) => (privilegesOfRow[i]!.includes(c) ? CHECK : ''))));
     return {
       name: r.name,
       kind: roleLabel(r),
@@ -254,7 +284,7 @@ function accessView(model: Model) {
           options: [m.admin ? 'admin' : '', m.inherit === false ? 'no inherit' : '', m.set === false ? 'no set' : ''].filter(Boolean).join(', '),
         })),
       columns,
-      rows: rows.map((row) => ({ object: row.object, via: row.via, cells: columns.map((c) => (row.privileges.includes(c) ? CHECK : '')) })),
+      rows,
       setRole: setOnly,
     };
   });
@@ -279,8 +309,11 @@ function teamPatternsOf(r: Model['roles'][number]): { name: string; through: str
 
 export function buildView(model: Model, options: { planFile: string; psql?: boolean }) {
   const major = model.plan.postgres;
-  const managed = model.roles.map((r) => r.name).filter((n) => !model.additiveRoles.includes(n));
+  // Sets, not list scans: a plan of thousands of roles and schemas must stay linear.
+  const additive = new Set(model.additiveRoles);
+  const managed = model.roles.map((r) => r.name).filter((n) => !additive.has(n));
   const createdSchemas = model.schemas.filter((s) => s.create);
+  const created = new Set(createdSchemas.map((s) => s.name));
   const psqlVariables = model.roles.flatMap((r) => (r.password?.kind === 'psql' ? [{ name: r.password.variable, role: r.name }] : []));
 
   const planned = model.grants.flatMap(plannedRows);
@@ -293,17 +326,22 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
 
   // What members get through their groups: each privilege once, and not what they hold directly.
   const inheritedExpectations: InheritedExpectation[] = [];
-  const keyOf = (p: PlannedPrivilege, privilege: string) => `${p.kind}\0${p.schema}\0${p.name}\0${p.sub}\0${privilege}`;
+  // The object a planned row is about, as a key; the privileges seen on it are a set under that key.
+  const objectKeys = new Map<PlannedPrivilege, string>();
+  const objectOf = (p: PlannedPrivilege) => cached(objectKeys, p, () => `${p.kind}\0${p.schema}\0${p.name}\0${p.sub}`);
   for (const r of model.roles) {
     const { inherited, setOnly } = inheritedGroups(model, r.name);
     if (!inherited.length && !setOnly.length) continue;
-    const seen = new Set((plannedByGrantee.get(r.name) ?? []).flatMap((p) => p.privileges.map((x) => keyOf(p, x))));
+    const seen = new Map<string, Set<string>>();
+    const seenOn = (p: PlannedPrivilege) => cached(seen, objectOf(p), () => new Set<string>());
+    for (const p of plannedByGrantee.get(r.name) ?? []) for (const x of p.privileges) seenOn(p).add(x);
     const add = (groups: string[], expect: boolean) => {
       for (const g of groups) {
         for (const p of plannedByGrantee.get(g) ?? []) {
-          const privileges = p.privileges.filter((x) => !seen.has(keyOf(p, x)));
+          const held = seenOn(p);
+          const privileges = p.privileges.filter((x) => !held.has(x));
           if (!privileges.length) continue;
-          if (expect) privileges.forEach((x) => seen.add(keyOf(p, x)));
+          if (expect) privileges.forEach((x) => held.add(x));
           inheritedExpectations.push({ ...p, privileges, role: r.name, grantee: g, expect });
         }
       }
@@ -355,7 +393,7 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
     })),
     external: model.external,
     createdSchemas: createdSchemas.map((s) => ({ name: s.name, owner: s.create!.owner })),
-    requiredSchemas: model.scope.schemas.filter((s) => !createdSchemas.some((c) => c.name === s)),
+    requiredSchemas: model.scope.schemas.filter((s) => !created.has(s)),
     requiredTables: model.requiredTables,
     memberships: model.memberships.map((m) => ({ ...m, withOptions: withOptions(m) })),
     grants: model.grants.filter((g) => g.target.kind !== 'owned-sequences').map((g) => ({ ...g, what: describeTarget(g.target), toPublic: g.grantee === PUBLIC })),

@@ -1,13 +1,23 @@
 // SQL expressions written by plan authors (row-level security USING / WITH CHECK) are checked with the
 // real PostgreSQL parser (libpg-query, parse only) before they are written into deploy.sql.
-import { loadModule, parseSync, scanSync } from 'libpg-query';
+// The parser is imported only when a plan needs it: most plans have no expression to check.
+type LibPgQuery = typeof import('libpg-query');
 
 let loaded: Promise<void> | undefined;
+let parser: Pick<LibPgQuery, 'parseSync' | 'scanSync'> | undefined;
 
-/** Loads the parser's WebAssembly module; needed once before checkExpression. */
+/** Loads the parser and its WebAssembly module; needed once before checkExpression. */
 export function loadSqlParser(): Promise<void> {
-  loaded ??= loadModule();
+  loaded ??= import('libpg-query').then(async (m) => {
+    await m.loadModule();
+    parser = m;
+  });
   return loaded;
+}
+
+function loadedParser(): Pick<LibPgQuery, 'parseSync' | 'scanSync'> {
+  if (!parser) throw new Error('checkExpression: the SQL parser is not loaded (await loadSqlParser() first)');
+  return parser;
 }
 
 /**
@@ -17,6 +27,7 @@ export function loadSqlParser(): Promise<void> {
  */
 export function checkExpression(expr: string): string | undefined {
   if (expr.trim() === '') return 'is empty';
+  const { parseSync, scanSync } = loadedParser();
   let tokens;
   try {
     tokens = scanSync(expr).tokens;
