@@ -34,8 +34,11 @@ function declared(command: CommandModule): Declared {
   return result;
 }
 
-/** Option settings this parser implements; any other (alias, array, coerce, demandOption …) is yargs' job. */
-const SIMPLE_KEYS = new Set(['type', 'default', 'describe', 'choices', 'global']);
+/**
+ * Option settings this parser implements; any other (alias, array, coerce, demandOption …) is yargs' job.
+ * `requiresArg` holds by construction: a string option without a value goes to yargs.
+ */
+const SIMPLE_KEYS = new Set(['type', 'default', 'describe', 'choices', 'global', 'requiresArg']);
 
 function isSimple(opts: Options): boolean {
   if (!Object.keys(opts).every((k) => SIMPLE_KEYS.has(k))) return false;
