@@ -590,6 +590,8 @@ pgrant_exposure(message, statement) AS (
   WHERE o.rolname IN (SELECT rolname FROM pgrant_managed)
     AND o.rolname NOT IN (SELECT rolname FROM pgrant_owners WHERE rolname IS NOT NULL)
     AND NOT EXISTS (SELECT FROM pgrant_created_schema_owners s WHERE s.nspname = o.schema AND s.owner = o.rolname)
+    -- The schema's own owner owning what is in it is the schema's normal state, not a path around the plan.
+    AND o.rolname <> o.schema_owner
 )
     SELECT rolname, message, statement, act_as, dependents, recheck, false AS leave FROM pgrant_drift
     UNION ALL
