@@ -36,10 +36,24 @@ export interface SchemaFact {
   publicPrivileges: string[];
 }
 
+export interface FunctionFact {
+  schema: string;
+  name: string;
+  /** 'f' function, 'p' procedure (pg_proc.prokind). */
+  kind: string;
+  /** The argument types as format_type() spells them, e.g. ['integer', 'text']. */
+  argTypes: string[];
+  owner: string;
+  publicPrivileges: string[];
+}
+
 export interface Facts {
   schemas: SchemaFact[];
   tables: TableFact[];
   sequences: SequenceFact[];
+  functions: FunctionFact[];
+  /** The owner of the database the probes run in (VACUUM and ANALYZE are allowed to it). */
+  databaseOwner: string;
 }
 
 /** Reads the objects in `schemas`; tables named in `after` were created after deploy by the given role. */
@@ -64,8 +78,20 @@ export async function readFacts(db: Db, schemas: string[], after: Map<string, st
      ORDER BY 1, 2`,
     [schemas],
   );
+  const functionRows = await db.query<{ schema: string; name: string; kind: string; args: string[]; owner: string; public: string[] }>(
+    `SELECT n.nspname AS schema, p.proname AS name, p.prokind::text AS kind, pg_get_userbyid(p.proowner) AS owner,
+            ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes) AS t) AS args,
+            ARRAY(SELECT a.privilege_type FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a WHERE a.grantee = 0) AS public
+     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p') AND NOT p.proretset AND p.prorettype <> 'trigger'::regtype
+     ORDER BY 1, 2, 5`,
+    [schemas],
+  );
+  const owner = await db.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = current_database()');
   const key = (schema: string, name: string) => `${schema}.${name}`;
   return {
+    functions: functionRows.rows.map((r) => ({ schema: r.schema, name: r.name, kind: r.kind, argTypes: r.args, owner: r.owner, publicPrivileges: r.public })),
+    databaseOwner: owner.rows[0]!.owner,
     schemas: schemaRows.rows.map((r) => ({ name: r.name, owner: r.owner, publicPrivileges: r.public })),
     tables: relRows.rows
       .filter((r) => r.relkind !== 'S')

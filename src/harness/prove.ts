@@ -10,7 +10,8 @@ import { renderPlanFile, type Rendered } from '../pipeline.js';
 import { connect, ident, literal, type Db } from './db.js';
 import { readFacts } from './facts.js';
 import { DEPLOYER, Intent, type RuntimeRoles } from './intent.js';
-import { buildProbes, runProbes, type ProbeResult } from './probes.js';
+import { createProbeFunctions } from './probe-objects.js';
+import { buildProbes, describeProbeFailure, runProbes, type ProbeResult } from './probes.js';
 import { runPsql, type PsqlResult } from './psql.js';
 import type { ServerAddress } from './server.js';
 import { diffSnapshots, snapshot } from './snapshot.js';
@@ -137,6 +138,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
   const createdRoles = new Set<string>(managed);
   const rolesNow = async () => new Set((await maintenance.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
   let checksums = new Map<string, string>();
+  let probeFunctions: string[] = [];
   const createdAfter = new Map<string, string>();
 
   try {
@@ -191,6 +193,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
     });
 
     await phase('deploy', async () => {
+      probeFunctions = await createProbeFunctions(admin!, model.scope.schemas);
       await options.beforeDeploy?.(admin!);
       const result = await psql('deploy.sql');
       if (result.code !== 0) throw new PhaseFailed(psqlError(result));
@@ -239,18 +242,13 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
       const runtime = await runtimeRoles(admin!, model);
       const facts = await readFacts(admin!, model.scope.schemas, createdAfter);
       const intent = new Intent(model, runtime);
-      const probes = buildProbes(intent, facts, managed);
+      const probes = buildProbes(intent, facts, managed, { major });
       report.probes = await runProbes(admin!, probes);
       const bad = report.probes.filter((p) => !p.ok);
       if (bad.length) {
-        throw new PhaseFailed(
-          bad
-            .slice(0, 10)
-            .map((p) => `${p.role}: ${p.capability}: expected ${p.expected ? 'allowed' : 'denied'}, was ${p.actual ? 'allowed' : 'denied'} (${p.statement}${p.error ? `: ${p.error}` : ''})`)
-            .join('\n'),
-        );
+        throw new PhaseFailed(bad.slice(0, 10).map(describeProbeFailure).join('\n'));
       }
-      return `${report.probes.length} probes as intended`;
+      return `${report.probes.length} probes as intended (with ${probeFunctions.length} function${probeFunctions.length === 1 ? '' : 's'} closed to PUBLIC)`;
     }, { fatal: false });
 
     if (model.tests.length) {
