@@ -20,6 +20,8 @@ export interface TableFact {
   publicPrivileges: string[];
   /** Null for tables that existed when deploy.sql ran; else the role that created it afterwards. */
   createdAfterDeployBy: string | null;
+  /** Row-level security is enabled: its policies' expressions run after the privilege checks. */
+  rowSecurity: boolean;
 }
 
 export interface SequenceFact {
@@ -64,8 +66,8 @@ export async function readFacts(db: Db, schemas: string[], after: Map<string, st
      FROM pg_namespace n WHERE n.nspname = ANY($1) ORDER BY 1`,
     [schemas],
   );
-  const relRows = await db.query<{ schema: string; name: string; relkind: string; owner: string; public: string[]; columns: ColumnFact[]; serials: string[] }>(
-    `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, pg_get_userbyid(c.relowner) AS owner,
+  const relRows = await db.query<{ schema: string; name: string; relkind: string; owner: string; public: string[]; columns: ColumnFact[]; serials: string[]; rls: boolean }>(
+    `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, pg_get_userbyid(c.relowner) AS owner, c.relrowsecurity AS rls,
             ARRAY(SELECT a.privilege_type FROM aclexplode(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))) a WHERE a.grantee = 0) AS public,
             coalesce((SELECT json_agg(json_build_object('name', a.attname, 'attnum', a.attnum) ORDER BY a.attnum)
                       FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns,
@@ -104,6 +106,7 @@ export async function readFacts(db: Db, schemas: string[], after: Map<string, st
         serialSequences: r.serials,
         publicPrivileges: r.public,
         createdAfterDeployBy: after.get(key(r.schema, r.name)) ?? null,
+        rowSecurity: r.rls,
       })),
     sequences: relRows.rows
       .filter((r) => r.relkind === 'S')

@@ -45,6 +45,8 @@ const ROW_ERRORS: Record<string, string> = {
   '23P01': 'an exclusion constraint',
   '2200H': 'a sequence at its limit',
 };
+// A policy's expression runs after the privilege checks: e.g. current_setting() of a setting the session never set.
+const POLICY_ERRORS: Record<string, string> = { '42704': 'a row-level security policy reading a setting that is not set' };
 const TRUNCATE_ERRORS: Record<string, string> = { '0A000': 'a foreign key from another table' };
 
 const qualified = (schema: string, name: string) => `${ident(schema)}.${ident(name)}`;
@@ -74,8 +76,9 @@ export function buildProbes(intent: Intent, facts: Facts, roles: string[], optio
       const subject = { kind: 'table' as const, fact: t };
       const u = usage(t.schema);
       const can = (p: string) => u && intent.can(role, subject, p);
-      const allColumns = t.columns.every((c) => intent.canColumn(role, t, c.name, 'SELECT'));
-      probes.push({ role, capability: `SELECT ${label}`, statement: `SELECT * FROM ${name} LIMIT 0`, expected: can('SELECT') || (u && allColumns) });
+      const allColumns = t.columns.length > 0 && t.columns.every((c) => intent.canColumn(role, t, c.name, 'SELECT'));
+      const policy = t.rowSecurity ? POLICY_ERRORS : undefined;
+      probes.push({ role, capability: `SELECT ${label}`, statement: `SELECT * FROM ${name} LIMIT 0`, expected: can('SELECT') || (u && allColumns), afterPrivileges: policy });
       // Column-level grants: probe each column of tables where the role has some.
       if (t.columns.some((c) => intent.plannedColumn(role, t, c.name).size > 0)) {
         for (const c of t.columns) {
@@ -84,6 +87,7 @@ export function buildProbes(intent: Intent, facts: Facts, roles: string[], optio
             capability: `SELECT ${label} (${c.name})`,
             statement: `SELECT ${ident(c.name)} FROM ${name} LIMIT 0`,
             expected: u && intent.canColumn(role, t, c.name, 'SELECT'),
+            afterPrivileges: policy,
           });
         }
       }
@@ -97,16 +101,16 @@ export function buildProbes(intent: Intent, facts: Facts, roles: string[], optio
       const first = t.columns[0];
       if (first) {
         // Zero rows: only the INSERT privilege is checked (no defaults evaluated, no constraints).
-        probes.push({ role, capability: `INSERT ${label}`, statement: `INSERT INTO ${name} (${ident(first.name)}) SELECT NULL WHERE false`, expected: can('INSERT') });
+        probes.push({ role, capability: `INSERT ${label}`, statement: `INSERT INTO ${name} (${ident(first.name)}) SELECT NULL WHERE false`, expected: can('INSERT'), afterPrivileges: policy });
       }
       if (t.serialSequences.length) {
         // A real row with serial defaults also needs USAGE on their sequences (the classic trap).
-        probes.push({ role, capability: `INSERT ${label} using its serial sequences`, statement: `INSERT INTO ${name} DEFAULT VALUES`, expected: can('INSERT') && sequencesOk, afterPrivileges: ROW_ERRORS });
+        probes.push({ role, capability: `INSERT ${label} using its serial sequences`, statement: `INSERT INTO ${name} DEFAULT VALUES`, expected: can('INSERT') && sequencesOk, afterPrivileges: { ...ROW_ERRORS, ...policy } });
       }
       if (first) {
-        probes.push({ role, capability: `UPDATE ${label}`, statement: `UPDATE ${name} SET ${ident(first.name)} = DEFAULT WHERE false`, expected: can('UPDATE') });
+        probes.push({ role, capability: `UPDATE ${label}`, statement: `UPDATE ${name} SET ${ident(first.name)} = DEFAULT WHERE false`, expected: can('UPDATE'), afterPrivileges: policy });
       }
-      probes.push({ role, capability: `DELETE ${label}`, statement: `DELETE FROM ${name} WHERE false`, expected: can('DELETE') });
+      probes.push({ role, capability: `DELETE ${label}`, statement: `DELETE FROM ${name} WHERE false`, expected: can('DELETE'), afterPrivileges: policy });
       probes.push({ role, capability: `TRUNCATE ${label}`, statement: `TRUNCATE ${name}`, expected: can('TRUNCATE'), afterPrivileges: TRUNCATE_ERRORS });
       if (options.major >= 17) {
         // MAINTAIN (17+): ANALYZE skips a table the role may not maintain with a warning, not an error.
