@@ -10,6 +10,7 @@ import { renderPlanFile, type Rendered } from '../pipeline.js';
 import { connect, ident, literal, type Db } from './db.js';
 import { readFacts } from './facts.js';
 import { DEPLOYER, Intent, type RuntimeRoles } from './intent.js';
+import { PhaseSkipped, proofOk } from './outcome.js';
 import { createProbeFunctions } from './probe-objects.js';
 import { buildProbes, describeProbeFailure, runProbes, type ProbeResult } from './probes.js';
 import { runPsql, type PsqlResult } from './psql.js';
@@ -124,6 +125,10 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
       const detail = await fn();
       report.phases.push({ name, status: 'pass', detail: detail || undefined });
     } catch (e) {
+      if (e instanceof PhaseSkipped) {
+        report.phases.push({ name, status: 'skip', detail: e.message });
+        return;
+      }
       const detail = e instanceof PhaseFailed || e instanceof UserError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
       report.phases.push({ name, status: 'fail', detail });
       if (opts.fatal !== false) failed = true;
@@ -243,6 +248,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
       const facts = await readFacts(admin!, model.scope.schemas, createdAfter);
       const intent = new Intent(model, runtime);
       const probes = buildProbes(intent, facts, managed, { major });
+      if (!probes.length) throw new PhaseSkipped('no role of the plan to act as');
       report.probes = await runProbes(admin!, probes);
       const bad = report.probes.filter((p) => !p.ok);
       if (bad.length) {
@@ -262,7 +268,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
 
     await phase('verify.sql catches a privilege added by hand', async () => {
       const tamper = await chooseTamper(admin!, model);
-      if (!tamper) return 'no managed role with a privilege to add';
+      if (!tamper) throw new PhaseSkipped('no managed role with a privilege to add');
       await admin!.query(tamper.grant);
       const result = await psql('verify.sql');
       if (result.code === 0) throw new PhaseFailed(`verify.sql passed after: ${tamper.grant}`);
@@ -338,7 +344,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
     await maintenance.end().catch(() => {});
     await rm(dir, { recursive: true, force: true });
   }
-  report.ok = report.phases.every((p) => p.status !== 'fail') && !failed;
+  report.ok = proofOk(report.phases) && !failed;
   report.durationMs = Date.now() - started;
   return report;
 }
