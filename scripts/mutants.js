@@ -2,7 +2,8 @@
 // Mutation check: does the suite notice when a pattern means something else? Each mutation below changes
 // what a pattern grants, in a temporary copy of the repository; golden files, out/ and docs are then
 // regenerated as a developer would after an intended change (so they agree with the mutant), and the
-// hand-written access matrices (test/pg/access.test.ts) must fail. A mutant that survives is a gap in
+// hand-written oracles (the access matrices of test/pg/access.test.ts, the pgTAP files of
+// test/pg/pgtap.test.ts) must fail. A mutant that survives is a gap in
 // the oracle: this script then exits 1.
 //
 //   npm run test:mutants                       # every mutation, on PostgreSQL 17
@@ -14,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
+/** The tests whose expectations are written by hand, independently of the catalog. */
+const ORACLES = ['test/pg/access.test.ts', 'test/pg/pgtap.test.ts'];
 
 /** Each mutation: edits (file, exact text, replacement) that must each match exactly once. */
 const MUTATIONS = [
@@ -119,7 +122,7 @@ function trial(edits) {
     applyEdits(dir, edits);
     regenerate(dir);
     const golden = run(dir, 'npx', ['vitest', 'run', 'test/golden.test.ts']);
-    const oracle = run(dir, 'npx', ['vitest', 'run', 'test/pg/access.test.ts'], { PGRANT_TEST_MAJORS: majors });
+    const oracle = run(dir, 'npx', ['vitest', 'run', ...ORACLES], { PGRANT_TEST_MAJORS: majors, NO_COLOR: '1' });
     return { golden, oracle };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -129,23 +132,23 @@ function trial(edits) {
 // The control: an unmutated copy passes, so a failure below is the mutation's doing.
 const control = trial([]);
 if (control.oracle.code !== 0) {
-  console.error(`the unmutated copy already fails the access matrices; fix that first:\n${control.oracle.output.slice(-3000)}`);
+  console.error(`the unmutated copy already fails the hand-written oracles; fix that first:\n${control.oracle.output.slice(-3000)}`);
   process.exit(1);
 }
-console.log(`control  unmutated copy: access matrices pass on PostgreSQL ${majors}`);
+console.log(`control  unmutated copy: hand-written oracles pass on PostgreSQL ${majors}`);
 
 let survived = 0;
 for (const m of MUTATIONS.filter((x) => !wanted || wanted.includes(x.name))) {
   // The golden files agree with the mutant now; only an independent oracle can tell.
   const { golden, oracle } = trial(m.edits);
-  const failures = [...oracle.output.matchAll(/^\s*\+\s+"(.+)",?$/gm)].map((x) => x[1]);
+  const failures = [...oracle.output.matchAll(/^\s*\+\s+"(.+)",?$|^(not ok .*)$/gm)].map((x) => x[1] ?? x[2]);
   if (oracle.code === 0) {
     survived++;
-    console.log(`SURVIVED ${m.name}: ${m.what} — the access matrices did not notice`);
+    console.log(`SURVIVED ${m.name}: ${m.what} — the hand-written oracles did not notice`);
   } else {
-    console.log(`killed   ${m.name}: ${m.what} (golden files ${golden.code === 0 ? 'regenerated, pass' : 'fail'}; access matrices fail)`);
+    console.log(`killed   ${m.name}: ${m.what} (golden files ${golden.code === 0 ? 'regenerated, pass' : 'fail'}; oracles fail)`);
     for (const f of failures.slice(0, 3)) console.log(`           ${f}`);
   }
 }
-console.log(survived ? `FAIL: ${survived} mutant(s) survived` : 'PASS: every mutant was killed by the access matrices');
+console.log(survived ? `FAIL: ${survived} mutant(s) survived` : 'PASS: every mutant was killed by the hand-written oracles');
 process.exit(survived ? 1 : 0);
