@@ -61,6 +61,8 @@ export interface ProveOptions {
   afterDeploy?: (db: Db) => Promise<void>;
   /** Test seam: runs after the fixture, before deploy (e.g. a canary table the plan must not touch). */
   beforeDeploy?: (db: Db) => Promise<void>;
+  /** Test seam: runs after revert.sql, before the database is dropped (e.g. the canary is still intact). */
+  afterRevert?: (db: Db) => Promise<void>;
   /** Passwords for psql variables (default: random). The fuzz tests give hostile ones. */
   passwordFor?: (variable: string) => string;
 }
@@ -331,6 +333,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
       if (changed.length) throw new PhaseFailed(`rows changed in fixture tables: ${changed.join(', ')}`);
       const schemasLeft = (await admin!.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = ANY($1)', [model.schemas.filter((s) => s.create).map((s) => s.name)])).rows[0]!.n;
       if (schemasLeft !== model.schemas.filter((s) => s.create).length) throw new PhaseFailed('revert dropped a schema');
+      await options.afterRevert?.(admin!);
       return `no managed role left; ${checksums.size} fixture tables unchanged`;
     });
   } finally {
