@@ -89,7 +89,7 @@ function applyEdits(dir, edits) {
 
 function examplePlans(dir) {
   return readdirSync(join(dir, 'examples'))
-    .filter((f) => f.endsWith('.yaml') && !f.endsWith('.access.yaml'))
+    .filter((f) => f.endsWith('.yaml'))
     .map((f) => `examples/${f}`);
 }
 

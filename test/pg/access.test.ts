@@ -1,4 +1,4 @@
-// Hand-written access matrices, checked on every major: each example's examples/<name>.access.yaml and
+// Hand-written access matrices, checked on every major: each example's examples/access/<name>.yaml and
 // each pattern's test/access/<pattern>.yaml (a small plan, its fixture, its matrix). deploy.sql runs as
 // a user would run it; then each role acts, and what PostgreSQL allows must be what the matrix says.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,12 +22,12 @@ interface Subject {
 }
 
 const examples: Subject[] = readdirSync('examples')
-  .filter((f) => f.endsWith('.yaml') && !f.endsWith('.access.yaml'))
+  .filter((f) => f.endsWith('.yaml'))
   .sort()
   .map((f) => {
     const plan = `examples/${f}`;
     const test = (parse(readFileSync(plan, 'utf8')) as { test?: { fixture?: string } }).test;
-    return { name: plan, plan, fixture: test?.fixture ? resolve('examples', test.fixture) : undefined, matrix: readMatrix(`examples/${basename(f, '.yaml')}.access.yaml`) };
+    return { name: plan, plan, fixture: test?.fixture ? resolve('examples', test.fixture) : undefined, matrix: readMatrix(`examples/access/${f}`) };
   });
 
 const patterns: Subject[] = readdirSync('patterns')
