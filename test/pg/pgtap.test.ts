@@ -1,4 +1,4 @@
-// pgTAP, the ecosystem's own checker, on each example that has examples/<name>.pgtap.sql: deploy.sql runs
+// pgTAP, the ecosystem's own checker, on each example (examples/<name>.pgtap.sql, one per example): deploy.sql runs
 // as a DBA would, pgTAP is loaded into a schema of its own, and pg_prove runs the hand-written file.
 // pgTAP's SQL (Debian: postgresql-15-pgtap) adapts to the server at run time: one file serves 14–18.
 import { spawnSync } from 'node:child_process';
@@ -35,9 +35,10 @@ const servers = useServers();
 const files = readdirSync('examples').filter((f) => f.endsWith('.pgtap.sql')).sort();
 
 describe.each(TEST_MAJORS)('pgTAP on PostgreSQL %i', (major) => {
-  it('finds pgTAP and at least one hand-written file', () => {
+  it('finds pgTAP and a hand-written file for every example', () => {
     expect(pgtapScript()).toMatch(/pgtap\.sql$/);
-    expect(files.length).toBeGreaterThan(0);
+    const examples = readdirSync('examples').filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '.pgtap.sql'));
+    expect(files).toEqual(examples.sort());
   });
 
   it.each(files)('examples/%s passes pg_prove', async (file) => {
