@@ -20,6 +20,8 @@ export interface TableFact {
   publicPrivileges: string[];
   /** Null for tables that existed when deploy.sql ran; else the role that created it afterwards. */
   createdAfterDeployBy: string | null;
+  /** Row-level security is enabled: its policies' expressions run after the privilege checks. */
+  rowSecurity: boolean;
 }
 
 export interface SequenceFact {
@@ -38,10 +40,24 @@ export interface SchemaFact {
   publicPrivileges: string[];
 }
 
+export interface FunctionFact {
+  schema: string;
+  name: string;
+  /** 'f' function, 'p' procedure (pg_proc.prokind). */
+  kind: string;
+  /** The argument types as format_type() spells them, e.g. ['integer', 'text']. */
+  argTypes: string[];
+  owner: string;
+  publicPrivileges: string[];
+}
+
 export interface Facts {
   schemas: SchemaFact[];
   tables: TableFact[];
   sequences: SequenceFact[];
+  functions: FunctionFact[];
+  /** The owner of the database the probes run in (VACUUM and ANALYZE are allowed to it). */
+  databaseOwner: string;
 }
 
 /** Reads the objects in `schemas`; tables named in `after` were created after deploy by the given role. */
@@ -52,8 +68,8 @@ export async function readFacts(db: Db, schemas: string[], after: Map<string, st
      FROM pg_namespace n WHERE n.nspname = ANY($1) ORDER BY 1`,
     [schemas],
   );
-  const relRows = await db.query<{ schema: string; name: string; relkind: string; owner: string; public: string[]; columns: ColumnFact[]; serials: string[]; owned_by: string | null }>(
-    `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, pg_get_userbyid(c.relowner) AS owner,
+  const relRows = await db.query<{ schema: string; name: string; relkind: string; owner: string; public: string[]; columns: ColumnFact[]; serials: string[]; owned_by: string | null; rls: boolean }>(
+    `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, pg_get_userbyid(c.relowner) AS owner, c.relrowsecurity AS rls,
             ARRAY(SELECT a.privilege_type FROM aclexplode(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))) a WHERE a.grantee = 0) AS public,
             coalesce((SELECT json_agg(json_build_object('name', a.attname, 'attnum', a.attnum) ORDER BY a.attnum)
                       FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns,
@@ -70,8 +86,20 @@ export async function readFacts(db: Db, schemas: string[], after: Map<string, st
      ORDER BY 1, 2`,
     [schemas],
   );
+  const functionRows = await db.query<{ schema: string; name: string; kind: string; args: string[]; owner: string; public: string[] }>(
+    `SELECT n.nspname AS schema, p.proname AS name, p.prokind::text AS kind, pg_get_userbyid(p.proowner) AS owner,
+            ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes) AS t) AS args,
+            ARRAY(SELECT a.privilege_type FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a WHERE a.grantee = 0) AS public
+     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p') AND NOT p.proretset AND p.prorettype <> 'trigger'::regtype
+     ORDER BY 1, 2, 5`,
+    [schemas],
+  );
+  const owner = await db.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = current_database()');
   const key = (schema: string, name: string) => `${schema}.${name}`;
   return {
+    functions: functionRows.rows.map((r) => ({ schema: r.schema, name: r.name, kind: r.kind, argTypes: r.args, owner: r.owner, publicPrivileges: r.public })),
+    databaseOwner: owner.rows[0]!.owner,
     schemas: schemaRows.rows.map((r) => ({ name: r.name, owner: r.owner, publicPrivileges: r.public })),
     tables: relRows.rows
       .filter((r) => r.relkind !== 'S')
@@ -84,6 +112,7 @@ export async function readFacts(db: Db, schemas: string[], after: Map<string, st
         serialSequences: r.serials,
         publicPrivileges: r.public,
         createdAfterDeployBy: after.get(key(r.schema, r.name)) ?? null,
+        rowSecurity: r.rls,
       })),
     sequences: relRows.rows
       .filter((r) => r.relkind === 'S')

@@ -3,7 +3,7 @@
 import type { Model, Target } from '../model/model.js';
 import { PUBLIC } from '../model/model.js';
 import { inheritedGroups } from '../render/view.js';
-import type { SchemaFact, SequenceFact, TableFact } from './facts.js';
+import type { FunctionFact, SchemaFact, SequenceFact, TableFact } from './facts.js';
 
 /** Facts about roles that only the server knows: ownership through membership, external groups. */
 export interface RuntimeRoles {
@@ -13,7 +13,22 @@ export interface RuntimeRoles {
   externalHolds(role: string, object: { kind: 'table' | 'sequence' | 'schema'; schema: string; name: string }, privilege: string): boolean;
 }
 
-export type Subject = { kind: 'table'; fact: TableFact } | { kind: 'sequence'; fact: SequenceFact } | { kind: 'schema'; fact: SchemaFact };
+export type Subject =
+  | { kind: 'table'; fact: TableFact }
+  | { kind: 'sequence'; fact: SequenceFact }
+  | { kind: 'schema'; fact: SchemaFact }
+  | { kind: 'function'; fact: FunctionFact };
+
+// The plan may spell argument types with aliases; the catalog says them one way (format_type).
+const TYPE_ALIASES: Record<string, string> = {
+  int: 'integer', int4: 'integer', int8: 'bigint', int2: 'smallint', bool: 'boolean', varchar: 'character varying',
+  float8: 'double precision', float4: 'real', decimal: 'numeric', timestamptz: 'timestamp with time zone',
+  timestamp: 'timestamp without time zone', char: 'character', bpchar: 'character',
+};
+const sameType = (planned: string, catalog: string): boolean => {
+  const p = planned.trim().toLowerCase().replace(/\s+/g, ' ');
+  return (TYPE_ALIASES[p] ?? p) === catalog;
+};
 
 function targetCovers(t: Target, subject: Subject): boolean {
   switch (subject.kind) {
@@ -31,6 +46,14 @@ function targetCovers(t: Target, subject: Subject): boolean {
       // The sequences of a listed table: those its columns owned when deploy.sql ran.
       if (t.kind === 'owned-sequences') return f.ownedBy === `${t.schema}.${t.table}` && f.createdAfterDeployBy === null;
       return t.kind === 'all-sequences' && t.schema === f.schema && f.createdAfterDeployBy === null;
+    }
+    case 'function': {
+      const f = subject.fact;
+      if (t.kind === 'function') {
+        return t.schema === f.schema && t.name === f.name && t.args.length === f.argTypes.length && t.args.every((a, i) => sameType(a, f.argTypes[i]!));
+      }
+      // ALL FUNCTIONS does not cover procedures, ALL PROCEDURES only them.
+      return t.kind === 'all-functions' && t.schema === f.schema && (t.routine === 'PROCEDURE') === (f.kind === 'p');
     }
   }
 }
@@ -68,7 +91,7 @@ export class Intent {
     for (const g of this.model.grants) {
       if (planned.includes(g.grantee) && targetCovers(g.target, subject)) g.privileges.forEach((p) => result.add(p));
     }
-    if (subject.kind !== 'schema' && subject.fact.createdAfterDeployBy !== null) {
+    if ((subject.kind === 'table' || subject.kind === 'sequence') && subject.fact.createdAfterDeployBy !== null) {
       const creator = subject.fact.createdAfterDeployBy;
       const objects = subject.kind === 'table' ? 'tables' : 'sequences';
       for (const d of this.model.defaults) {
@@ -100,7 +123,8 @@ export class Intent {
     if (this.runtime.hasPrivilegesOf(role, fact.owner)) return true;
     if (fact.publicPrivileges.includes(privilege)) return true;
     if (this.planned(role, subject).has(privilege)) return true;
-    const ref = subject.kind === 'schema' ? { kind: 'schema' as const, schema: fact.name, name: fact.name } : { kind: subject.kind, schema: (fact as TableFact).schema, name: fact.name };
+    if (subject.kind === 'function') return false;
+    const ref = subject.kind === 'schema' ? { kind: 'schema' as const, schema: fact.name, name: fact.name } : { kind: subject.kind, schema: subject.fact.schema, name: fact.name };
     return this.holders(role).external.some((ext) => this.runtime.externalHolds(ext, ref, privilege));
   }
 

@@ -12,21 +12,48 @@ export interface Probe {
   statement: string;
   /** What the intent says: true = must be allowed, false = must be denied. */
   expected: boolean;
+  /**
+   * Errors that come only after the privilege checks passed, listed per probe (SQLSTATE → why), e.g. a
+   * NOT NULL violation on INSERT … DEFAULT VALUES. Any error not listed here, and not a privilege error,
+   * fails the probe: a syntax or quoting mistake can never count as "allowed".
+   */
+  afterPrivileges?: Record<string, string>;
+  /** Calls a routine: an error raised while its body runs (it has a context line) means EXECUTE passed. */
+  routine?: boolean;
+  /** Commands that skip a relation with a WARNING instead of failing (VACUUM, ANALYZE): the warning's text. */
+  deniedByWarning?: RegExp;
 }
 
+/** allowed = passed the privilege checks; denied = refused for lack of a privilege; error = anything else. */
+export type ProbeOutcome = 'allowed' | 'denied' | 'error';
+
 export interface ProbeResult extends Probe {
+  outcome: ProbeOutcome;
   /** Whether PostgreSQL let it pass the privilege checks. */
   actual: boolean;
   ok: boolean;
-  /** PostgreSQL's message when the statement failed. */
+  /** PostgreSQL's message when the statement failed (or the warning that skipped it). */
   error?: string;
 }
+
+// Errors PostgreSQL raises only once the privilege checks passed.
+const ROW_ERRORS: Record<string, string> = {
+  '23502': 'a NOT NULL column without a default',
+  '23503': 'a foreign key',
+  '23505': 'a unique constraint',
+  '23514': 'a check constraint',
+  '23P01': 'an exclusion constraint',
+  '2200H': 'a sequence at its limit',
+};
+// A policy's expression runs after the privilege checks: e.g. current_setting() of a setting the session never set.
+const POLICY_ERRORS: Record<string, string> = { '42704': 'a row-level security policy reading a setting that is not set' };
+const TRUNCATE_ERRORS: Record<string, string> = { '0A000': 'a foreign key from another table' };
 
 const qualified = (schema: string, name: string) => `${ident(schema)}.${ident(name)}`;
 const isTable = (t: TableFact) => t.relkind === 'r' || t.relkind === 'p';
 
 /** The probes for each role on each object in scope, with the intent's expectation. */
-export function buildProbes(intent: Intent, facts: Facts, roles: string[]): Probe[] {
+export function buildProbes(intent: Intent, facts: Facts, roles: string[], options: { major: number }): Probe[] {
   const probes: Probe[] = [];
   const schemaByName = new Map(facts.schemas.map((s) => [s.name, s]));
   const sequenceByName = new Map(facts.sequences.map((s) => [qualified(s.schema, s.name), s]));
@@ -49,8 +76,9 @@ export function buildProbes(intent: Intent, facts: Facts, roles: string[]): Prob
       const subject = { kind: 'table' as const, fact: t };
       const u = usage(t.schema);
       const can = (p: string) => u && intent.can(role, subject, p);
-      const allColumns = t.columns.every((c) => intent.canColumn(role, t, c.name, 'SELECT'));
-      probes.push({ role, capability: `SELECT ${label}`, statement: `SELECT * FROM ${name} LIMIT 0`, expected: can('SELECT') || (u && allColumns) });
+      const allColumns = t.columns.length > 0 && t.columns.every((c) => intent.canColumn(role, t, c.name, 'SELECT'));
+      const policy = t.rowSecurity ? POLICY_ERRORS : undefined;
+      probes.push({ role, capability: `SELECT ${label}`, statement: `SELECT * FROM ${name} LIMIT 0`, expected: can('SELECT') || (u && allColumns), afterPrivileges: policy });
       // Column-level grants: probe each column of tables where the role has some.
       if (t.columns.some((c) => intent.plannedColumn(role, t, c.name).size > 0)) {
         for (const c of t.columns) {
@@ -59,6 +87,7 @@ export function buildProbes(intent: Intent, facts: Facts, roles: string[]): Prob
             capability: `SELECT ${label} (${c.name})`,
             statement: `SELECT ${ident(c.name)} FROM ${name} LIMIT 0`,
             expected: u && intent.canColumn(role, t, c.name, 'SELECT'),
+            afterPrivileges: policy,
           });
         }
       }
@@ -72,17 +101,27 @@ export function buildProbes(intent: Intent, facts: Facts, roles: string[]): Prob
       const first = t.columns[0];
       if (first) {
         // Zero rows: only the INSERT privilege is checked (no defaults evaluated, no constraints).
-        probes.push({ role, capability: `INSERT ${label}`, statement: `INSERT INTO ${name} (${ident(first.name)}) SELECT NULL WHERE false`, expected: can('INSERT') });
+        probes.push({ role, capability: `INSERT ${label}`, statement: `INSERT INTO ${name} (${ident(first.name)}) SELECT NULL WHERE false`, expected: can('INSERT'), afterPrivileges: policy });
       }
       if (t.serialSequences.length) {
         // A real row with serial defaults also needs USAGE on their sequences (the classic trap).
-        probes.push({ role, capability: `INSERT ${label} using its serial sequences`, statement: `INSERT INTO ${name} DEFAULT VALUES`, expected: can('INSERT') && sequencesOk });
+        probes.push({ role, capability: `INSERT ${label} using its serial sequences`, statement: `INSERT INTO ${name} DEFAULT VALUES`, expected: can('INSERT') && sequencesOk, afterPrivileges: { ...ROW_ERRORS, ...policy } });
       }
       if (first) {
-        probes.push({ role, capability: `UPDATE ${label}`, statement: `UPDATE ${name} SET ${ident(first.name)} = DEFAULT WHERE false`, expected: can('UPDATE') });
+        probes.push({ role, capability: `UPDATE ${label}`, statement: `UPDATE ${name} SET ${ident(first.name)} = DEFAULT WHERE false`, expected: can('UPDATE'), afterPrivileges: policy });
       }
-      probes.push({ role, capability: `DELETE ${label}`, statement: `DELETE FROM ${name} WHERE false`, expected: can('DELETE') });
-      probes.push({ role, capability: `TRUNCATE ${label}`, statement: `TRUNCATE ${name}`, expected: can('TRUNCATE') });
+      probes.push({ role, capability: `DELETE ${label}`, statement: `DELETE FROM ${name} WHERE false`, expected: can('DELETE'), afterPrivileges: policy });
+      probes.push({ role, capability: `TRUNCATE ${label}`, statement: `TRUNCATE ${name}`, expected: can('TRUNCATE'), afterPrivileges: TRUNCATE_ERRORS });
+      if (options.major >= 17) {
+        // MAINTAIN (17+): ANALYZE skips a table the role may not maintain with a warning, not an error.
+        probes.push({
+          role,
+          capability: `MAINTAIN ${label} (ANALYZE)`,
+          statement: `ANALYZE ${name}`,
+          expected: u && (intent.can(role, subject, 'MAINTAIN') || intent.isOwner(role, facts.databaseOwner)),
+          deniedByWarning: /permission denied to analyze/,
+        });
+      }
       probes.push({
         role,
         capability: `ALTER ${label} (owner only)`,
@@ -97,39 +136,75 @@ export function buildProbes(intent: Intent, facts: Facts, roles: string[]): Prob
         capability: `USAGE ${q.schema}.${q.name} (nextval)`,
         statement: `SELECT nextval(${literal(qualified(q.schema, q.name))}::regclass)`,
         expected: usage(q.schema) && (intent.can(role, subject, 'USAGE') || intent.can(role, subject, 'UPDATE')),
+        afterPrivileges: { '2200H': 'a sequence at its limit' },
+      });
+    }
+    for (const f of facts.functions) {
+      // Polymorphic arguments cannot be called with typed NULLs; such routines are not probed.
+      if (f.argTypes.some((t) => /^"?any/.test(t))) continue;
+      const args = f.argTypes.map((t) => `NULL::${t}`).join(', ');
+      const call = `${qualified(f.schema, f.name)}(${args})`;
+      probes.push({
+        role,
+        capability: `EXECUTE ${f.schema}.${f.name}(${f.argTypes.join(', ')})`,
+        statement: f.kind === 'p' ? `CALL ${call}` : `SELECT ${call}`,
+        expected: usage(f.schema) && intent.can(role, { kind: 'function', fact: f }, 'EXECUTE'),
+        routine: true,
       });
     }
   }
   return probes;
 }
 
+/** How PostgreSQL answered one probe, strictly: only a privilege error is "denied". */
+export function classify(probe: Probe, error: { code?: string; message: string; where?: string } | undefined, warnings: string[]): ProbeOutcome {
+  if (!error) return probe.deniedByWarning && warnings.some((w) => probe.deniedByWarning!.test(w)) ? 'denied' : 'allowed';
+  // Raised while the routine's body ran: EXECUTE itself was granted.
+  if (probe.routine && error.where) return 'allowed';
+  if (error.code === '42501') {
+    // A row-level security policy rejecting the new row: the privilege itself passed.
+    return /row-level security policy/.test(error.message) ? 'allowed' : 'denied';
+  }
+  return error.code !== undefined && probe.afterPrivileges?.[error.code] !== undefined ? 'allowed' : 'error';
+}
+
+/** One line for a probe that did not go as intended. */
+export function describeProbeFailure(p: ProbeResult): string {
+  const was = p.outcome === 'error' ? 'failed for a reason that is not about privileges' : `was ${p.outcome}`;
+  return `${p.role}: ${p.capability}: expected ${p.expected ? 'allowed' : 'denied'}, ${was} (${p.statement}${p.error ? `: ${p.error}` : ''})`;
+}
+
 /**
- * Runs probes in one transaction that is rolled back: each in a savepoint, under SET ROLE. A statement
- * passes the privilege checks unless PostgreSQL answers insufficient_privilege (42501); other errors
- * (a NOT NULL violation on INSERT … DEFAULT VALUES, a foreign key blocking TRUNCATE) come later.
+ * Runs probes in one transaction that is rolled back: each in a savepoint, under SET ROLE. Denied means
+ * PostgreSQL answered insufficient_privilege (42501); allowed means success, or one of the errors the
+ * probe lists as coming after the privilege checks; anything else is an error and fails the probe.
  */
 export async function runProbes(db: Db, probes: Probe[]): Promise<ProbeResult[]> {
   const results: ProbeResult[] = [];
+  const warnings: string[] = [];
+  const onNotice = (n: { message?: string }) => warnings.push(n.message ?? '');
+  db.on('notice', onNotice);
   await db.query('BEGIN');
   try {
     await db.query("SET LOCAL statement_timeout = '10s'");
     for (const probe of probes) {
       await db.query('SAVEPOINT pgrant_probe');
-      let actual = true;
-      let error: string | undefined;
+      warnings.length = 0;
+      let error: { code?: string; message: string; where?: string } | undefined;
       try {
         await db.query(`SET ROLE ${ident(probe.role)}`);
         await db.query(probe.statement);
       } catch (e) {
-        const err = e as { code?: string; message: string };
-        error = err.message;
-        // A row-level security policy rejecting the row also answers 42501: the privilege itself passed.
-        if (err.code === '42501' && !/row-level security policy/.test(err.message)) actual = false;
+        error = e as { code?: string; message: string; where?: string };
       }
       await db.query('ROLLBACK TO SAVEPOINT pgrant_probe');
-      results.push({ ...probe, actual, ok: actual === probe.expected, error });
+      const outcome = classify(probe, error, warnings);
+      const actual = outcome === 'allowed';
+      const ok = outcome !== 'error' && actual === probe.expected;
+      results.push({ ...probe, outcome, actual, ok, error: error?.message ?? warnings.find((w) => probe.deniedByWarning?.test(w)) });
     }
   } finally {
+    db.removeListener('notice', onNotice);
     await db.query('ROLLBACK');
   }
   return results;

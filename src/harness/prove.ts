@@ -10,7 +10,9 @@ import { renderPlanFile, type Rendered } from '../pipeline.js';
 import { connect, ident, literal, type Db } from './db.js';
 import { readFacts } from './facts.js';
 import { Intent, type RuntimeRoles } from './intent.js';
-import { buildProbes, runProbes, type ProbeResult } from './probes.js';
+import { PhaseSkipped, proofOk } from './outcome.js';
+import { createProbeFunctions } from './probe-objects.js';
+import { buildProbes, describeProbeFailure, runProbes, type ProbeResult } from './probes.js';
 import { runPsql, type PsqlResult } from './psql.js';
 import type { ServerAddress } from './server.js';
 import { diffSnapshots, snapshot } from './snapshot.js';
@@ -63,6 +65,8 @@ export interface ProveOptions {
   afterDeploy?: (db: Db) => Promise<void>;
   /** Test seam: runs after the fixture, before deploy (e.g. a canary table the plan must not touch). */
   beforeDeploy?: (db: Db) => Promise<void>;
+  /** Test seam: runs after revert.sql, before the database is dropped (e.g. the canary is still intact). */
+  afterRevert?: (db: Db) => Promise<void>;
   /** Passwords for psql variables (default: random). The fuzz tests give hostile ones. */
   passwordFor?: (variable: string) => string;
 }
@@ -129,6 +133,10 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
       const detail = await fn();
       report.phases.push({ name, status: 'pass', detail: detail || undefined });
     } catch (e) {
+      if (e instanceof PhaseSkipped) {
+        report.phases.push({ name, status: 'skip', detail: e.message });
+        return;
+      }
       // An unexpected error is a report line with its cause and a hint; its stack only with --verbose.
       const { detail, stack } = e instanceof PhaseFailed || e instanceof UserError ? { detail: e.message, stack: undefined } : describeFailure(e);
       report.phases.push({ name, status: 'fail', detail, ...(stack ? { stack } : {}) });
@@ -144,6 +152,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
   const createdRoles = new Set<string>(managed);
   const rolesNow = async () => new Set((await maintenance.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
   let checksums = new Map<string, string>();
+  let probeFunctions: string[] = [];
   const createdAfter = new Map<string, string>();
   const fixture = options.fixture ?? (plan.test.fixture ? resolve(dirname(options.planFile), plan.test.fixture) : undefined);
   // Unreadable: the fixture phase reports psql's message.
@@ -205,6 +214,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
     });
 
     await phase('deploy', async () => {
+      probeFunctions = await createProbeFunctions(admin!, model.scope.schemas);
       await options.beforeDeploy?.(admin!);
       const result = await psql('deploy.sql');
       if (result.code !== 0) throw new PhaseFailed(psqlError(result));
@@ -253,18 +263,14 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
       const runtime = await runtimeRoles(admin!, model);
       const facts = await readFacts(admin!, model.scope.schemas, createdAfter);
       const intent = new Intent(model, runtime, deployer);
-      const probes = buildProbes(intent, facts, managed);
+      const probes = buildProbes(intent, facts, managed, { major });
+      if (!probes.length) throw new PhaseSkipped('no role of the plan to act as');
       report.probes = await runProbes(admin!, probes);
       const bad = report.probes.filter((p) => !p.ok);
       if (bad.length) {
-        throw new PhaseFailed(
-          bad
-            .slice(0, 10)
-            .map((p) => `${p.role}: ${p.capability}: expected ${p.expected ? 'allowed' : 'denied'}, was ${p.actual ? 'allowed' : 'denied'} (${p.statement}${p.error ? `: ${p.error}` : ''})`)
-            .join('\n'),
-        );
+        throw new PhaseFailed(bad.slice(0, 10).map(describeProbeFailure).join('\n'));
       }
-      return `${report.probes.length} probes as intended`;
+      return `${report.probes.length} probes as intended (with ${probeFunctions.length} function${probeFunctions.length === 1 ? '' : 's'} closed to PUBLIC)`;
     }, { fatal: false });
 
     if (model.tests.length) {
@@ -278,7 +284,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
 
     await phase('verify.sql catches a privilege added by hand', async () => {
       const tamper = await chooseTamper(admin!, model);
-      if (!tamper) return 'no managed role with a privilege to add';
+      if (!tamper) throw new PhaseSkipped('no managed role with a privilege to add');
       await admin!.query(tamper.grant);
       const result = await psql('verify.sql');
       if (result.code === 0) throw new PhaseFailed(`verify.sql passed after: ${tamper.grant}`);
@@ -341,6 +347,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
       if (changed.length) throw new PhaseFailed(`rows changed in fixture tables: ${changed.join(', ')}`);
       const schemasLeft = (await admin!.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = ANY($1)', [model.schemas.filter((s) => s.create).map((s) => s.name)])).rows[0]!.n;
       if (schemasLeft !== model.schemas.filter((s) => s.create).length) throw new PhaseFailed('revert dropped a schema');
+      await options.afterRevert?.(admin!);
       return `no managed role left; ${checksums.size} fixture tables unchanged`;
     });
   } finally {
@@ -354,7 +361,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
     await maintenance.end().catch(() => {});
     await rm(dir, { recursive: true, force: true });
   }
-  report.ok = report.phases.every((p) => p.status !== 'fail') && !failed;
+  report.ok = proofOk(report.phases) && !failed;
   report.durationMs = Date.now() - started;
   return report;
 }

@@ -93,7 +93,7 @@ export function formatReport(report: RunReport, style: Style = plainStyle, optio
         for (const p of c.phases) lines.push(`    ${p.status === 'pass' ? '✓' : p.status === 'fail' ? '✗' : '-'} ${p.name}${p.detail && p.status !== 'fail' ? `: ${p.detail.split('\n')[0]}` : ''}`);
       }
     }
-    // Failures, in full.
+    // Failures, in full; then skipped phases, which never count as passed.
     for (const c of cases) {
       for (const p of c.phases.filter((x) => x.status === 'fail')) {
         lines.push(style.bad(`  ✗ pg${c.major} ${p.name}:`));
@@ -101,6 +101,8 @@ export function formatReport(report: RunReport, style: Style = plainStyle, optio
         if (options.verbose && p.stack) for (const l of p.stack.split('\n')) lines.push(style.dim(`      ${l}`));
       }
     }
+    const skipped = [...new Set(cases.flatMap((c) => c.phases.filter((p) => p.status === 'skip').map((p) => `${p.name}: ${p.detail ?? 'skipped'}`)))];
+    for (const s of skipped) lines.push(style.dim(`  - skipped: ${s}`));
     lines.push('');
   }
   for (const e of report.errors) lines.push(style.bad(`✗ pg${e.major}: ${e.message}`));

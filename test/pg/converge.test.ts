@@ -58,7 +58,7 @@ async function files(text: string, major: number, from?: string): Promise<Map<st
 }
 
 /** A fresh database with the fixture; runs the scripts in order; returns the catalog snapshot; cleans up. */
-async function run(server: Server, scripts: string[], between?: (db: Awaited<ReturnType<typeof connect>>) => Promise<void>): Promise<Snapshot> {
+async function run(server: Server, scripts: string[], between?: (db: Awaited<ReturnType<typeof connect>>) => Promise<void>, verify?: string): Promise<Snapshot> {
   const admin = await connect(server, 'postgres');
   for (const r of EXTERNAL) await admin.query(`CREATE ROLE ${ident(r)} NOLOGIN`);
   await admin.query('CREATE DATABASE conv');
@@ -70,6 +70,11 @@ async function run(server: Server, scripts: string[], between?: (db: Awaited<Ret
       if (i === 1) await between?.(db);
       const r = await runPsql(server, { database: 'conv', file: script });
       expect(r.code, `${script}: ${r.stderr}`).toBe(0);
+    }
+    if (verify) {
+      const v = await runPsql(server, { database: 'conv', file: verify });
+      expect(v.code, `${verify}: ${v.stdout}${v.stderr}`).toBe(0);
+      expect(v.stdout).toMatch(/pgrant verify: all \d+ checks passed/);
     }
     const snap = await snapshot(db);
     // Only this database and the roles of this test; role OIDs and grantors of other runs do not matter.
@@ -90,11 +95,11 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
     const one = await files(BASE, major);
     const two = await files(v2, major, BASE);
     const fresh = await run(server, [two.get('deploy.sql')!]);
-    const deployed = await run(server, [one.get('deploy.sql')!, two.get('deploy.sql')!]);
-    const migrated = await run(server, [one.get('deploy.sql')!, two.get('migrate.sql')!]);
+    // And the new verify.sql passes on both.
+    const deployed = await run(server, [one.get('deploy.sql')!, two.get('deploy.sql')!], undefined, two.get('verify.sql')!);
+    const migrated = await run(server, [one.get('deploy.sql')!, two.get('migrate.sql')!], undefined, two.get('verify.sql')!);
     expect(deployed).toEqual(fresh);
     expect(migrated).toEqual(fresh);
-    // And the new verify.sql passes on both.
     expect(readFileSync(two.get('migrate.sql')!, 'utf8')).toMatch(/^-- Changes:\n-- {3}/m);
   });
 
