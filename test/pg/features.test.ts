@@ -100,12 +100,12 @@ describe(`commands against a running server (PostgreSQL ${major})`, () => {
 
   it('audit --database-url prints the state; diff --database-url is quiet when deployed and names drift', async () => {
     const files = await rendered('examples/team.yaml');
-    await withDatabase('pycopg', ['app_owner'], async (db, server) => {
-      expect((await runPsql(server, { database: 'pycopg', file: 'examples/team.fixture.sql' })).code).toBe(0);
+    await withDatabase('teamdb', ['app_owner'], async (db, server) => {
+      expect((await runPsql(server, { database: 'teamdb', file: 'examples/team.fixture.sql' })).code).toBe(0);
       const vars = { alice_password: 'x1', bob_password: 'x2', admin_password: 'x3', lead_dev_password: 'x4', appuser_password: 'x5' };
-      const deploy = await runPsql(server, { database: 'pycopg', file: files.get('deploy.sql')!, vars });
+      const deploy = await runPsql(server, { database: 'teamdb', file: files.get('deploy.sql')!, vars });
       expect(deploy.code, deploy.stderr).toBe(0);
-      const url = await urlFor(db, server, 'pycopg');
+      const url = await urlFor(db, server, 'teamdb');
 
       const audit = await cli('audit', '--database-url', url);
       expect(audit.code, audit.stderr).toBe(0);
