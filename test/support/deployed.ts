@@ -1,11 +1,12 @@
 // A plan deployed as a DBA would deploy it — roles it relies on, the fixture, deploy.sql with psql
 // variables — for oracles that then look at the database on their own (access matrices, pgTAP).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { connect } from '../../src/harness/db.js';
+import { rolesCreatedIn } from '../../src/harness/fixture-roles.js';
 import { renderFor } from '../../src/harness/prove.js';
 import { runPsql } from '../../src/harness/psql.js';
 import type { Server } from '../../src/harness/server.js';
@@ -54,7 +55,12 @@ export async function withDeployed<T>(
   const admin = await connect(server, 'postgres');
   const createsDatabase = model.databases.some((d) => d.create && d.name === database);
   try {
-    for (const role of model.external) if (!before.has(role) && !role.startsWith('pg_')) await admin.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
+    // Roles the plan only references exist before the fixture, except those the fixture creates itself
+    // (as `pg_dumpall --globals-only` output would), as `pgrant test` does.
+    const fixtureCreates = rolesCreatedIn(plan.fixture ? readFileSync(plan.fixture, 'utf8') : '');
+    for (const role of model.external) {
+      if (!before.has(role) && !role.startsWith('pg_') && !fixtureCreates.has(role)) await admin.query(`CREATE ROLE ${quoteIdent(role)} NOLOGIN`);
+    }
     const deploy = () => runPsql(server, { database: createsDatabase ? 'postgres' : database, file: join(dir, 'deploy.sql'), vars });
     // A plan that creates its database: the first run creates it (and stops until the tables exist).
     if (createsDatabase) await deploy();
