@@ -42,6 +42,8 @@ export class Intent {
   constructor(
     readonly model: Model,
     private readonly runtime: RuntimeRoles,
+    /** The role that ran deploy.sql: it owns default privileges set without `owners`. */
+    private readonly deployer: string = DEPLOYER,
   ) {
     this.byName = new Map(model.roles.map((r) => [r.name, r]));
   }
@@ -71,7 +73,7 @@ export class Intent {
       const creator = subject.fact.createdAfterDeployBy;
       const objects = subject.kind === 'table' ? 'tables' : 'sequences';
       for (const d of this.model.defaults) {
-        if (planned.includes(d.grantee) && d.objects === objects && (d.owner ?? DEPLOYER) === creator && (d.schema === null || d.schema === subject.fact.schema)) {
+        if (planned.includes(d.grantee) && d.objects === objects && (d.owner ?? this.deployer) === creator && (d.schema === null || d.schema === subject.fact.schema)) {
           d.privileges.forEach((p) => result.add(p));
         }
       }
