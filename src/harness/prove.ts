@@ -138,11 +138,27 @@ async function setup(run: Run): PhaseResult {
   const managedAdmin = run.options.deployer === 'managed';
   if (managedAdmin) run.deployer = await createManagedAdmin(maintenance, model);
   const who = managedAdmin ? `deployer ${run.deployer.name}: NOSUPERUSER CREATEROLE CREATEDB, owner of the database` : `deployer ${run.deployer.name} (superuser)`;
-  if (run.createsDatabase) return `${who}; deploy.sql creates the database`;
+  if (run.createsDatabase) {
+    // Before 15 schema public belongs to the bootstrap superuser; providers hand it to their admin (from 15
+    // it belongs to pg_database_owner). The database deploy.sql creates is copied from template1.
+    if (managedAdmin && run.server.major < 15) await publicSchemaOwner(run, 'template1', run.deployer.name);
+    return `${who}; deploy.sql creates the database`;
+  }
   // The managed admin owns the database, as it owns the ones it creates on a provider.
   await maintenance.query(`CREATE DATABASE ${ident(database)}${managedAdmin ? ` OWNER ${ident(run.deployer.name)}` : ''}`);
   run.admin = await connect(run.server, database);
+  if (managedAdmin && run.server.major < 15) await publicSchemaOwner(run, database, run.deployer.name);
   return who;
+}
+
+/** Gives schema public of a database to a role (the managed admin before 15, and back to the superuser after the run). */
+async function publicSchemaOwner(run: Run, database: string, owner: string): Promise<void> {
+  const db = await connect(run.server, database);
+  try {
+    await db.query(`ALTER SCHEMA public OWNER TO ${ident(owner)}`);
+  } finally {
+    await db.end();
+  }
 }
 
 async function createDatabase(run: Run): PhaseResult {
@@ -426,7 +442,10 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
       for (const role of run.createdRoles) {
         if (!rolesBefore.has(role)) await maintenance.query(`DROP ROLE IF EXISTS ${ident(role)}`).catch(() => {});
       }
-      await dropManagedAdmin(maintenance, run.deployer);
+    }
+    if (run.deployer.kind === 'managed') {
+      if (run.createsDatabase && server.major < 15) await publicSchemaOwner(run, 'template1', server.user).catch(() => {});
+      if (!options.keep) await dropManagedAdmin(maintenance, run.deployer);
     }
     await maintenance.end().catch(() => {});
     await rm(dir, { recursive: true, force: true });

@@ -23,6 +23,10 @@ export interface DeployerNeeds {
   ownedDatabases: string[];
   /** Roles the deployer must act as by name: default-privilege owners, schema and database owners, reassign targets. */
   actsAs: string[];
+  /** Roles the plan drops (the deployer takes their privileges to reassign what they own). */
+  drops: string[];
+  /** The plan's roles and the roles it drops: the deployer administers them, so it may join them to act as their owner. */
+  joinable: string[];
   /** Every role the plan names as its own (the bookkeeping table's owner must be none of them). */
   planRoles: string[];
   /** Bookkeeping rows: each managed role with the scope it covers (the plan's name inside). */
@@ -55,5 +59,7 @@ export function deployerNeeds(model: Model, rows: PlannedPrivilege[], markers: {
   ]).sort();
   const ownedSchemas = unique(rows.filter((r) => r.kind === 'schema').map((r) => r.name!)).sort();
   const ownedDatabases = unique(rows.filter((r) => r.kind === 'database').map((r) => r.name!)).sort();
-  return { administered, ownedTargets, ownedSchemas, ownedDatabases, actsAs, planRoles: model.roles.map((r) => r.name), markers };
+  const planRoles = model.roles.map((r) => r.name);
+  const drops = model.drops.map((d) => d.name);
+  return { administered, ownedTargets, ownedSchemas, ownedDatabases, actsAs, drops, joinable: [...planRoles, ...drops].sort(), planRoles, markers };
 }

@@ -11,6 +11,15 @@
 
 \set ON_ERROR_STOP on
 \set QUIET on
+SELECT pg_catalog.to_regclass('pgrant.managed_role') IS NULL AS pgrant_verify_undeployed \gset
+\if :pgrant_verify_undeployed
+DO $pgrant$
+BEGIN
+  RAISE EXCEPTION 'pgrant verify: plan % was never deployed in this database (there is no table pgrant.managed_role)', 'plan'
+    USING HINT = 'run deploy.sql first';
+END
+$pgrant$;
+\endif
 BEGIN TRANSACTION READ ONLY;
 
 WITH
@@ -22,13 +31,9 @@ pgrant_managed(rolname) AS (VALUES
   ('données'),
   ('x; DROP TABLE t; --')
 ),
--- The scope an earlier deploy of this plan recorded on its roles: what it managed is cleaned too.
+-- The scope an earlier deploy of this plan recorded (table pgrant.managed_role): what it managed is cleaned too.
 pgrant_previous(scope) AS (
-  SELECT substr(c.setting, length('pgrant.managed=') + 1)::json
-  FROM pg_catalog.pg_db_role_setting s
-  JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND d.datname = current_database()
-  CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
-  WHERE c.setting LIKE 'pgrant.managed=%'
+  SELECT scope::json FROM pgrant.managed_role WHERE plan = 'plan'
 ),
 pgrant_schemas(nspname) AS (
   VALUES (NULL::text),
@@ -497,13 +502,9 @@ pgrant_checks(ok, message) AS (
   UNION ALL
   -- No role left over from an earlier version of the plan (deploy.sql drops them).
   SELECT false, format('role %s is recorded as managed by plan %s but the plan no longer has it', ro.rolname, 'plan')
-  FROM pg_catalog.pg_db_role_setting s
-  JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND d.datname = current_database()
-  JOIN pg_catalog.pg_roles ro ON ro.oid = s.setrole
-  CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
-  WHERE c.setting LIKE 'pgrant.managed=%'
-    AND substr(c.setting, length('pgrant.managed=') + 1)::json ->> 'plan' = 'plan'
-    AND ro.rolname::text NOT IN (SELECT m FROM unnest(ARRAY['Sales Team', 'window', 'données', 'x; DROP TABLE t; --']::text[]) AS m)
+  FROM pgrant.managed_role m
+  JOIN pg_catalog.pg_roles ro ON ro.oid = m.role_oid
+  WHERE m.plan = 'plan' AND ro.rolname::text <> ALL (ARRAY['Sales Team', 'window', 'données', 'x; DROP TABLE t; --']::text[])
   UNION ALL
   -- Roles the plan drops are gone.
   SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = d.rolname), format('role %s still exists; the plan drops it', d.rolname)
