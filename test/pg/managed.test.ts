@@ -37,11 +37,11 @@ const edit = (fn: (p: Plan) => void): string => {
 const pattern = (p: Plan, name: string) => p.patterns.find((x) => x.pattern === name)!;
 
 /** deploy.sql, verify.sql, revert.sql of a plan text, for a major, in a temporary folder. */
-async function files(text: string, major: number): Promise<Record<string, string>> {
+async function files(text: string, major: number, from?: string): Promise<Record<string, string>> {
   const dir = mkdtempSync(join(tmpdir(), 'pgrant-managed-'));
   temp.push(dir);
   writeFileSync(join(dir, 'plan.yaml'), text);
-  const rendered = await renderPlanFile(join(dir, 'plan.yaml'), { postgres: major });
+  const rendered = await renderPlanFile(join(dir, 'plan.yaml'), { postgres: major, from: from ? { text: from, label: 'v1.yaml' } : undefined });
   const paths: Record<string, string> = {};
   for (const [name, content] of rendered.files) {
     writeFileSync(join(dir, name), content);
@@ -113,6 +113,25 @@ describe.each(MAJORS)('PostgreSQL %i, files run by hand as a managed service\'s 
       expect(await rolesLeft(su, PLAN_ROLES)).toEqual([]);
       expect(await rows(su)).toBe(dataBefore);
       expect((await su.query("SELECT to_regnamespace('pgrant') AS s")).rows[0].s).toBeNull();
+    });
+  });
+
+  it('migrate.sql from v1 to v2 (a member and a role removed, an owner changed) runs as the admin; verify.sql of v2 passes', async () => {
+    const v1 = await files(BASE, major);
+    const v2text = edit((p) => {
+      pattern(p, 'readonly').members = ['c_alice'];
+      pattern(p, 'readonly').owners = ['c_owner2'];
+      pattern(p, 'roles').roles = (pattern(p, 'roles').roles as { name: string }[]).filter((r) => r.name !== 'c_auditor');
+    });
+    const v2 = await files(v2text, major, BASE);
+    await withManagedDatabase(servers.get(major)!, async ({ su, asDba }) => {
+      expect((await asDba(v1['deploy.sql']!)).code).toBe(0);
+      const migrate = await asDba(v2['migrate.sql']!);
+      expect(migrate.code, migrate.stderr).toBe(0);
+      expect(await rolesLeft(su, ['c_auditor', 'c_bob'])).toEqual([]);
+      const verify = await asDba(v2['verify.sql']!);
+      expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+      expect((await asDba(v2['revert.sql']!)).code).toBe(0);
     });
   });
 
