@@ -120,7 +120,8 @@ patterns:
       }
     };
     try {
-      await db.query('CREATE TABLE public.orders (id serial PRIMARY KEY); ALTER TABLE public.orders OWNER TO shop_owner');
+      // The owner creates its table (a non-superuser may hand a table only to a role that may create it there).
+      await db.query('GRANT CREATE ON SCHEMA public TO shop_owner; SET ROLE shop_owner; CREATE TABLE public.orders (id serial PRIMARY KEY); RESET ROLE');
       await migrate('V1__pgrant_shop.sql');
       await migrate('V1__pgrant_shop.sql'); // idempotent, as the repeatable runs may follow edits
       await migrate('R__pgrant_shop_verify.sql');
