@@ -5,8 +5,9 @@
 -- attributes and memberships, can do what the plan says (directly or through its groups), and holds
 -- nothing more in the plan's scope (an extra privilege, membership or default privilege is a failure).
 -- It prints every failure, naming role, object and privilege, then the number of checks passed, and
--- exits non-zero when any check fails. Run it as the role that ran deploy.sql (default privileges set
--- without `owners` belong to that role):
+-- exits non-zero when any check fails. Run it as the role that ran deploy.sql — a superuser or the managed
+-- service's admin (default privileges set without `owners` belong to that role, and it reads deploy.sql's
+-- bookkeeping, table pgrant.managed_role, which nobody else may):
 --   psql -X -v ON_ERROR_STOP=1 -d streamflow -f verify.sql
 
 \set ON_ERROR_STOP on

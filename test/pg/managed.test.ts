@@ -187,6 +187,18 @@ describe.each(MAJORS)('PostgreSQL %i, files run by hand as a managed service\'s 
     });
   });
 
+  it('renamed_from never takes over a role that merely has the old name', async () => {
+    const plan = await files(edit((p) => (pattern(p, 'roles').roles = [{ name: 'c_new_name', login: true, renamed_from: 'c_victim' }])), major);
+    await withManagedDatabase(servers.get(major)!, async ({ su, asDba }) => {
+      // An outside role with the old name (made by someone else, e.g. a role with CREATEROLE), which the admin administers.
+      await su.query(`CREATE ROLE c_victim LOGIN; GRANT c_victim TO ${ident(DBA.user)} WITH ADMIN OPTION`);
+      const r = await asDba(plan['deploy.sql']!);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/WARNING: {2}pgrant: role c_victim exists, but no deploy of plan conv recorded it: it is left alone, and role c_new_name is created/);
+      expect(await rolesLeft(su, ['c_new_name', 'c_victim'])).toEqual(['c_new_name', 'c_victim']);
+    });
+  });
+
   it('a schema owned by a plan role cannot pose as the bookkeeping', async () => {
     const v1 = await files(BASE, major);
     await withManagedDatabase(servers.get(major)!, async ({ su, asSuperuser }) => {

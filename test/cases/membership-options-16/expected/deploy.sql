@@ -204,6 +204,8 @@ BEGIN
   -- One pass over pg_roles for all of them (a lookup per role would scan a growing catalog each time).
   FOR r IN
     SELECT v.name, v.renamed_from, v.has_expiry, ro.oid IS NOT NULL AS present, old.oid IS NOT NULL AS old_present,
+           -- Only a role a deploy of this plan recorded is renamed: never one that merely has the old name.
+           old.oid IN (SELECT role_oid FROM pgrant.managed_role WHERE plan = 'plan') AS old_recorded,
            coalesce(ro.rolvaliduntil, old.rolvaliduntil) AS valid_until
     FROM (VALUES
       (NULL::text, NULL::text, NULL::boolean),
@@ -215,10 +217,14 @@ BEGIN
     WHERE v.name IS NOT NULL
   LOOP
     IF NOT r.present THEN
-      IF r.old_present THEN
+      IF r.old_present AND r.old_recorded THEN
         -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
         EXECUTE format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
       ELSE
+        IF r.old_present THEN
+          RAISE WARNING 'pgrant: role % exists, but no deploy of plan % recorded it: it is left alone, and role % is created', r.renamed_from, 'plan', r.name
+            USING HINT = 'renamed_from renames only a role this plan managed before';
+        END IF;
         EXECUTE format('CREATE ROLE %I', r.name);
       END IF;
     END IF;
