@@ -61,7 +61,7 @@ BEGIN
   END IF;
   -- SUPERUSER, REPLICATION and BYPASSRLS: only a superuser may give or take them (from 16, REPLICATION and
   -- BYPASSRLS also a role that has them), and before 16 only a superuser may alter a role that has them.
-  SELECT string_agg(format('%s for role %s (%s)', a.attr, v.name, CASE WHEN a.wanted AND NOT false THEN 'the plan gives it' ELSE 'the role has it' END), '; ' ORDER BY v.name, a.attr)
+  SELECT string_agg(format('%s for role %s (%s)', a.attr, v.name, CASE WHEN a.wanted THEN 'the plan gives it' ELSE 'the role has it' END), '; ' ORDER BY v.name, a.attr)
   INTO problems
   FROM (VALUES
     (NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -76,10 +76,10 @@ BEGIN
     ('REPLICATION', v.replication, r.rolreplication, v16 AND me.rolreplication),
     ('BYPASSRLS', v.bypassrls, r.rolbypassrls, v16 AND me.rolbypassrls)
   ) AS a(attr, wanted, has, deployer_may)
-  WHERE v.name IS NOT NULL AND ((a.wanted AND NOT false) OR coalesce(a.has, false)) AND NOT a.deployer_may;
+  WHERE v.name IS NOT NULL AND (a.wanted OR coalesce(a.has, false)) AND NOT a.deployer_may;
   IF problems IS NOT NULL THEN
     RAISE EXCEPTION 'pgrant: % is not a superuser, and this needs one: %; no role or privilege was changed', current_user, problems
-      USING HINT = 'only a superuser may give, take or keep altering SUPERUSER, REPLICATION and BYPASSRLS roles. On a managed service, use the provider''s role instead (e.g. membership in rds_replication on RDS, or the replication flag the provider''s console sets), or run this file as a superuser';
+      USING HINT = 'only a superuser may give, take or keep altering SUPERUSER, REPLICATION and BYPASSRLS roles. On a managed service use what the provider offers instead (e.g. on RDS make the role a member of rds_replication; other providers document their own way), or run this file as a superuser';
   END IF;
   -- Roles it alters, renames, drops or grants: before 16 CREATEROLE covers every non-superuser role; from 16
   -- a CREATEROLE role administers only the roles it has ADMIN OPTION on (it gets it on the roles it creates).
@@ -99,7 +99,8 @@ BEGIN
   -- GRANT, REVOKE and ALTER DEFAULT PRIVILEGES FOR ROLE act as the owner: the deployer must be one of its members.
   -- (Owners that are the plan's own roles, or roles it drops, are administered: deploy.sql joins them below.)
   SELECT string_agg(DISTINCT pg_catalog.pg_get_userbyid(o.owner), ', ') INTO problems
-  FROM (    SELECT c.relowner
+  FROM (
+    SELECT c.relowner
     FROM (VALUES (NULL::text, NULL::text, NULL::text), ('table', 'o''brien', NULL), ('table', 'user', NULL), ('sequence', 'o''brien', NULL), ('sequence', 'user', NULL), ('table', 'o''brien', '$tag$')) AS t(kind, schema, name)
     JOIN pg_catalog.pg_namespace n ON n.nspname = t.schema
     JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND (t.name IS NULL OR c.relname = t.name) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
@@ -114,7 +115,7 @@ BEGIN
     SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY (ARRAY['o''brien', 'user']::text[])
     UNION
     SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = ANY (ARRAY[]::text[])
-) AS o(owner)
+  ) AS o(owner)
   WHERE NOT pg_catalog.pg_has_role(current_user, o.owner, 'USAGE')
     AND pg_catalog.pg_get_userbyid(o.owner) <> ALL (ARRAY['Sales Team', 'données', 'window', 'x; DROP TABLE t; --']::text[]);
   IF problems IS NOT NULL THEN
@@ -277,7 +278,8 @@ BEGIN
   FOR r IN
     SELECT ro.rolname FROM pg_catalog.pg_roles ro
     WHERE ro.rolname = ANY (ARRAY['Sales Team', 'données', 'window', 'x; DROP TABLE t; --']::text[])
-      AND (ro.rolname = ANY (ARRAY['current_role']::text[]) OR ro.rolname = ANY (ARRAY[]::text[]) OR ro.oid IN (    SELECT c.relowner
+      AND (ro.rolname = ANY (ARRAY['current_role']::text[]) OR ro.rolname = ANY (ARRAY[]::text[]) OR ro.oid IN (
+    SELECT c.relowner
     FROM (VALUES (NULL::text, NULL::text, NULL::text), ('table', 'o''brien', NULL), ('table', 'user', NULL), ('sequence', 'o''brien', NULL), ('sequence', 'user', NULL), ('table', 'o''brien', '$tag$')) AS t(kind, schema, name)
     JOIN pg_catalog.pg_namespace n ON n.nspname = t.schema
     JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND (t.name IS NULL OR c.relname = t.name) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
@@ -292,7 +294,7 @@ BEGIN
     SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY (ARRAY['o''brien', 'user']::text[])
     UNION
     SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = ANY (ARRAY[]::text[])
-))
+      ))
       AND NOT pg_catalog.pg_has_role(current_user, ro.oid, 'USAGE')
     ORDER BY 1
   LOOP

@@ -28,7 +28,7 @@ BEGIN
   END IF;
   -- SUPERUSER, REPLICATION and BYPASSRLS: only a superuser may give or take them (from 16, REPLICATION and
   -- BYPASSRLS also a role that has them), and before 16 only a superuser may alter a role that has them.
-  SELECT string_agg(format('%s for role %s (%s)', a.attr, v.name, CASE WHEN a.wanted AND NOT true THEN 'the plan gives it' ELSE 'the role has it' END), '; ' ORDER BY v.name, a.attr)
+  SELECT string_agg(format('%s for role %s (%s)', a.attr, v.name, 'the role has it'), '; ' ORDER BY v.name, a.attr)
   INTO problems
   FROM (VALUES
     (NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -41,10 +41,10 @@ BEGIN
     ('REPLICATION', v.replication, r.rolreplication, v16 AND me.rolreplication),
     ('BYPASSRLS', v.bypassrls, r.rolbypassrls, v16 AND me.rolbypassrls)
   ) AS a(attr, wanted, has, deployer_may)
-  WHERE v.name IS NOT NULL AND ((a.wanted AND NOT true) OR coalesce(a.has, false)) AND NOT a.deployer_may;
+  WHERE v.name IS NOT NULL AND (coalesce(a.has, false)) AND NOT a.deployer_may;
   IF problems IS NOT NULL THEN
     RAISE EXCEPTION 'pgrant: % is not a superuser, and this needs one: %; no role or privilege was changed', current_user, problems
-      USING HINT = 'only a superuser may give, take or keep altering SUPERUSER, REPLICATION and BYPASSRLS roles. On a managed service, use the provider''s role instead (e.g. membership in rds_replication on RDS, or the replication flag the provider''s console sets), or run this file as a superuser';
+      USING HINT = 'only a superuser may give, take or keep altering SUPERUSER, REPLICATION and BYPASSRLS roles. On a managed service use what the provider offers instead (e.g. on RDS make the role a member of rds_replication; other providers document their own way), or run this file as a superuser';
   END IF;
   -- Roles it alters, renames, drops or grants: before 16 CREATEROLE covers every non-superuser role; from 16
   -- a CREATEROLE role administers only the roles it has ADMIN OPTION on (it gets it on the roles it creates).
