@@ -27,7 +27,8 @@ describe('examples', () => {
         expect.arrayContaining(['deploy', 'deploy again (idempotent)', 'verify.sql', 'probes (act as each role)', 'verify.sql catches a privilege added by hand', 'revert']),
       );
     }
-  });
+    // Twice the runs of one deployer (5 examples × 5 majors × 2): more time on a busy 2-core machine.
+  }, 900_000);
 });
 
 // Golden cases that render are proven too, each on its own target major.
