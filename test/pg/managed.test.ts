@@ -147,6 +147,20 @@ describe.each(MAJORS)('PostgreSQL %i, files run by hand as a managed service\'s 
     });
   });
 
+  it('a plan that creates its database stops before CREATE DATABASE when it needs a superuser', async () => {
+    const plan = await files(
+      'pgrant: 1\nname: m_create\ndatabase: m_created\npatterns:\n  - {pattern: database, name: m_created, create: true}\n  - pattern: roles\n    roles: [{name: c_rls, bypassrls: true}]\n',
+      major,
+    );
+    await withManagedDatabase(servers.get(major)!, async ({ su }) => {
+      const r = await runPsql(servers.get(major)!, { database: 'postgres', file: plan['deploy.sql']!, login: DBA });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/pgrant: m_dba is not a superuser, and this needs one: BYPASSRLS for role c_rls \(the plan gives it\)/);
+      expect((await su.query("SELECT count(*)::int AS n FROM pg_database WHERE datname = 'm_created'")).rows[0].n).toBe(0);
+      expect(await rolesLeft(su, ['c_rls'])).toEqual([]);
+    });
+  });
+
   it('an owner the admin is not a member of stops the deploy, naming it', async () => {
     const plan = await files(edit((p) => (pattern(p, 'readonly').owners = ['c_owner2'])), major);
     await withManagedDatabase(servers.get(major)!, async ({ su, asDba }) => {
