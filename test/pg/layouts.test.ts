@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModule, parseSync } from 'libpg-query';
-import { connect, ident, type Db } from '../../src/harness/db.js';
+import { connect, ident, withDb, type Db } from '../../src/harness/db.js';
 import { renderPlanFile } from '../../src/pipeline.js';
 import { cli } from '../support/cli.js';
 import { TEST_MAJORS, useServers } from '../support/servers.js';
@@ -107,6 +107,8 @@ patterns:
     const managed = deployer === 'managed';
     if (managed) await createAdmin(admin, ['shop_owner']);
     await admin.query(`CREATE DATABASE shop${managed ? ` OWNER ${ident(DBA.user)}` : ''}`);
+    // Before 15 schema public belongs to the bootstrap superuser; providers hand it to their admin.
+    if (managed && major < 15) await withDb(server, 'shop', (su) => su.query(`ALTER SCHEMA public OWNER TO ${ident(DBA.user)}`));
     const db = managed ? await connect({ ...server, host: server.tcpHost, user: DBA.user, password: DBA.password }, 'shop') : await connect(server, 'shop');
     // Flyway: one transaction per migration, the whole file sent over the connection.
     const migrate = async (name: string) => {
