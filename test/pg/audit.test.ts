@@ -1,5 +1,5 @@
 // pgrant audit / diff on real servers: deploy, audit, no drift; change something by hand, drift named exactly.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { auditSql } from '../../src/audit/audit.js';
@@ -45,6 +45,15 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
         return file;
       };
       const state = await audit();
+      // pgrant's bookkeeping, readable by the role that deployed (it owns table pgrant.managed_role): the plan's roles.
+      const recorded = (JSON.parse(readFileSync(state, 'utf8')) as { managed_roles: { plan: string; role: string }[] | null }).managed_roles;
+      expect(recorded?.map((r) => `${r.plan}: ${r.role}`).sort()).toEqual(
+        ['team: admin', 'team: alice', 'team: appuser', 'team: bob', 'team: engineering', 'team: lead_dev', 'team: senior_engineers'],
+      );
+      // Any other login runs audit.sql too; the bookkeeping is not its to read.
+      const asAlice = await runPsql(server, { database: 'teamdb', file: join(dir, 'audit.sql'), login: { user: 'alice', password: 'a1' } });
+      expect(asAlice.code, asAlice.stderr).toBe(0);
+      expect((JSON.parse(asAlice.stdout) as { managed_roles: unknown }).managed_roles).toBeNull();
       const clean = await cli('diff', 'examples/team.yaml', '--audit', state);
       expect(clean.stdout).toBe('pgrant diff: no drift between plan team and database teamdb');
       expect(clean.code).toBe(0);
