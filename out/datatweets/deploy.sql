@@ -507,14 +507,14 @@ BEGIN
 END
 $pgrant$;
 
--- readonly: group (NOLOGIN) (NOLOGIN); readonly patterns[1] at datatweets.yaml:17
+-- readonly: group (NOLOGIN); readonly patterns[1] at datatweets.yaml:17
 COMMENT ON ROLE readonly IS 'Managed by pgrant (plan datatweets)';
 
 -- data_viewer: login (LOGIN); readonly patterns[1] at datatweets.yaml:21
 CALL pg_temp.pgrant_set_password('data_viewer', 'data_viewer_password', :'data_viewer_password');
 COMMENT ON ROLE data_viewer IS 'Managed by pgrant (plan datatweets)';
 
--- readwrite: group (NOLOGIN) (NOLOGIN); readwrite patterns[2] at datatweets.yaml:25
+-- readwrite: group (NOLOGIN); readwrite patterns[2] at datatweets.yaml:25
 COMMENT ON ROLE readwrite IS 'Managed by pgrant (plan datatweets)';
 
 -- data_scientist: login (LOGIN); readwrite patterns[2] at datatweets.yaml:29

@@ -403,7 +403,7 @@ BEGIN
 END
 $pgrant$;
 
--- reports_readonly: group (NOLOGIN) (NOLOGIN); readonly patterns[1] at offboarding.yaml:15
+-- reports_readonly: group (NOLOGIN); readonly patterns[1] at offboarding.yaml:15
 COMMENT ON ROLE reports_readonly IS 'Managed by pgrant (plan offboarding)';
 
 -- carol: login (LOGIN); readonly patterns[1] at offboarding.yaml:18

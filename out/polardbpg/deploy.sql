@@ -481,10 +481,10 @@ $pgrant$;
 CALL pg_temp.pgrant_set_password('employee_owner', 'employee_owner_password', :'employee_owner_password');
 COMMENT ON ROLE employee_owner IS 'Managed by pgrant (plan polardbpg)';
 
--- employee_role_readwrite: group (NOLOGIN) (NOLOGIN); project patterns[0] at polardbpg.yaml:9
+-- employee_role_readwrite: group (NOLOGIN); project patterns[0] at polardbpg.yaml:9
 COMMENT ON ROLE employee_role_readwrite IS 'Managed by pgrant (plan polardbpg)';
 
--- employee_role_readonly: group (NOLOGIN) (NOLOGIN); project patterns[0] at polardbpg.yaml:9
+-- employee_role_readonly: group (NOLOGIN); project patterns[0] at polardbpg.yaml:9
 COMMENT ON ROLE employee_role_readonly IS 'Managed by pgrant (plan polardbpg)';
 
 -- employee_readwrite: login (LOGIN); project patterns[0] at polardbpg.yaml:13
@@ -499,10 +499,10 @@ COMMENT ON ROLE employee_readonly IS 'Managed by pgrant (plan polardbpg)';
 CALL pg_temp.pgrant_set_password('polardbpg_owner', 'polardbpg_owner_password', :'polardbpg_owner_password');
 COMMENT ON ROLE polardbpg_owner IS 'Managed by pgrant (plan polardbpg)';
 
--- polardbpg_role_readwrite: group (NOLOGIN) (NOLOGIN); project patterns[1] at polardbpg.yaml:16
+-- polardbpg_role_readwrite: group (NOLOGIN); project patterns[1] at polardbpg.yaml:16
 COMMENT ON ROLE polardbpg_role_readwrite IS 'Managed by pgrant (plan polardbpg)';
 
--- polardbpg_role_readonly: group (NOLOGIN) (NOLOGIN); project patterns[1] at polardbpg.yaml:16
+-- polardbpg_role_readonly: group (NOLOGIN); project patterns[1] at polardbpg.yaml:16
 COMMENT ON ROLE polardbpg_role_readonly IS 'Managed by pgrant (plan polardbpg)';
 
 -- polardbpg_readwrite: login (LOGIN); project patterns[1] at polardbpg.yaml:22

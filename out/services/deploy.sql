@@ -448,7 +448,7 @@ BEGIN
 END
 $pgrant$;
 
--- shop_reporting: group (NOLOGIN) (NOLOGIN); readonly expands[0] of team pattern reporting (services.yaml:14 patterns[0]) at reporting.yaml:10
+-- shop_reporting: group (NOLOGIN); readonly expands[0] of team pattern reporting (services.yaml:14 patterns[0]) at reporting.yaml:10
 COMMENT ON ROLE shop_reporting IS 'reporting across services, with its logins';
 
 -- rita: login (LOGIN); readonly expands[0] of team pattern reporting (services.yaml:14 patterns[0]) at reporting.yaml:14
@@ -459,7 +459,7 @@ COMMENT ON ROLE rita IS 'Managed by pgrant (plan services)';
 CALL pg_temp.pgrant_set_password('billing_app', 'billing_app_password', :'billing_app_password');
 COMMENT ON ROLE billing_app IS 'application login of the billing service';
 
--- billing_analysts: group (NOLOGIN) (NOLOGIN); readonly expands[1] of team pattern service (billing.yaml:3 patterns[0]) at service.yaml:22
+-- billing_analysts: group (NOLOGIN); readonly expands[1] of team pattern service (billing.yaml:3 patterns[0]) at service.yaml:22
 COMMENT ON ROLE billing_analysts IS 'analysts of the billing service';
 
 -- dana: login (LOGIN); readonly expands[1] of team pattern service (billing.yaml:3 patterns[0]) at service.yaml:26
@@ -470,7 +470,7 @@ COMMENT ON ROLE dana IS 'Managed by pgrant (plan services)';
 CALL pg_temp.pgrant_set_password('orders_app', 'orders_app_password', :'orders_app_password');
 COMMENT ON ROLE orders_app IS 'application login of the orders service';
 
--- orders_analysts: group (NOLOGIN) (NOLOGIN); readonly expands[1] of team pattern service (orders.yaml:3 patterns[0]) at service.yaml:22
+-- orders_analysts: group (NOLOGIN); readonly expands[1] of team pattern service (orders.yaml:3 patterns[0]) at service.yaml:22
 COMMENT ON ROLE orders_analysts IS 'analysts of the orders service';
 
 -- Roles an earlier version of this plan managed that it no longer has.

@@ -420,7 +420,7 @@ $pgrant$;
 CALL pg_temp.pgrant_set_password('shop_app', 'shop_app_password', :'shop_app_password');
 COMMENT ON ROLE shop_app IS 'Managed by pgrant (plan shop-existing-schema)';
 
--- shop_readonly: group (NOLOGIN) (NOLOGIN); readonly patterns[1] at shop-existing-schema.yaml:17
+-- shop_readonly: group (NOLOGIN); readonly patterns[1] at shop-existing-schema.yaml:17
 COMMENT ON ROLE shop_readonly IS 'Managed by pgrant (plan shop-existing-schema)';
 
 -- ana: login (LOGIN); readonly patterns[1] at shop-existing-schema.yaml:21

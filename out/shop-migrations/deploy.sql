@@ -437,7 +437,7 @@ COMMENT ON ROLE shop_migrator IS 'runs the migrations; owns schema sales and its
 CALL pg_temp.pgrant_set_password('shop_app', 'shop_app_password', :'shop_app_password');
 COMMENT ON ROLE shop_app IS 'Managed by pgrant (plan shop-migrations)';
 
--- shop_readonly: group (NOLOGIN) (NOLOGIN); readonly patterns[2] at shop-migrations.yaml:25
+-- shop_readonly: group (NOLOGIN); readonly patterns[2] at shop-migrations.yaml:25
 COMMENT ON ROLE shop_readonly IS 'Managed by pgrant (plan shop-migrations)';
 
 -- ben: login (LOGIN); readonly patterns[2] at shop-migrations.yaml:29

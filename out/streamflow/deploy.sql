@@ -432,7 +432,7 @@ BEGIN
 END
 $pgrant$;
 
--- streamflow_readonly: group (NOLOGIN) (NOLOGIN); readonly patterns[0] at streamflow.yaml:11
+-- streamflow_readonly: group (NOLOGIN); readonly patterns[0] at streamflow.yaml:11
 COMMENT ON ROLE streamflow_readonly IS 'Managed by pgrant (plan streamflow)';
 
 -- alice: login (LOGIN); readonly patterns[0] at streamflow.yaml:18
@@ -447,7 +447,7 @@ COMMENT ON ROLE streamflow_app IS 'Managed by pgrant (plan streamflow)';
 CALL pg_temp.pgrant_set_password('streamflow_dba', 'streamflow_dba_password', :'streamflow_dba_password');
 COMMENT ON ROLE streamflow_dba IS 'Managed by pgrant (plan streamflow)';
 
--- streamflow_admin: group (NOLOGIN) (NOLOGIN); admin patterns[2] at streamflow.yaml:35
+-- streamflow_admin: group (NOLOGIN); admin patterns[2] at streamflow.yaml:35
 COMMENT ON ROLE streamflow_admin IS 'Managed by pgrant (plan streamflow)';
 
 -- Roles an earlier version of this plan managed that it no longer has.

@@ -458,10 +458,10 @@ BEGIN
 END
 $pgrant$;
 
--- engineering: group (NOLOGIN) (NOLOGIN); team-hierarchy patterns[0] at team.yaml:14
+-- engineering: group (NOLOGIN); team-hierarchy patterns[0] at team.yaml:14
 COMMENT ON ROLE engineering IS 'Managed by pgrant (plan team)';
 
--- senior_engineers: group (NOLOGIN) (NOLOGIN); team-hierarchy patterns[0] at team.yaml:19
+-- senior_engineers: group (NOLOGIN); team-hierarchy patterns[0] at team.yaml:19
 COMMENT ON ROLE senior_engineers IS 'Managed by pgrant (plan team)';
 
 -- alice: login (LOGIN); team-hierarchy patterns[0] at team.yaml:24

@@ -385,7 +385,8 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
     roles: model.roles.map((r) => ({
       name: r.name,
       renamedFrom: r.renamedFrom,
-      label: roleLabel(r),
+      // What kind of role, in a word: its attributes follow in full (NOLOGIN among them).
+      label: r.attrs.login ? 'login' : 'group',
       attributes: attributeSummary(r),
       flags: flags(r),
       connectionLimit: r.attrs.connectionLimit,

@@ -380,7 +380,7 @@ BEGIN
 END
 $pgrant$;
 
--- Sales Team: group (NOLOGIN) (NOLOGIN); readonly patterns[0] at plan.yaml:7
+-- Sales Team: group (NOLOGIN); readonly patterns[0] at plan.yaml:7
 COMMENT ON ROLE "Sales Team" IS 'Managed by pgrant (plan plan)';
 
 -- window: login (LOGIN); readonly patterns[0] at plan.yaml:11

@@ -406,14 +406,14 @@ BEGIN
 END
 $pgrant$;
 
--- analysts: group (NOLOGIN) (NOLOGIN); readonly patterns[0] at plan.yaml:6
+-- analysts: group (NOLOGIN); readonly patterns[0] at plan.yaml:6
 COMMENT ON ROLE analysts IS 'Managed by pgrant (plan plan)';
 
 -- alice: login (LOGIN); readonly patterns[0] at plan.yaml:8; readwrite patterns[1] at plan.yaml:13
 CALL pg_temp.pgrant_set_password('alice', 'alice_password', :'alice_password');
 COMMENT ON ROLE alice IS 'Managed by pgrant (plan plan)';
 
--- writers: group (NOLOGIN) (NOLOGIN); readwrite patterns[1] at plan.yaml:11
+-- writers: group (NOLOGIN); readwrite patterns[1] at plan.yaml:11
 COMMENT ON ROLE writers IS 'Managed by pgrant (plan plan)';
 
 -- Roles an earlier version of this plan managed that it no longer has.

@@ -359,10 +359,10 @@ BEGIN
 END
 $pgrant$;
 
--- blob_reader: group (NOLOGIN) (NOLOGIN); roles patterns[0] at plan.yaml:9
+-- blob_reader: group (NOLOGIN); roles patterns[0] at plan.yaml:9
 COMMENT ON ROLE blob_reader IS 'Managed by pgrant (plan plan)';
 
--- maintainer: group (NOLOGIN) (NOLOGIN); roles patterns[0] at plan.yaml:12
+-- maintainer: group (NOLOGIN); roles patterns[0] at plan.yaml:12
 COMMENT ON ROLE maintainer IS 'Managed by pgrant (plan plan)';
 
 -- Roles an earlier version of this plan managed that it no longer has.

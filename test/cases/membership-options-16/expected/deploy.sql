@@ -359,7 +359,7 @@ BEGIN
 END
 $pgrant$;
 
--- auditors: group (NOLOGIN) (NOLOGIN); roles patterns[0] at plan.yaml:8
+-- auditors: group (NOLOGIN); roles patterns[0] at plan.yaml:8
 COMMENT ON ROLE auditors IS 'Managed by pgrant (plan plan)';
 
 -- carol: login (LOGIN); roles patterns[0] at plan.yaml:11

@@ -356,7 +356,7 @@ BEGIN
 END
 $pgrant$;
 
--- app_readonly: group (NOLOGIN) (NOLOGIN); readonly patterns[0] at plan.yaml:5
+-- app_readonly: group (NOLOGIN); readonly patterns[0] at plan.yaml:5
 COMMENT ON ROLE app_readonly IS 'Managed by pgrant (plan plan)';
 
 -- Roles an earlier version of this plan managed that it no longer has.
