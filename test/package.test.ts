@@ -112,8 +112,9 @@ describe('the npm package', () => {
     expect(readFileSync(join(project, 'out/plan/deploy.sql'), 'utf8')).toMatch(/app_readonly/);
 
     const test = ok('npx', ['pgrant', 'test', 'plan.yaml', '--json'], project);
-    const report = JSON.parse(test.stdout) as { ok: boolean; engine: string; majors: number[]; cases: { ok: boolean }[] };
-    expect([report.ok, report.engine, report.majors, report.cases.length]).toEqual([true, 'embedded', [17], 1]);
+    const report = JSON.parse(test.stdout) as { ok: boolean; engine: string; majors: number[]; cases: { ok: boolean; deployer: string }[] };
+    // One run per deployer (--deployer both is the default): the superuser, then a managed service's admin.
+    expect([report.ok, report.engine, report.majors, report.cases.map((c) => c.deployer)]).toEqual([true, 'embedded', [17], ['superuser', 'managed']]);
 
     // What is not installed is one command away, in the form that fits a project.
     const other = run('npx', ['pgrant', 'test', 'plan.yaml', '--pg', '16'], project);

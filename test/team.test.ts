@@ -58,7 +58,7 @@ describe('team patterns', () => {
     const r = await render(dir);
     expect(r.code, r.stderr).toBe(0);
     const deploy = r.read('deploy.sql');
-    expect(deploy).toMatch(/-- billing_app: login; app-user expands\[0\] of team pattern service \(plan\.yaml:6 patterns\[0\]\) at service\.yaml:10/);
+    expect(deploy).toMatch(/-- billing_app: login \(LOGIN, CONNECTION LIMIT 7\); app-user expands\[0\] of team pattern service \(plan\.yaml:6 patterns\[0\]\) at service\.yaml:10/);
     // "{{limit}}" kept its type (an integer); left out, the key is left out and app-user's default (-1) applies.
     const access = r.read('ACCESS.md');
     expect(access).toMatch(/\| `billing_app` \| login \| LOGIN, CONNECTION LIMIT 7 \|/);

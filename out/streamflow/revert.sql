@@ -8,7 +8,9 @@
 -- rows stay. Then each role that nothing depends on any more is dropped.
 -- A role that still owns objects or holds privileges in another database is kept, with NOLOGIN, and
 -- the databases are named (from pg_shdepend): run this file there too, and the last run drops it.
--- Run it as a superuser:
+-- Run it as a superuser, or as the managed service's admin that ran deploy.sql (see README, "Managed
+-- PostgreSQL"). It stops before any change, naming what blocks it, when that role may not drop a role or
+-- act as the role that receives what they own:
 --   psql -X -v ON_ERROR_STOP=1 -d streamflow -f revert.sql
 
 
@@ -58,11 +60,77 @@ EXCEPTION WHEN lock_not_available THEN
 END
 $pgrant$;
 SET LOCAL client_min_messages = warning;
+-- ---- Deployer checks: a superuser, or a managed service's admin that can do all of the below --------------
+DO $pgrant$
+DECLARE
+  me record;
+  v16 boolean := pg_catalog.current_setting('server_version_num')::int >= 160000;
+  problems text;
+  fixes text;
+BEGIN
+  SELECT rolname, rolsuper, rolcreaterole, rolreplication, rolbypassrls INTO me FROM pg_catalog.pg_roles WHERE rolname = current_user;
+  IF me.rolsuper THEN
+    RETURN; -- a superuser may do everything below
+  END IF;
+  -- SUPERUSER, REPLICATION and BYPASSRLS: only a superuser may give or take them (from 16, REPLICATION and
+  -- BYPASSRLS also a role that has them), and before 16 only a superuser may alter a role that has them.
+  SELECT string_agg(format('%s for role %s (%s)', a.attr, v.name, 'the role has it'), '; ' ORDER BY v.name, a.attr)
+  INTO problems
+  FROM (VALUES
+    (NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
+    ('streamflow_readonly', false, false, false),
+    ('alice', false, false, false),
+    ('streamflow_app', false, false, false),
+    ('streamflow_dba', false, false, false),
+    ('streamflow_admin', false, false, false)
+  ) AS v(name, superuser, replication, bypassrls)
+  LEFT JOIN pg_catalog.pg_roles r ON r.rolname = v.name
+  CROSS JOIN LATERAL (VALUES
+    ('SUPERUSER', v.superuser, r.rolsuper, false),
+    ('REPLICATION', v.replication, r.rolreplication, v16 AND me.rolreplication),
+    ('BYPASSRLS', v.bypassrls, r.rolbypassrls, v16 AND me.rolbypassrls)
+  ) AS a(attr, wanted, has, deployer_may)
+  WHERE v.name IS NOT NULL AND (coalesce(a.has, false)) AND NOT a.deployer_may;
+  IF problems IS NOT NULL THEN
+    RAISE EXCEPTION 'pgrant: % is not a superuser, and this needs one: %; no role or privilege was changed', current_user, problems
+      USING HINT = 'only a superuser may give, take or keep altering SUPERUSER, REPLICATION and BYPASSRLS roles. On a managed service use what the provider offers instead (e.g. on RDS make the role a member of rds_replication; other providers document their own way), or run this file as a superuser';
+  END IF;
+  -- Roles it alters, renames, drops or grants: before 16 CREATEROLE covers every non-superuser role; from 16
+  -- a CREATEROLE role administers only the roles it has ADMIN OPTION on (it gets it on the roles it creates).
+  SELECT string_agg(r.rolname, ', ' ORDER BY r.rolname),
+         string_agg(format('GRANT %I TO %I WITH ADMIN OPTION;', r.rolname, current_user), ' ' ORDER BY r.rolname)
+  INTO problems, fixes
+  FROM unnest(ARRAY['alice', 'streamflow_admin', 'streamflow_app', 'streamflow_dba', 'streamflow_readonly']::text[]) AS v(name)
+  JOIN pg_catalog.pg_roles r ON r.rolname = v.name
+  WHERE NOT pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION')
+    AND (v16 OR NOT me.rolcreaterole);
+  IF problems IS NOT NULL THEN
+    RAISE EXCEPTION 'pgrant: % cannot administer these roles, which exist already: %; no role or privilege was changed', current_user, problems
+      USING HINT = CASE WHEN me.rolcreaterole
+        THEN format('from PostgreSQL 16 a CREATEROLE role administers only the roles it has ADMIN OPTION on; whoever can (a superuser, or the admin that created them) runs: %s', fixes)
+        ELSE format('the role running this file needs CREATEROLE (a managed service''s admin has it), or ADMIN OPTION on each: %s', fixes) END;
+  END IF;
+  -- Roles it acts as by name: default-privilege owners, schema and database owners, reassign targets.
+  SELECT string_agg(r.rolname, ', ' ORDER BY r.rolname) INTO problems
+  FROM unnest(ARRAY['streamflow_owner']::text[]) AS v(name)
+  JOIN pg_catalog.pg_roles r ON r.rolname = v.name
+  WHERE NOT pg_catalog.pg_has_role(current_user, r.oid, 'USAGE') AND v.name <> ALL (ARRAY['alice', 'streamflow_admin', 'streamflow_app', 'streamflow_dba', 'streamflow_readonly']::text[]);
+  IF problems IS NOT NULL THEN
+    RAISE EXCEPTION 'pgrant: % is not a member of roles the plan makes it act as (owners of default privileges, schemas or databases, or roles that receive what dropped roles own): %; no role or privilege was changed', current_user, problems
+      USING HINT = format('make %s a member of each (GRANT role TO %s, run by a superuser or an admin of that role), or run this file as a superuser', current_user, current_user);
+  END IF;
+END
+$pgrant$;
+-- ---- End of deployer checks ----------------------------------------------------------------------------
 
 -- streamflow_admin: what it owns here goes to the role running this script, its privileges here go.
 DO $pgrant$
 BEGIN
   IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'streamflow_admin') THEN
+    -- REASSIGN and DROP OWNED need the role's privileges: an admin that is not a superuser takes them first.
+    IF NOT pg_catalog.pg_has_role(current_user, 'streamflow_admin', 'USAGE') THEN
+      GRANT streamflow_admin TO CURRENT_USER;
+    END IF;
     REASSIGN OWNED BY streamflow_admin TO CURRENT_USER;
     DROP OWNED BY streamflow_admin;
   END IF;
@@ -73,6 +141,10 @@ $pgrant$;
 DO $pgrant$
 BEGIN
   IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'streamflow_dba') THEN
+    -- REASSIGN and DROP OWNED need the role's privileges: an admin that is not a superuser takes them first.
+    IF NOT pg_catalog.pg_has_role(current_user, 'streamflow_dba', 'USAGE') THEN
+      GRANT streamflow_dba TO CURRENT_USER;
+    END IF;
     REASSIGN OWNED BY streamflow_dba TO CURRENT_USER;
     DROP OWNED BY streamflow_dba;
   END IF;
@@ -83,6 +155,10 @@ $pgrant$;
 DO $pgrant$
 BEGIN
   IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'streamflow_app') THEN
+    -- REASSIGN and DROP OWNED need the role's privileges: an admin that is not a superuser takes them first.
+    IF NOT pg_catalog.pg_has_role(current_user, 'streamflow_app', 'USAGE') THEN
+      GRANT streamflow_app TO CURRENT_USER;
+    END IF;
     REASSIGN OWNED BY streamflow_app TO CURRENT_USER;
     DROP OWNED BY streamflow_app;
   END IF;
@@ -93,6 +169,10 @@ $pgrant$;
 DO $pgrant$
 BEGIN
   IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'alice') THEN
+    -- REASSIGN and DROP OWNED need the role's privileges: an admin that is not a superuser takes them first.
+    IF NOT pg_catalog.pg_has_role(current_user, 'alice', 'USAGE') THEN
+      GRANT alice TO CURRENT_USER;
+    END IF;
     REASSIGN OWNED BY alice TO CURRENT_USER;
     DROP OWNED BY alice;
   END IF;
@@ -103,6 +183,10 @@ $pgrant$;
 DO $pgrant$
 BEGIN
   IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'streamflow_readonly') THEN
+    -- REASSIGN and DROP OWNED need the role's privileges: an admin that is not a superuser takes them first.
+    IF NOT pg_catalog.pg_has_role(current_user, 'streamflow_readonly', 'USAGE') THEN
+      GRANT streamflow_readonly TO CURRENT_USER;
+    END IF;
     REASSIGN OWNED BY streamflow_readonly TO CURRENT_USER;
     DROP OWNED BY streamflow_readonly;
   END IF;
@@ -130,6 +214,21 @@ BEGIN
         USING HINT = 'run this revert.sql in each of those databases too (psql -d …): it hands them over the same way, and the last run drops the role';
     END;
   END LOOP;
+END
+$pgrant$;
+
+-- The plan's bookkeeping goes; schema pgrant too when no other plan has any.
+DO $pgrant$
+BEGIN
+  IF pg_catalog.to_regclass('pgrant.managed_role') IS NOT NULL THEN
+    DELETE FROM pgrant.managed_role WHERE plan = 'streamflow';
+    IF NOT EXISTS (SELECT FROM pgrant.managed_role) THEN
+      DROP TABLE pgrant.managed_role;
+      IF NOT EXISTS (SELECT FROM pg_catalog.pg_class WHERE relnamespace = 'pgrant'::regnamespace) THEN
+        DROP SCHEMA pgrant;
+      END IF;
+    END IF;
+  END IF;
 END
 $pgrant$;
 

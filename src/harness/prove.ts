@@ -1,5 +1,7 @@
-// Proves one plan on one server: fixture → deploy → deploy again → objects created later → verify →
-// probes → the plan's own cases → verify catches drift → logins → revert → nothing left behind.
+// Proves one plan on one server, as one deployer (the superuser, or a managed service's admin): each phase
+// below is a function over one shared context, run in the README's order: setup → fixture → deploy →
+// deploy again → objects created later → verify → probes → the plan's own cases → verify catches drift →
+// logins → revert. `pgrant test --deployer both` runs the list once per deployer.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +10,7 @@ import { UserError } from '../diagnostics.js';
 import type { Model } from '../model/model.js';
 import { renderPlanFile, type Rendered } from '../pipeline.js';
 import { connect, ident, literal, type Db } from './db.js';
+import { asDeployer, connectAsDeployer, createManagedAdmin, dropManagedAdmin, superuserDeployer, type Deployer, type DeployerKind } from './deployer.js';
 import { readFacts } from './facts.js';
 import { Intent, type RuntimeRoles } from './intent.js';
 import { PhaseSkipped, proofOk } from './outcome.js';
@@ -40,6 +43,8 @@ export interface CaseReport {
   plan: string;
   file: string;
   major: number;
+  /** Who ran the generated files: the server's superuser, or a managed service's admin (not a superuser). */
+  deployer: DeployerKind;
   /** The major the SQL was rendered for (the plan's target, or the server's when older). */
   renderedFor: number;
   ok: boolean;
@@ -54,6 +59,8 @@ export interface CaseReport {
 export interface ProveOptions {
   planFile: string;
   server: ServerAddress;
+  /** Who runs the generated files (default: the superuser). */
+  deployer?: DeployerKind;
   /** Overrides the plan's `test.fixture`. */
   fixture?: string;
   /** Run in a scratch database with this name instead of the plan's (shared servers). */
@@ -85,19 +92,320 @@ export async function renderFor(planFile: string, major: number, scratchDatabase
   return renderPlanFile(planFile, { postgres: major, database: scratchDatabase });
 }
 
+/** What every phase shares: the plan, the server, the deployer, and what earlier phases found. */
+interface Run {
+  options: ProveOptions;
+  server: ServerAddress;
+  model: Model;
+  plan: Rendered['plan'];
+  database: string;
+  report: CaseReport;
+  /** The rendered files, written here for psql. */
+  dir: string;
+  /** Passwords for psql variables: fresh per run, never written anywhere. */
+  passwords: Map<string, string>;
+  /** A plan that creates its database runs deploy.sql from the maintenance database (its header says so). */
+  createsDatabase: boolean;
+  deployer: Deployer;
+  /** The superuser in the maintenance database: sets up and cleans up. */
+  maintenance: Db;
+  /** The superuser in the plan's database: reads the catalog and acts as roles (SET ROLE) to measure. */
+  admin?: Db;
+  rolesBefore: Set<string>;
+  /** The plan's roles. */
+  managed: string[];
+  /** Roles this run creates (the plan's, stand-ins for external ones, the fixture's): the only ones it drops. */
+  createdRoles: Set<string>;
+  checksums: Map<string, string>;
+  createdAfter: Map<string, string>;
+  /** Functions the harness made in each schema, closed to PUBLIC, so EXECUTE probes have one to deny. */
+  probeFunctions: string[];
+  /** The fixture file (`--fixture`, or the plan's `test.fixture`), if any. */
+  fixtureFile?: string;
+  /** Its text, read once ('' when unreadable: the fixture phase then reports psql's message). */
+  fixtureSql?: string;
+}
+
+/** Runs a generated file with psql, as the deployer. */
+function psqlFile(run: Run, file: string): Promise<PsqlResult> {
+  const database = file === 'deploy.sql' && run.createsDatabase ? 'postgres' : run.database;
+  return runPsql(run.server, { database, file: join(run.dir, file), vars: Object.fromEntries(run.passwords), ...asDeployer(run.deployer, run.server) });
+}
+
+const rolesNow = async (run: Run) => new Set((await run.maintenance.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
+
+type PhaseResult = Promise<string | void>;
+
+async function setup(run: Run): PhaseResult {
+  const { maintenance, model, database } = run;
+  const clash = run.managed.filter((r) => run.rolesBefore.has(r));
+  if (clash.length) throw new PhaseFailed(`roles the plan creates already exist on this server: ${clash.join(', ')}; refusing to touch them`);
+  const exists = await maintenance.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+  if (exists.rowCount) throw new PhaseFailed(`database ${database} already exists on this server; refusing to use it`);
+  // Roles the plan relies on but does not create (owners, groups, provider roles such as rds_iam) exist
+  // before the fixture. A role the fixture creates itself is left to it.
+  const fixtureCreates = rolesCreatedIn(run.fixtureSql ?? '');
+  for (const name of model.external) {
+    if (!run.rolesBefore.has(name) && !name.startsWith('pg_') && !fixtureCreates.has(name)) {
+      await maintenance.query(`CREATE ROLE ${ident(name)} NOLOGIN`);
+      run.createdRoles.add(name);
+    }
+  }
+  const managedAdmin = run.options.deployer === 'managed';
+  if (managedAdmin) run.deployer = await createManagedAdmin(maintenance, model);
+  await createPlanRolesForFixture(run);
+  const who = managedAdmin ? `deployer ${run.deployer.name}: NOSUPERUSER CREATEROLE CREATEDB, owner of the database` : `deployer ${run.deployer.name} (superuser)`;
+  if (run.createsDatabase) {
+    // Before 15 schema public belongs to the bootstrap superuser; providers hand it to their admin (from 15
+    // it belongs to pg_database_owner). The database deploy.sql creates is copied from template1.
+    if (managedAdmin && run.server.major < 15) await publicSchemaOwner(run, 'template1', run.deployer.name);
+    return `${who}; deploy.sql creates the database`;
+  }
+  // The managed admin owns the database, as it owns the ones it creates on a provider.
+  await maintenance.query(`CREATE DATABASE ${ident(database)}${managedAdmin ? ` OWNER ${ident(run.deployer.name)}` : ''}`);
+  run.admin = await connect(run.server, database);
+  if (managedAdmin && run.server.major < 15) await publicSchemaOwner(run, database, run.deployer.name);
+  return who;
+}
+
+/**
+ * Roles the plan creates that the fixture needs (e.g. the migration role owning its schema) exist first, as
+ * NOLOGIN: deploy.sql then converges them like any existing role. Made by the superuser, as by whoever ran
+ * the migrations; the managed admin is given them WITH ADMIN OPTION (what deploy.sql asks for from 16).
+ */
+async function createPlanRolesForFixture(run: Run): Promise<void> {
+  const needed = planRolesNeededByFixture(run.model, run.fixtureSql ?? autoFixture(run.model, run.deployer.name));
+  for (const name of needed) {
+    await run.maintenance.query(`CREATE ROLE ${ident(name)} NOLOGIN`);
+    if (run.deployer.kind === 'managed') await run.maintenance.query(`GRANT ${ident(name)} TO ${ident(run.deployer.name)} WITH ADMIN OPTION`);
+  }
+}
+
+/** Gives schema public of a database to a role (the managed admin before 15, and back to the superuser after the run). */
+async function publicSchemaOwner(run: Run, database: string, owner: string): Promise<void> {
+  const db = await connect(run.server, database);
+  try {
+    await db.query(`ALTER SCHEMA public OWNER TO ${ident(owner)}`);
+  } finally {
+    await db.end();
+  }
+}
+
+async function createDatabase(run: Run): PhaseResult {
+  const { database } = run;
+  const result = await psqlFile(run, 'deploy.sql');
+  const created = (await run.maintenance.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1;
+  if (!created) throw new PhaseFailed(`deploy.sql did not create database ${database}:\n${psqlError(result)}`);
+  run.admin = await connect(run.server, database);
+  if (result.code === 0) return `database ${database} created, then deploy.sql ran there`;
+  // In a new, empty database the tables the plan names cannot exist yet: deploy.sql must stop
+  // before changing anything, saying so; it runs again once the schema is loaded.
+  if (/the plan relies on objects that do not exist/.test(result.stderr)) {
+    return `database ${database} created; deploy.sql then stopped until the schema is loaded: ${psqlError(result).split('\n')[0]}`;
+  }
+  throw new PhaseFailed(psqlError(result));
+}
+
+/** The application's schema, loaded as the deployer (on a managed service the admin loads it). */
+async function fixture(run: Run): PhaseResult {
+  const { model, admin } = run;
+  const file = run.fixtureFile;
+  if (file) {
+    const before = await rolesNow(run);
+    const result = await runPsql(run.server, { database: run.database, file, ...asDeployer(run.deployer, run.server) });
+    for (const r of await rolesNow(run)) if (!before.has(r)) run.createdRoles.add(r);
+    if (result.code !== 0) throw new PhaseFailed(`the fixture ${file} failed:\n${psqlError(result)}`);
+    run.checksums = await tableChecksums(admin!);
+    run.report.hints = await serialHints(admin!, model, run.deployer.name);
+    return `loaded ${file}`;
+  }
+  const db = await connectAsDeployer(run.server, run.database, run.deployer);
+  try {
+    await db.query(autoFixture(model, run.deployer.name));
+  } finally {
+    await db.end();
+  }
+  run.checksums = await tableChecksums(admin!);
+  return 'created the plan\'s schemas and a probe table per schema and owner';
+}
+
+async function deploy(run: Run): PhaseResult {
+  run.probeFunctions = await createProbeFunctions(run.admin!, run.model.scope.schemas);
+  await run.options.beforeDeploy?.(run.admin!);
+  const result = await psqlFile(run, 'deploy.sql');
+  if (result.code !== 0) throw new PhaseFailed(psqlError(result));
+}
+
+async function deployAgain(run: Run): PhaseResult {
+  const before = await snapshot(run.admin!);
+  const result = await psqlFile(run, 'deploy.sql');
+  if (result.code !== 0) throw new PhaseFailed(psqlError(result));
+  const diff = diffSnapshots(before, await snapshot(run.admin!));
+  if (diff.length) throw new PhaseFailed(`the catalog changed on the second run:\n${diff.slice(0, 20).join('\n')}`);
+  await run.options.afterDeploy?.(run.admin!);
+}
+
+/** Each owner creates a table in each schema its default privileges cover: those grants must apply. */
+async function objectsCreatedLater(run: Run): PhaseResult {
+  const { model, admin } = run;
+  const pairs = [...new Set(model.defaults.filter((d) => d.schema !== null).map((d) => JSON.stringify([d.owner ?? run.deployer.name, d.schema])))].map(
+    (p) => JSON.parse(p) as [string, string],
+  );
+  const made: string[] = [];
+  let n = 0;
+  for (const [owner, schema] of pairs) {
+    const exists = (await admin!.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount;
+    if (!exists) continue;
+    const canCreate = (await admin!.query<{ ok: boolean }>("SELECT has_schema_privilege($1, $2, 'CREATE') AS ok", [owner, schema])).rows[0]!.ok;
+    if (!canCreate) {
+      if (run.managed.includes(owner)) continue;
+      await admin!.query(`GRANT CREATE ON SCHEMA ${ident(schema)} TO ${ident(owner)}`);
+    }
+    const table = `pgrant_after_${++n}`;
+    await admin!.query(`SET ROLE ${ident(owner)}; CREATE TABLE ${ident(schema)}.${ident(table)} (id bigserial PRIMARY KEY, name text); RESET ROLE`);
+    run.createdAfter.set(`${schema}.${table}`, owner);
+    run.createdAfter.set(`${schema}.${table}_id_seq`, owner);
+    made.push(`${schema}.${table} by ${owner}`);
+  }
+  return made.length ? `created ${made.join(', ')}` : 'the plan sets no default privileges';
+}
+
+async function verify(run: Run): PhaseResult {
+  const result = await psqlFile(run, 'verify.sql');
+  if (result.code !== 0) throw new PhaseFailed(psqlError(result));
+  return result.stdout.trim().split('\n').pop();
+}
+
+async function probes(run: Run): PhaseResult {
+  const { model, admin, report } = run;
+  const runtime = await runtimeRoles(admin!, model);
+  const facts = await readFacts(admin!, model.scope.schemas, run.createdAfter);
+  const intent = new Intent(model, runtime, run.deployer.name);
+  const list = buildProbes(intent, facts, run.managed, { major: run.server.major });
+  if (!list.length) throw new PhaseSkipped('no role of the plan to act as');
+  report.probes = await runProbes(admin!, list);
+  const bad = report.probes.filter((p) => !p.ok);
+  if (bad.length) throw new PhaseFailed(bad.slice(0, 10).map(describeProbeFailure).join('\n'));
+  const n = run.probeFunctions.length;
+  return `${report.probes.length} probes as intended (with ${n} function${n === 1 ? '' : 's'} closed to PUBLIC)`;
+}
+
+async function planCases(run: Run): PhaseResult {
+  run.report.cases = await runCases(run.admin!, run.model);
+  const bad = run.report.cases.filter((c) => !c.ok);
+  if (bad.length) throw new PhaseFailed(bad.map((c) => `as ${c.as}: ${c.sql}: expected ${c.expected}, got ${c.actual}`).join('\n'));
+  return `${run.report.cases.length} cases`;
+}
+
+async function verifyCatchesDrift(run: Run): PhaseResult {
+  const tamper = await chooseTamper(run.admin!, run.model);
+  if (!tamper) throw new PhaseSkipped('no managed role with a privilege to add');
+  await run.admin!.query(tamper.grant);
+  const result = await psqlFile(run, 'verify.sql');
+  if (result.code === 0) throw new PhaseFailed(`verify.sql passed after: ${tamper.grant}`);
+  if (!result.stdout.includes(tamper.expect)) throw new PhaseFailed(`verify.sql failed but did not say "${tamper.expect}":\n${result.stdout}`);
+  const again = await psqlFile(run, 'deploy.sql');
+  if (again.code !== 0) throw new PhaseFailed(`deploy.sql failed to converge:\n${psqlError(again)}`);
+  const clean = await psqlFile(run, 'verify.sql');
+  if (clean.code !== 0) throw new PhaseFailed(`after deploy.sql converged, verify.sql still fails:\n${psqlError(clean)}`);
+  return `${tamper.grant} → "${tamper.expect}"; deploy.sql removed it`;
+}
+
+async function logins(run: Run): PhaseResult {
+  const { model, admin, server, database } = run;
+  const tried: string[] = [];
+  const problems: string[] = [];
+  for (const r of model.roles) {
+    if (!r.attrs.login || !r.password) continue;
+    const password = r.password.kind === 'psql' ? run.passwords.get(r.password.variable) : r.password.plaintext;
+    if (password === undefined) {
+      tried.push(`${r.name}: not tried (a verifier was given; the password is unknown)`);
+      continue;
+    }
+    const row = (
+      await admin!.query<{ expected: boolean }>(
+        `SELECT has_database_privilege($1, current_database(), 'CONNECT') AND (rolvaliduntil IS NULL OR rolvaliduntil > now()) AND rolconnlimit <> 0 AS expected
+         FROM pg_roles WHERE rolname = $1`,
+        [r.name],
+      )
+    ).rows[0];
+    const expected = row?.expected ?? false;
+    const result = await runPsql(server, { database, command: 'SELECT current_user', login: { user: r.name, password }, tuplesOnly: true });
+    const ok = result.code === 0 && result.stdout.replace(/\n$/, '') === r.name;
+    if (ok !== expected) problems.push(`${r.name}: expected ${expected ? 'to log in' : 'to be refused'}, ${ok ? 'logged in' : `was refused: ${result.stderr.trim()}`}`);
+    tried.push(`${r.name}: ${ok ? 'logged in' : 'refused'}`);
+  }
+  // A database closed to PUBLIC refuses a login the plan does not let in.
+  if (model.databases.some((d) => d.name === database && d.revokePublic)) {
+    const outsider = `pgrant_outsider_${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(12).toString('base64url');
+    await admin!.query(`CREATE ROLE ${ident(outsider)} LOGIN PASSWORD ${literal(password)}`);
+    try {
+      const result = await runPsql(server, { database, command: 'SELECT 1', login: { user: outsider, password } });
+      if (result.code === 0) problems.push(`${outsider} (a login the plan does not mention) could connect to ${database}`);
+      else if (!/permission denied for database/.test(result.stderr)) problems.push(`${outsider} was refused, but not for lack of CONNECT: ${result.stderr.trim()}`);
+      else tried.push(`an outsider login: refused (permission denied for database)`);
+    } finally {
+      await admin!.query(`DROP ROLE ${ident(outsider)}`);
+    }
+  }
+  if (problems.length) throw new PhaseFailed(problems.join('\n'));
+  return tried.length ? tried.join('; ') : 'no login role with a password';
+}
+
+async function revert(run: Run): PhaseResult {
+  const { admin, model } = run;
+  const result = await psqlFile(run, 'revert.sql');
+  if (result.code !== 0) throw new PhaseFailed(psqlError(result));
+  const left = (await admin!.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [run.managed])).rows.map((r) => r.rolname);
+  if (left.length) throw new PhaseFailed(`roles left after revert: ${left.join(', ')}`);
+  const after = await tableChecksums(admin!);
+  const changed = [...run.checksums.keys()].filter((t) => after.get(t) !== run.checksums.get(t));
+  if (changed.length) throw new PhaseFailed(`rows changed in fixture tables: ${changed.join(', ')}`);
+  const created = model.schemas.filter((s) => s.create).map((s) => s.name);
+  const schemasLeft = (await admin!.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = ANY($1)', [created])).rows[0]!.n;
+  if (schemasLeft !== created.length) throw new PhaseFailed('revert dropped a schema');
+  await run.options.afterRevert?.(admin!);
+  return `no managed role left; ${run.checksums.size} fixture tables unchanged`;
+}
+
+interface Phase {
+  name: string;
+  run: (run: Run) => PhaseResult;
+  /** A failure leaves the database unusable for later phases (default); false: later phases still run. */
+  fatal?: boolean;
+  /** Why the phase does not apply to this plan (skipped, saying so), or undefined to run it. */
+  skip?: (run: Run) => string | undefined;
+  /** Not listed at all when false (a phase only some plans have). */
+  applies?: (run: Run) => boolean;
+}
+
+const PHASES: Phase[] = [
+  { name: 'setup', run: setup },
+  { name: 'create the database (deploy.sql from the maintenance database)', run: createDatabase, applies: (r) => r.createsDatabase },
+  { name: 'fixture', run: fixture },
+  { name: 'deploy', run: deploy },
+  { name: 'deploy again (idempotent)', run: deployAgain },
+  { name: 'objects created after deploy (default privileges)', run: objectsCreatedLater },
+  { name: 'verify.sql', run: verify, fatal: false },
+  { name: 'probes (act as each role)', run: probes, fatal: false },
+  { name: "plan's test cases", run: planCases, skip: (r) => (r.model.tests.length ? undefined : 'the plan has no test.cases') },
+  { name: 'verify.sql catches a privilege added by hand', run: verifyCatchesDrift },
+  { name: 'logins over TCP (scram-sha-256)', run: logins },
+  { name: 'revert', run: revert },
+];
+
 export async function provePlan(options: ProveOptions): Promise<CaseReport> {
   const started = Date.now();
   const { server } = options;
-  const major = server.major;
-  // deploy.sql runs as the server's own superuser: `postgres` embedded, `test` in testcontainers, anything with --database-url.
-  const deployer = server.user;
-  const rendered = await renderFor(options.planFile, major, options.scratchDatabase);
+  const rendered = await renderFor(options.planFile, server.major, options.scratchDatabase);
   const { model, plan } = rendered;
   const database = model.plan.database;
   const report: CaseReport = {
     plan: plan.name,
     file: options.planFile,
-    major,
+    major: server.major,
+    deployer: options.deployer ?? 'superuser',
     renderedFor: model.plan.postgres,
     ok: false,
     phases: [],
@@ -108,255 +416,72 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
   };
   const dir = await mkdtemp(join(tmpdir(), `pgrant-case-${plan.name}-`));
   for (const [name, content] of rendered.files) await writeFile(join(dir, name), content);
-
-  // Passwords for psql variables: fresh per run, never written anywhere.
   const passwords = new Map<string, string>();
   for (const r of model.roles) {
     if (r.password?.kind === 'psql') passwords.set(r.password.variable, options.passwordFor?.(r.password.variable) ?? randomBytes(12).toString('base64url'));
   }
-  const vars = Object.fromEntries(passwords);
-  // A plan that creates its database runs deploy.sql from the maintenance database (its header says so).
-  const createsDatabase = model.databases.some((d) => d.create && d.name === database);
-  const psql = (file: string, extra: Partial<Parameters<typeof runPsql>[1]> = {}) =>
-    runPsql(server, { database: file === 'deploy.sql' && createsDatabase ? 'postgres' : database, file: join(dir, file), vars, ...extra });
-
-  let admin: Db | undefined;
-  let failed = false;
-  const phase = async (name: string, fn: () => Promise<string | void>, opts: { fatal?: boolean } = {}): Promise<void> => {
-    // After a fatal failure (the database is not in a state later phases can use), the rest is skipped.
-    if (failed) {
-      report.phases.push({ name, status: 'skip', detail: 'not run: an earlier phase failed' });
-      return;
-    }
-    options.onPhase?.(name);
-    try {
-      const detail = await fn();
-      report.phases.push({ name, status: 'pass', detail: detail || undefined });
-    } catch (e) {
-      if (e instanceof PhaseSkipped) {
-        report.phases.push({ name, status: 'skip', detail: e.message });
-        return;
-      }
-      // An unexpected error is a report line with its cause and a hint; its stack only with --verbose.
-      const { detail, stack } = e instanceof PhaseFailed || e instanceof UserError ? { detail: e.message, stack: undefined } : describeFailure(e);
-      report.phases.push({ name, status: 'fail', detail, ...(stack ? { stack } : {}) });
-      if (opts.fatal !== false) failed = true;
-    }
-  };
-  const skip = (name: string, why: string) => report.phases.push({ name, status: 'skip', detail: why });
-
   const maintenance = await connect(server, 'postgres');
   const rolesBefore = new Set((await maintenance.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
   const managed = model.roles.map((r) => r.name);
-  // Roles this run creates (the plan's, the external ones it stands in for, the fixture's): the only ones it drops.
-  const createdRoles = new Set<string>(managed);
-  const rolesNow = async () => new Set((await maintenance.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
-  let checksums = new Map<string, string>();
-  let probeFunctions: string[] = [];
-  const createdAfter = new Map<string, string>();
-  const fixture = options.fixture ?? (plan.test.fixture ? resolve(dirname(options.planFile), plan.test.fixture) : undefined);
-  // Unreadable: the fixture phase reports psql's message.
-  const fixtureSql = fixture ? await readFile(fixture, 'utf8').catch(() => '') : undefined;
+  const run: Run = {
+    options,
+    server,
+    model,
+    plan,
+    database,
+    report,
+    dir,
+    passwords,
+    createsDatabase: model.databases.some((d) => d.create && d.name === database),
+    // The managed admin is created by the setup phase, once the plan's external roles exist.
+    deployer: superuserDeployer(server),
+    maintenance,
+    rolesBefore,
+    managed,
+    createdRoles: new Set(managed),
+    checksums: new Map(),
+    createdAfter: new Map(),
+    probeFunctions: [],
+  };
+  run.fixtureFile = options.fixture ?? (plan.test.fixture ? resolve(dirname(options.planFile), plan.test.fixture) : undefined);
+  if (run.fixtureFile) run.fixtureSql = await readFile(run.fixtureFile, 'utf8').catch(() => '');
 
+  let failed = false;
   try {
-    await phase('setup', async () => {
-      const clash = managed.filter((r) => rolesBefore.has(r));
-      if (clash.length) throw new PhaseFailed(`roles the plan creates already exist on this server: ${clash.join(', ')}; refusing to touch them`);
-      const exists = await maintenance.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-      if (exists.rowCount) throw new PhaseFailed(`database ${database} already exists on this server; refusing to use it`);
-      // Roles the plan relies on but does not create (owners, groups it references) exist before the fixture.
-      // A role the fixture creates itself is left to it.
-      const fixtureCreates = rolesCreatedIn(fixtureSql ?? '');
-      for (const name of model.external) {
-        if (!rolesBefore.has(name) && !name.startsWith('pg_') && !fixtureCreates.has(name)) {
-          await maintenance.query(`CREATE ROLE ${ident(name)} NOLOGIN`);
-          createdRoles.add(name);
-        }
+    for (const phase of PHASES) {
+      if (phase.applies && !phase.applies(run)) continue;
+      // After a fatal failure (the database is not in a state later phases can use), the rest is skipped.
+      const why = failed ? 'not run: an earlier phase failed' : phase.skip?.(run);
+      if (why) {
+        report.phases.push({ name: phase.name, status: 'skip', detail: why });
+        continue;
       }
-      // Roles the plan creates that the fixture needs (e.g. the migration role owning its schema) exist
-      // first, as NOLOGIN: deploy.sql then converges them like any existing role.
-      for (const name of planRolesNeededByFixture(model, fixtureSql ?? autoFixture(model, deployer))) await maintenance.query(`CREATE ROLE ${ident(name)} NOLOGIN`);
-      if (createsDatabase) return 'deploy.sql creates the database';
-      await maintenance.query(`CREATE DATABASE ${ident(database)}`);
-      admin = await connect(server, database);
-    });
-
-    if (createsDatabase) {
-      await phase('create the database (deploy.sql from the maintenance database)', async () => {
-        const result = await psql('deploy.sql');
-        const created = (await maintenance.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1;
-        if (!created) throw new PhaseFailed(`deploy.sql did not create database ${database}:\n${psqlError(result)}`);
-        admin = await connect(server, database);
-        if (result.code === 0) return `database ${database} created, then deploy.sql ran there`;
-        // In a new, empty database the tables the plan names cannot exist yet: deploy.sql must stop
-        // before changing anything, saying so; it runs again once the schema is loaded.
-        if (/the plan relies on objects that do not exist/.test(result.stderr)) {
-          return `database ${database} created; deploy.sql then stopped until the schema is loaded: ${psqlError(result).split('\n')[0]}`;
-        }
-        throw new PhaseFailed(psqlError(result));
-      });
-    }
-
-    await phase('fixture', async () => {
-      if (fixture) {
-        const before = await rolesNow();
-        const result = await runPsql(server, { database, file: fixture });
-        for (const r of await rolesNow()) if (!before.has(r)) createdRoles.add(r);
-        if (result.code !== 0) throw new PhaseFailed(`the fixture ${fixture} failed:\n${psqlError(result)}`);
-        checksums = await tableChecksums(admin!);
-        report.hints = await serialHints(admin!, model, deployer);
-        return `loaded ${fixture}`;
-      }
-      const sql = autoFixture(model, deployer);
-      await admin!.query(sql);
-      checksums = await tableChecksums(admin!);
-      return 'created the plan\'s schemas and a probe table per schema and owner';
-    });
-
-    await phase('deploy', async () => {
-      probeFunctions = await createProbeFunctions(admin!, model.scope.schemas);
-      await options.beforeDeploy?.(admin!);
-      const result = await psql('deploy.sql');
-      if (result.code !== 0) throw new PhaseFailed(psqlError(result));
-    });
-
-    await phase('deploy again (idempotent)', async () => {
-      const before = await snapshot(admin!);
-      const result = await psql('deploy.sql');
-      if (result.code !== 0) throw new PhaseFailed(psqlError(result));
-      const diff = diffSnapshots(before, await snapshot(admin!));
-      if (diff.length) throw new PhaseFailed(`the catalog changed on the second run:\n${diff.slice(0, 20).join('\n')}`);
-      await options.afterDeploy?.(admin!);
-    });
-
-    await phase('objects created after deploy (default privileges)', async () => {
-      // Each owner creates a table in each schema its default privileges cover: those grants must apply.
-      const pairs = [...new Set(model.defaults.filter((d) => d.schema !== null).map((d) => JSON.stringify([d.owner ?? deployer, d.schema])))].map(
-        (p) => JSON.parse(p) as [string, string],
-      );
-      const made: string[] = [];
-      let n = 0;
-      for (const [owner, schema] of pairs) {
-        const exists = (await admin!.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount;
-        if (!exists) continue;
-        const canCreate = (await admin!.query<{ ok: boolean }>("SELECT has_schema_privilege($1, $2, 'CREATE') AS ok", [owner, schema])).rows[0]!.ok;
-        if (!canCreate) {
-          if (managed.includes(owner)) continue;
-          await admin!.query(`GRANT CREATE ON SCHEMA ${ident(schema)} TO ${ident(owner)}`);
-        }
-        const table = `pgrant_after_${++n}`;
-        await admin!.query(`SET ROLE ${ident(owner)}; CREATE TABLE ${ident(schema)}.${ident(table)} (id bigserial PRIMARY KEY, name text); RESET ROLE`);
-        createdAfter.set(`${schema}.${table}`, owner);
-        createdAfter.set(`${schema}.${table}_id_seq`, owner);
-        made.push(`${schema}.${table} by ${owner}`);
-      }
-      return made.length ? `created ${made.join(', ')}` : 'the plan sets no default privileges';
-    });
-
-    await phase('verify.sql', async () => {
-      const result = await psql('verify.sql');
-      if (result.code !== 0) throw new PhaseFailed(psqlError(result));
-      return result.stdout.trim().split('\n').pop();
-    }, { fatal: false });
-
-    await phase('probes (act as each role)', async () => {
-      const runtime = await runtimeRoles(admin!, model);
-      const facts = await readFacts(admin!, model.scope.schemas, createdAfter);
-      const intent = new Intent(model, runtime, deployer);
-      const probes = buildProbes(intent, facts, managed, { major });
-      if (!probes.length) throw new PhaseSkipped('no role of the plan to act as');
-      report.probes = await runProbes(admin!, probes);
-      const bad = report.probes.filter((p) => !p.ok);
-      if (bad.length) {
-        throw new PhaseFailed(bad.slice(0, 10).map(describeProbeFailure).join('\n'));
-      }
-      return `${report.probes.length} probes as intended (with ${probeFunctions.length} function${probeFunctions.length === 1 ? '' : 's'} closed to PUBLIC)`;
-    }, { fatal: false });
-
-    if (model.tests.length) {
-      await phase("plan's test cases", async () => {
-        report.cases = await runCases(admin!, model);
-        const bad = report.cases.filter((c) => !c.ok);
-        if (bad.length) throw new PhaseFailed(bad.map((c) => `as ${c.as}: ${c.sql}: expected ${c.expected}, got ${c.actual}`).join('\n'));
-        return `${report.cases.length} cases`;
-      });
-    } else skip("plan's test cases", 'the plan has no test.cases');
-
-    await phase('verify.sql catches a privilege added by hand', async () => {
-      const tamper = await chooseTamper(admin!, model);
-      if (!tamper) throw new PhaseSkipped('no managed role with a privilege to add');
-      await admin!.query(tamper.grant);
-      const result = await psql('verify.sql');
-      if (result.code === 0) throw new PhaseFailed(`verify.sql passed after: ${tamper.grant}`);
-      if (!result.stdout.includes(tamper.expect)) throw new PhaseFailed(`verify.sql failed but did not say "${tamper.expect}":\n${result.stdout}`);
-      const again = await psql('deploy.sql');
-      if (again.code !== 0) throw new PhaseFailed(`deploy.sql failed to converge:\n${psqlError(again)}`);
-      const clean = await psql('verify.sql');
-      if (clean.code !== 0) throw new PhaseFailed(`after deploy.sql converged, verify.sql still fails:\n${psqlError(clean)}`);
-      return `${tamper.grant} → "${tamper.expect}"; deploy.sql removed it`;
-    });
-
-    await phase('logins over TCP (scram-sha-256)', async () => {
-      const tried: string[] = [];
-      const problems: string[] = [];
-      for (const r of model.roles) {
-        if (!r.attrs.login || !r.password) continue;
-        const password = r.password.kind === 'psql' ? passwords.get(r.password.variable) : r.password.plaintext;
-        if (password === undefined) {
-          tried.push(`${r.name}: not tried (a verifier was given; the password is unknown)`);
+      options.onPhase?.(phase.name);
+      try {
+        const detail = await phase.run(run);
+        report.phases.push({ name: phase.name, status: 'pass', detail: detail || undefined });
+      } catch (e) {
+        if (e instanceof PhaseSkipped) {
+          report.phases.push({ name: phase.name, status: 'skip', detail: e.message });
           continue;
         }
-        const row = (
-          await admin!.query<{ expected: boolean }>(
-            `SELECT has_database_privilege($1, current_database(), 'CONNECT') AND (rolvaliduntil IS NULL OR rolvaliduntil > now()) AND rolconnlimit <> 0 AS expected
-             FROM pg_roles WHERE rolname = $1`,
-            [r.name],
-          )
-        ).rows[0];
-        const expected = row?.expected ?? false;
-        const result = await runPsql(server, { database, command: 'SELECT current_user', login: { user: r.name, password }, tuplesOnly: true });
-        const ok = result.code === 0 && result.stdout.replace(/\n$/, '') === r.name;
-        if (ok !== expected) problems.push(`${r.name}: expected ${expected ? 'to log in' : 'to be refused'}, ${ok ? 'logged in' : `was refused: ${result.stderr.trim()}`}`);
-        tried.push(`${r.name}: ${ok ? 'logged in' : 'refused'}`);
+        // An unexpected error is a report line with its cause and a hint; its stack only with --verbose.
+        const { detail, stack } = e instanceof PhaseFailed || e instanceof UserError ? { detail: e.message, stack: undefined } : describeFailure(e);
+        report.phases.push({ name: phase.name, status: 'fail', detail, ...(stack ? { stack } : {}) });
+        if (phase.fatal !== false) failed = true;
       }
-      // A database closed to PUBLIC refuses a login the plan does not let in.
-      if (model.databases.some((d) => d.name === database && d.revokePublic)) {
-        const outsider = `pgrant_outsider_${randomBytes(4).toString('hex')}`;
-        const password = randomBytes(12).toString('base64url');
-        await admin!.query(`CREATE ROLE ${ident(outsider)} LOGIN PASSWORD ${literal(password)}`);
-        try {
-          const result = await runPsql(server, { database, command: 'SELECT 1', login: { user: outsider, password } });
-          if (result.code === 0) problems.push(`${outsider} (a login the plan does not mention) could connect to ${database}`);
-          else if (!/permission denied for database/.test(result.stderr)) problems.push(`${outsider} was refused, but not for lack of CONNECT: ${result.stderr.trim()}`);
-          else tried.push(`an outsider login: refused (permission denied for database)`);
-        } finally {
-          await admin!.query(`DROP ROLE ${ident(outsider)}`);
-        }
-      }
-      if (problems.length) throw new PhaseFailed(problems.join('\n'));
-      return tried.length ? tried.join('; ') : 'no login role with a password';
-    });
-
-    await phase('revert', async () => {
-      const result = await psql('revert.sql');
-      if (result.code !== 0) throw new PhaseFailed(psqlError(result));
-      const left = (await admin!.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [managed])).rows.map((r) => r.rolname);
-      if (left.length) throw new PhaseFailed(`roles left after revert: ${left.join(', ')}`);
-      const after = await tableChecksums(admin!);
-      const changed = [...checksums.keys()].filter((t) => after.get(t) !== checksums.get(t));
-      if (changed.length) throw new PhaseFailed(`rows changed in fixture tables: ${changed.join(', ')}`);
-      const schemasLeft = (await admin!.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = ANY($1)', [model.schemas.filter((s) => s.create).map((s) => s.name)])).rows[0]!.n;
-      if (schemasLeft !== model.schemas.filter((s) => s.create).length) throw new PhaseFailed('revert dropped a schema');
-      await options.afterRevert?.(admin!);
-      return `no managed role left; ${checksums.size} fixture tables unchanged`;
-    });
+    }
   } finally {
-    await admin?.end().catch(() => {});
+    await run.admin?.end().catch(() => {});
     if (!options.keep) {
       await maintenance.query(`DROP DATABASE IF EXISTS ${ident(database)}${server.major >= 13 ? ' WITH (FORCE)' : ''}`).catch(() => {});
-      for (const role of createdRoles) {
+      for (const role of run.createdRoles) {
         if (!rolesBefore.has(role)) await maintenance.query(`DROP ROLE IF EXISTS ${ident(role)}`).catch(() => {});
       }
+    }
+    if (run.deployer.kind === 'managed') {
+      if (run.createsDatabase && server.major < 15) await publicSchemaOwner(run, 'template1', server.user).catch(() => {});
+      if (!options.keep) await dropManagedAdmin(maintenance, run.deployer);
     }
     await maintenance.end().catch(() => {});
     await rm(dir, { recursive: true, force: true });

@@ -27,24 +27,27 @@ export function formatReport(report: RunReport, style: Style = plainStyle, optio
   const lines: string[] = [];
   const files = [...new Set(report.cases.map((c) => c.file))];
   for (const file of files) {
+    // A column per run: major × deployer ("pg17 su" = the superuser ran the files, "pg17 mgd" = a managed service's admin).
     const cases = report.cases.filter((c) => c.file === file);
-    const majors = cases.map((c) => c.major);
+    const both = new Set(cases.map((c) => c.deployer)).size > 1;
+    const label = (c: CaseReport) => `pg${c.major}${both ? (c.deployer === 'managed' ? ' mgd' : ' su') : ''}`;
+    const W = both ? 10 : 8;
     const cell = (c: CaseReport | undefined, text: (c: CaseReport) => string) => (c ? text(c) : '');
     lines.push(style.bold(`${cases[0]!.plan} (${file})`) + style.dim(cases.some((c) => c.renderedFor !== cases[0]!.renderedFor) ? '  SQL rendered for each server older than the plan\'s target' : ''));
     const phaseNames = [...new Set(cases.flatMap((c) => c.phases.map((p) => p.name)))];
     const w = Math.max(30, ...phaseNames.map((n) => n.length)) + 2;
-    lines.push(`  ${pad('phase', w)}${majors.map((m) => pad(`pg${m}`, 8)).join('')}`);
+    lines.push(`  ${pad('phase', w)}${cases.map((c) => pad(label(c), W)).join('')}`);
     for (const name of phaseNames) {
       lines.push(
-        `  ${pad(name, w)}${majors
-          .map((m) =>
+        `  ${pad(name, w)}${cases
+          .map((run) =>
             pad(
-              cell(cases.find((c) => c.major === m), (c) => {
+              cell(run, (c) => {
                 const p = c.phases.find((x) => x.name === name);
                 if (!p) return '';
                 return p.status === 'pass' ? style.ok('✓') : p.status === 'fail' ? style.bad('✗') : style.dim('-');
               }),
-              8,
+              W,
             ),
           )
           .join('')}`,
@@ -57,13 +60,13 @@ export function formatReport(report: RunReport, style: Style = plainStyle, optio
       const header = 'capability (intent: yes = allowed, no = denied)';
       const cw = Math.max(header.length, ...keys.map((k) => k.split('\0')[1]!.length)) + 2;
       lines.push('');
-      lines.push(`  ${pad('role', rw)}${pad(header, cw)}${majors.map((m) => pad(`pg${m}`, 8)).join('')}`);
+      lines.push(`  ${pad('role', rw)}${pad(header, cw)}${cases.map((c) => pad(label(c), W)).join('')}`);
       for (const key of keys) {
         const [role, capability] = key.split('\0') as [string, string];
-        const cells = majors.map((m) => {
-          const p = cases.find((c) => c.major === m)?.probes.find((x) => x.role === role && x.capability === capability);
-          if (!p) return pad('', 8);
-          return pad(p.ok ? style.ok(`✓ ${p.expected ? 'yes' : 'no'}`) : style.bad(`✗ ${p.expected ? 'yes' : 'no'}`), 8);
+        const cells = cases.map((run) => {
+          const p = run.probes.find((x) => x.role === role && x.capability === capability);
+          if (!p) return pad('', W);
+          return pad(p.ok ? style.ok(`✓ ${p.expected ? 'yes' : 'no'}`) : style.bad(`✗ ${p.expected ? 'yes' : 'no'}`), W);
         });
         lines.push(`  ${pad(role, rw)}${pad(capability, cw)}${cells.join('')}`);
       }
@@ -75,9 +78,9 @@ export function formatReport(report: RunReport, style: Style = plainStyle, optio
       const label = (tc: (typeof first.cases)[number]) => `as ${tc.as}: ${tc.sql.replace(/\s+/g, ' ')} → ${tc.expected}`;
       const lw = Math.max(...first.cases.map((tc) => label(tc).length)) + 2;
       first.cases.forEach((tc, i) => {
-        const marks = majors.map((m) => {
-          const r = cases.find((c) => c.major === m)?.cases[i];
-          return pad(r ? (r.ok ? style.ok('✓') : style.bad('✗')) : '', 8);
+        const marks = cases.map((run) => {
+          const r = run.cases[i];
+          return pad(r ? (r.ok ? style.ok('✓') : style.bad('✗')) : '', W);
         });
         lines.push(`  ${pad(label(tc), lw)}${marks.join('')}`);
       });
@@ -89,14 +92,14 @@ export function formatReport(report: RunReport, style: Style = plainStyle, optio
     }
     if (options.verbose) {
       for (const c of cases) {
-        lines.push('', `  pg${c.major} (SQL for PostgreSQL ${c.renderedFor}, ${c.durationMs} ms):`);
+        lines.push('', `  ${label(c)} (SQL for PostgreSQL ${c.renderedFor}, run as ${c.deployer === 'managed' ? 'a managed service\'s admin' : 'the superuser'}, ${c.durationMs} ms):`);
         for (const p of c.phases) lines.push(`    ${p.status === 'pass' ? '✓' : p.status === 'fail' ? '✗' : '-'} ${p.name}${p.detail && p.status !== 'fail' ? `: ${p.detail.split('\n')[0]}` : ''}`);
       }
     }
     // Failures, in full; then skipped phases, which never count as passed.
     for (const c of cases) {
       for (const p of c.phases.filter((x) => x.status === 'fail')) {
-        lines.push(style.bad(`  ✗ pg${c.major} ${p.name}:`));
+        lines.push(style.bad(`  ✗ pg${c.major} as ${c.deployer === 'managed' ? 'managed admin' : 'superuser'}: ${p.name}:`));
         for (const l of (p.detail ?? '').split('\n')) lines.push(`      ${l}`);
         if (options.verbose && p.stack) for (const l of p.stack.split('\n')) lines.push(style.dim(`      ${l}`));
       }
@@ -111,7 +114,7 @@ export function formatReport(report: RunReport, style: Style = plainStyle, optio
   const probes = report.cases.reduce((n, c) => n + c.probes.length, 0);
   lines.push(
     (report.ok ? style.ok : style.bad)(
-      `${report.ok ? 'PASS' : 'FAIL'}: ${passed}/${total} plan × major runs passed (${probes} probes; engine ${report.engine}; PostgreSQL ${report.majors.join(', ')})`,
+      `${report.ok ? 'PASS' : 'FAIL'}: ${passed}/${total} plan × major × deployer runs passed (${probes} probes; engine ${report.engine}; PostgreSQL ${report.majors.join(', ')}; deployer ${report.deployers.join(' and ')})`,
     ),
   );
   return lines;

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { loadPlan } from '../plan/load.js';
 import { embeddedEngine, testcontainersEngine, urlServer, type Engine, type EngineName } from './engines.js';
 import { provePlan, type CaseReport } from './prove.js';
+import { DEPLOYER_KINDS, type DeployerKind } from './deployer.js';
 import { UserError } from '../diagnostics.js';
 import { describeFailure } from './errors.js';
 import { addressOf, findBinaries, SUPPORTED_MAJORS, type Major, type Server } from './server.js';
@@ -13,6 +14,8 @@ export interface RunOptions {
   /** Majors to run on; undefined = each plan's target. */
   majors?: number[];
   fixture?: string;
+  /** Who runs the generated files: the superuser, a managed service's admin, or each in turn (default: both). */
+  deployers?: DeployerKind[];
   engine: EngineName;
   databaseUrl?: string;
   keep?: boolean;
@@ -23,6 +26,7 @@ export interface RunReport {
   ok: boolean;
   engine: string;
   majors: number[];
+  deployers: DeployerKind[];
   cases: CaseReport[];
   /** Problems that stopped a major from running at all (e.g. a server that did not start). */
   errors: { major: number; message: string }[];
@@ -35,11 +39,12 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
   }));
 }
 
-function notRenderable(file: string, major: number, target: number, e: UserError): CaseReport {
+function notRenderable(file: string, major: number, deployer: DeployerKind, target: number, e: UserError): CaseReport {
   return {
     plan: loadPlan(file).name,
     file,
     major,
+    deployer,
     renderedFor: major,
     ok: false,
     phases: [{ name: 'render for this server', status: 'fail', detail: `${major === target ? 'the plan cannot be rendered' : `the plan (target ${target}) cannot be rendered for PostgreSQL ${major}`}:\n${e.message}` }],
@@ -53,7 +58,8 @@ function notRenderable(file: string, major: number, target: number, e: UserError
 export async function runTests(options: RunOptions): Promise<RunReport> {
   // Validate every plan before starting anything: a plan error is the user's, reported with its location.
   const targets = new Map(options.plans.map((file) => [file, loadPlan(file).postgres]));
-  const report: RunReport = { ok: false, engine: options.databaseUrl ? 'database-url' : options.engine, majors: [], cases: [], errors: [] };
+  const deployers = options.deployers ?? [...DEPLOYER_KINDS];
+  const report: RunReport = { ok: false, engine: options.databaseUrl ? 'database-url' : options.engine, majors: [], deployers, cases: [], errors: [] };
 
   if (options.databaseUrl) {
     let major = 0;
@@ -62,8 +68,10 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
       major = server.major;
       report.majors = [server.major];
       for (const file of options.plans) {
-        const scratch = `pgrant_test_${randomBytes(4).toString('hex')}`;
-        report.cases.push(await provePlan({ planFile: file, server: addressOf(server), fixture: options.fixture, scratchDatabase: scratch, keep: options.keep, onPhase: (phase) => options.onProgress?.({ major: server.major, plan: file, phase }) }));
+        for (const deployer of deployers) {
+          const scratch = `pgrant_test_${randomBytes(4).toString('hex')}`;
+          report.cases.push(await provePlan({ planFile: file, server: addressOf(server), deployer, fixture: options.fixture, scratchDatabase: scratch, keep: options.keep, onPhase: (phase) => options.onProgress?.({ major: server.major, plan: file, phase: `${deployer}: ${phase}` }) }));
+        }
       }
     } catch (e) {
       if (e instanceof UserError) throw e;
@@ -93,12 +101,14 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
       options.onProgress?.({ major, phase: 'starting server' });
       server = await engine.start(major);
       for (const file of byMajor.get(major)!) {
-        try {
-          report.cases.push(await provePlan({ planFile: file, server: addressOf(server), fixture: options.fixture, keep: options.keep, onPhase: (phase) => options.onProgress?.({ major, plan: file, phase }) }));
-        } catch (e) {
-          // The plan asks for something this older server cannot do (e.g. membership options before 16).
-          if (!(e instanceof UserError)) throw e;
-          report.cases.push(notRenderable(file, major, targets.get(file)!, e));
+        for (const deployer of deployers) {
+          try {
+            report.cases.push(await provePlan({ planFile: file, server: addressOf(server), deployer, fixture: options.fixture, keep: options.keep, onPhase: (phase) => options.onProgress?.({ major, plan: file, phase: `${deployer}: ${phase}` }) }));
+          } catch (e) {
+            // The plan asks for something this older server cannot do (e.g. membership options before 16).
+            if (!(e instanceof UserError)) throw e;
+            report.cases.push(notRenderable(file, major, deployer, targets.get(file)!, e));
+          }
         }
       }
       options.onProgress?.({ major, phase: 'done' });
@@ -108,7 +118,7 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
       await server?.stop().catch(() => {});
     }
   });
-  report.cases.sort((a, b) => options.plans.indexOf(a.file) - options.plans.indexOf(b.file) || a.major - b.major);
+  report.cases.sort((a, b) => options.plans.indexOf(a.file) - options.plans.indexOf(b.file) || a.major - b.major || deployers.indexOf(a.deployer) - deployers.indexOf(b.deployer));
   report.ok = report.errors.length === 0 && report.cases.length > 0 && report.cases.every((c) => c.ok);
   return report;
 }

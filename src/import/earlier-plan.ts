@@ -11,28 +11,47 @@ export interface RecordedRole {
   schemas: string[];
 }
 
-/**
- * The roles earlier deploys recorded as managed. The only place import reads pgrant's bookkeeping
- * (today the role setting `pgrant.managed`, a JSON object, in the database): if the bookkeeping moves,
- * only this function changes.
- */
-export function recordedRoles(state: ImportState): RecordedRole[] {
+/** A recorded scope (`{"plan": …, "schemas": […], …}`) as a RecordedRole, or undefined when it is not one. */
+function recordedScope(role: string, scope: unknown): RecordedRole | undefined {
+  if (typeof scope !== 'object' || scope === null) return undefined;
+  const value = scope as { plan?: unknown; schemas?: unknown };
+  if (typeof value.plan !== 'string') return undefined;
+  const schemas = Array.isArray(value.schemas) ? value.schemas.filter((s): s is string => typeof s === 'string') : [];
+  return { role, plan: value.plan, schemas };
+}
+
+/** The previous release's records: the role setting `pgrant.managed` (a JSON object) in the database. */
+function legacyRecords(state: ImportState): RecordedRole[] {
   const recorded: RecordedRole[] = [];
   for (const r of state.roles) {
     for (const setting of r.settings ?? []) {
       if (!setting.startsWith('pgrant.managed=')) continue;
-      let value: { plan?: unknown; schemas?: unknown };
+      let value: unknown;
       try {
-        value = JSON.parse(setting.slice('pgrant.managed='.length)) as typeof value;
+        value = JSON.parse(setting.slice('pgrant.managed='.length));
       } catch {
         continue;
       }
-      if (typeof value.plan !== 'string') continue;
-      const schemas = Array.isArray(value.schemas) ? value.schemas.filter((s): s is string => typeof s === 'string') : [];
-      recorded.push({ role: r.name, plan: value.plan, schemas });
+      const role = recordedScope(r.name, value);
+      if (role) recorded.push(role);
     }
   }
   return recorded;
+}
+
+/**
+ * The roles earlier deploys recorded as managed. The only place import reads pgrant's bookkeeping: the
+ * table pgrant.managed_role (audit.sql prints its rows when the auditing role may read them); for a plan
+ * with no row there, the previous release's role settings, as deploy.sql itself reads them once.
+ */
+export function recordedRoles(state: ImportState): RecordedRole[] {
+  const recorded: RecordedRole[] = [];
+  for (const row of state.managed_roles ?? []) {
+    const role = recordedScope(row.role, row.scope);
+    if (role) recorded.push({ ...role, plan: row.plan });
+  }
+  const inTable = new Set(recorded.map((r) => r.plan));
+  return [...recorded, ...legacyRecords(state).filter((r) => !inTable.has(r.plan))];
 }
 
 /** What deploy.sql of the imported plan, named `name`, would undo of an earlier deploy under that name. */

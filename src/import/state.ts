@@ -22,6 +22,8 @@ export interface ImportState extends AuditState {
   }[];
   large_objects?: { oid: number; owner: string; acl: string[] }[];
   type_acls?: { schema: string; name: string; owner: string; acl: string[] }[];
+  /** The rows of pgrant's bookkeeping table pgrant.managed_role, when the auditing role may read it (absent from older audits). */
+  managed_roles?: { plan: string; role: string; scope: unknown }[] | null;
 }
 
 /** Reads the state audit.sql printed into `file`. */

@@ -35,6 +35,7 @@ export function buildMigrationView(from: Model, to: Model, m: Migration, options
     renames: m.renames,
     created,
     altered,
+    attributeChanges: altered.filter((a) => a.hasAlter),
     dropped: m.dropped,
     schemasCreated: m.schemasCreated,
     schemaOwners: m.schemaOwners,

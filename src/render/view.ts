@@ -7,6 +7,7 @@ import { pgrantVersion } from '../paths.js';
 import { ROLE_FLAGS, type RoleFlag } from '../sql/privileges.js';
 import { locationOf, unite as unitePrivileges } from '../model/builder.js';
 import { lookup } from '../model/lookup.js';
+import { deployerNeeds } from './deployer-view.js';
 
 /** Privileges a role must hold directly on one object (or every object of a kind in a schema). */
 export interface PlannedPrivilege {
@@ -360,6 +361,11 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
   }));
 
   const withOptions = (m: Model['memberships'][number]) => membershipOptions(m, major);
+  const revokedRowsList = [
+    ...model.publicRevokes.flatMap((r) => revokedRows('public', r.target, r.privileges, false)),
+    ...model.revokes.flatMap((r) => revokedRows(r.grantee, r.target, r.privileges, r.grantOptionOnly)),
+  ];
+  const markers = managed.map((role) => ({ role, setting: managedSetting(model, role) }));
 
   const origin = (o: { source: { file: string }; path: (string | number)[]; label: string }) => {
     const loc = locationOf(o as never);
@@ -379,7 +385,9 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
     roles: model.roles.map((r) => ({
       name: r.name,
       renamedFrom: r.renamedFrom,
-      label: roleLabel(r),
+      // What kind of role, in a word: its attributes follow in full (NOLOGIN among them).
+      label: r.attrs.login ? 'login' : 'group',
+      attributes: attributeSummary(r),
       flags: flags(r),
       connectionLimit: r.attrs.connectionLimit,
       validUntil: r.attrs.validUntil,
@@ -409,18 +417,17 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
     inheritedExpectations,
     hasConverge: managed.length > 0,
     /**
-     * Recorded on each managed role (ALTER ROLE … SET pgrant.managed): the plan, and the part of its scope
+     * Recorded for each managed role (table pgrant.managed_role): the plan, and the part of its scope
      * that concerns the role — so that the next deploy.sql of an edited plan cleans what this one managed.
      * Per role, not the whole scope, so the file grows linearly with the plan.
      */
-    markers: managed.map((role) => ({ role, setting: managedSetting(model, role) })),
+    markers,
     createdDatabase: model.databases.find((d) => d.create) ?? null,
     databases: model.databases.map((d) => ({ name: d.name, owner: d.owner, revokePublic: d.revokePublic, connect: d.connect })),
     publicRevokes: model.publicRevokes.map((r) => ({ ...r, what: describeTarget(r.target) })),
-    revokedRows: [
-      ...model.publicRevokes.flatMap((r) => revokedRows('public', r.target, r.privileges, false)),
-      ...model.revokes.flatMap((r) => revokedRows(r.grantee, r.target, r.privileges, r.grantOptionOnly)),
-    ],
+    revokedRows: revokedRowsList,
+    /** What the deploying role must be able to do (checked at the top of deploy.sql), and the bookkeeping rows. */
+    deployer: deployerNeeds(model, [...planned, ...revokedRowsList], markers),
     rowSecurity: model.rowSecurity.map((r) => ({
       ...r,
       qualified: `${r.schema}.${r.table}`,

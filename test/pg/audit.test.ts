@@ -1,5 +1,5 @@
 // pgrant audit / diff on real servers: deploy, audit, no drift; change something by hand, drift named exactly.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { auditSql } from '../../src/audit/audit.js';
@@ -12,8 +12,11 @@ import { tempDir } from '../support/tmp.js';
 
 const servers = useServers();
 
+// Run by the superuser, and by a managed service's admin (NOSUPERUSER CREATEROLE CREATEDB, owner of the database, member of app_owner).
+const DBA = { user: 'audit_dba', password: 'audit-dba-secret' };
+
 describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
-  it('deploy, audit: no drift; a grant and an attribute changed by hand: drift named exactly', async () => {
+  it.each(['superuser', 'managed'] as const)('as the %s: deploy, audit: no drift; a grant and an attribute changed by hand: drift named exactly', async (deployer) => {
     const server = servers.get(major)!;
     const dir = tempDir('audit');
     const { files } = await renderPlanFile('examples/team.yaml', { postgres: major });
@@ -21,9 +24,14 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
     writeFileSync(join(dir, 'audit.sql'), auditSql());
     const admin = await connect(server, 'postgres');
     await admin.query('CREATE ROLE app_owner NOLOGIN');
-    await admin.query('CREATE DATABASE teamdb');
+    const managed = deployer === 'managed';
+    if (managed) {
+      await admin.query(`CREATE ROLE ${DBA.user} NOSUPERUSER LOGIN CREATEROLE CREATEDB PASSWORD '${DBA.password}'; GRANT app_owner TO ${DBA.user} WITH ADMIN OPTION`);
+    }
+    await admin.query(`CREATE DATABASE teamdb${managed ? ` OWNER ${DBA.user}` : ''}`);
+    if (managed && major < 15) await runPsql(server, { database: 'teamdb', command: `ALTER SCHEMA public OWNER TO ${DBA.user}` });
     try {
-      const run = (file: string, vars: Record<string, string> = {}) => runPsql(server, { database: 'teamdb', file, vars });
+      const run = (file: string, vars: Record<string, string> = {}) => runPsql(server, { database: 'teamdb', file, vars, ...(managed ? { login: DBA } : {}) });
       expect((await run('examples/team.fixture.sql')).code).toBe(0);
       const vars = { alice_password: 'a1', bob_password: 'b1', admin_password: 'c1', lead_dev_password: 'd1', appuser_password: 'e1' };
       const deploy = await run(join(dir, 'deploy.sql'), vars);
@@ -37,6 +45,15 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
         return file;
       };
       const state = await audit();
+      // pgrant's bookkeeping, readable by the role that deployed (it owns table pgrant.managed_role): the plan's roles.
+      const recorded = (JSON.parse(readFileSync(state, 'utf8')) as { managed_roles: { plan: string; role: string }[] | null }).managed_roles;
+      expect(recorded?.map((r) => `${r.plan}: ${r.role}`).sort()).toEqual(
+        ['team: admin', 'team: alice', 'team: appuser', 'team: bob', 'team: engineering', 'team: lead_dev', 'team: senior_engineers'],
+      );
+      // Any other login runs audit.sql too; the bookkeeping is not its to read.
+      const asAlice = await runPsql(server, { database: 'teamdb', file: join(dir, 'audit.sql'), login: { user: 'alice', password: 'a1' } });
+      expect(asAlice.code, asAlice.stderr).toBe(0);
+      expect((JSON.parse(asAlice.stdout) as { managed_roles: unknown }).managed_roles).toBeNull();
       const clean = await cli('diff', 'examples/team.yaml', '--audit', state);
       expect(clean.stdout).toBe('pgrant diff: no drift between plan team and database teamdb');
       expect(clean.code).toBe(0);
@@ -58,6 +75,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
     } finally {
       await admin.query('DROP DATABASE IF EXISTS teamdb WITH (FORCE)');
       for (const r of ['engineering', 'senior_engineers', 'alice', 'bob', 'admin', 'lead_dev', 'appuser', 'app_owner']) await admin.query(`DROP ROLE IF EXISTS ${ident(r)}`);
+      if (managed) await admin.query(`DROP OWNED BY ${DBA.user}; DROP ROLE ${DBA.user}`);
       await admin.end();
     }
   });

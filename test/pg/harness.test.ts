@@ -153,11 +153,12 @@ describe('pgrant test', () => {
   it('--json names every major and every phase; plain progress lines go to stderr', async () => {
     const r = await cli('test', 'examples/offboarding.yaml', '--pg', String(major), '--json');
     expect(r.code, r.stdout).toBe(0);
-    const report = JSON.parse(r.stdout) as { majors: number[]; cases: { major: number; phases: { name: string; status: string }[] }[] };
+    const report = JSON.parse(r.stdout) as { majors: number[]; deployers: string[]; cases: { major: number; deployer: string; phases: { name: string; status: string }[] }[] };
     expect(report.majors).toEqual([major]);
-    expect(report.cases.map((c) => c.major)).toEqual([major]);
-    expect(report.cases[0]!.phases.map((p) => p.status)).not.toContain('fail');
-    expect(r.stderr).toMatch(new RegExp(`^pg${major} offboarding\\.yaml: deploy$`, 'm'));
+    expect(report.deployers).toEqual(['superuser', 'managed']);
+    expect(report.cases.map((c) => `${c.major} ${c.deployer}`)).toEqual([`${major} superuser`, `${major} managed`]);
+    for (const c of report.cases) expect(c.phases.map((p) => p.status)).not.toContain('fail');
+    expect(r.stderr).toMatch(new RegExp(`^pg${major} offboarding\\.yaml: managed: deploy$`, 'm'));
   });
 
   it('refuses --engine testcontainers with one clear line where no Docker engine is reachable', async () => {
@@ -181,7 +182,8 @@ describe('pgrant test', () => {
       const url = `postgresql://url_admin:url-secret@127.0.0.1:${server.port}/postgres`;
       const r = await cli('test', 'examples/team.yaml', '--database-url', url);
       expect(r.code, r.stdout).toBe(0);
-      expect(r.stdout).toMatch(/PASS: 1\/1 plan × major runs passed .*engine database-url/);
+      // --deployer both (the default): the superuser, then a managed service's admin the run creates and drops.
+      expect(r.stdout).toMatch(/PASS: 2\/2 plan × major × deployer runs passed .*engine database-url.*deployer superuser and managed/);
       const after = (await db.query('SELECT rolname FROM pg_roles UNION ALL SELECT datname FROM pg_database ORDER BY 1')).rows;
       expect(after).toEqual(before);
       // A role the plan creates that already exists there: refused, and left alone.

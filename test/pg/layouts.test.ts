@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModule, parseSync } from 'libpg-query';
-import { connect, ident } from '../../src/harness/db.js';
+import { connect, ident, withDb, type Db } from '../../src/harness/db.js';
 import { renderPlanFile } from '../../src/pipeline.js';
 import { cli } from '../support/cli.js';
 import { TEST_MAJORS, useServers } from '../support/servers.js';
@@ -15,8 +15,22 @@ import { tempDir } from '../support/tmp.js';
 const major = TEST_MAJORS.includes(17) ? 17 : TEST_MAJORS[0]!;
 const servers = useServers([major]);
 
+// Each layout runs as the superuser and as a managed service's admin (NOSUPERUSER CREATEROLE CREATEDB,
+// owner of the database, member WITH ADMIN OPTION of the owner roles).
+const DEPLOYERS = ['superuser', 'managed'] as const;
+const DBA = { user: 'layout_dba', password: 'layout-dba-secret' };
+
+async function createAdmin(admin: Db, owners: string[]): Promise<void> {
+  await admin.query(`CREATE ROLE ${ident(DBA.user)} NOSUPERUSER LOGIN CREATEROLE CREATEDB PASSWORD '${DBA.password}'`);
+  for (const o of owners) await admin.query(`GRANT ${ident(o)} TO ${ident(DBA.user)} WITH ADMIN OPTION`);
+}
+
+async function dropAdmin(admin: Db): Promise<void> {
+  await admin.query(`DROP OWNED BY ${ident(DBA.user)}; DROP ROLE ${ident(DBA.user)}`);
+}
+
 describe(`--layout sqitch (real sqitch, PostgreSQL ${major})`, () => {
-  it('deploys, verifies (and fails verification after a change by hand), reverts', async () => {
+  it.each(DEPLOYERS)('as the %s: deploys, verifies (and fails verification after a change by hand), reverts', async (deployer) => {
     const version = spawnSync('sqitch', ['--version'], { encoding: 'utf8' });
     expect(version.status, 'sqitch must be installed (apt-get install sqitch; .ci/run does it)').toBe(0);
     const out = tempDir('sqitch');
@@ -29,8 +43,11 @@ describe(`--layout sqitch (real sqitch, PostgreSQL ${major})`, () => {
     expect(readdirSync(dir).sort()).toEqual(['ACCESS.md', 'deploy', 'revert', 'sqitch.conf', 'sqitch.plan', 'verify']);
     const server = servers.get(major)!;
     const admin = await connect(server, 'postgres');
-    await admin.query('CREATE DATABASE polardb');
-    const env = { ...process.env, PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, SQITCH_USER_NAME: 'pgrant test', SQITCH_USER_EMAIL: 'test@localhost' };
+    const managed = deployer === 'managed';
+    if (managed) await createAdmin(admin, []);
+    await admin.query(`CREATE DATABASE polardb${managed ? ` OWNER ${ident(DBA.user)}` : ''}`);
+    const as = managed ? { PGHOST: server.tcpHost, PGUSER: DBA.user, PGPASSWORD: DBA.password } : { PGHOST: server.host, PGUSER: server.user };
+    const env = { ...process.env, ...as, PGPORT: String(server.port), SQITCH_USER_NAME: 'pgrant test', SQITCH_USER_EMAIL: 'test@localhost' };
     const sqitch = (...args: string[]) => spawnSync('sqitch', args, { cwd: dir, env, encoding: 'utf8' });
     try {
       const vars = ['employee_owner', 'employee_readwrite', 'employee_readonly', 'polardbpg_owner', 'polardbpg_readwrite', 'polardbpg_readonly'].flatMap((r) => ['--set', `${r}_password=pw-${r}`]);
@@ -53,6 +70,7 @@ describe(`--layout sqitch (real sqitch, PostgreSQL ${major})`, () => {
       await admin.query('DROP DATABASE IF EXISTS polardb WITH (FORCE)');
       const left = await admin.query<{ rolname: string }>("SELECT rolname FROM pg_roles WHERE rolname LIKE 'polardbpg%' OR rolname LIKE 'employee%'");
       for (const { rolname } of left.rows) await admin.query(`DROP ROLE ${ident(rolname)}`);
+      if (managed) await dropAdmin(admin);
       await admin.end();
     }
   });
@@ -72,7 +90,7 @@ patterns:
     owners: [shop_owner]
 `;
 
-  it('writes V1 / R / U1 migrations without psql meta-commands, which run as Flyway runs them', async () => {
+  it.each(DEPLOYERS)('as the %s: writes V1 / R / U1 migrations without psql meta-commands, which run as Flyway runs them', async (deployer) => {
     await loadModule();
     const dir = tempDir('flyway');
     writeFileSync(join(dir, 'shop.yaml'), PLAN);
@@ -89,8 +107,12 @@ patterns:
     const server = servers.get(major)!;
     const admin = await connect(server, 'postgres');
     await admin.query('CREATE ROLE shop_owner NOLOGIN');
-    await admin.query('CREATE DATABASE shop');
-    const db = await connect(server, 'shop');
+    const managed = deployer === 'managed';
+    if (managed) await createAdmin(admin, ['shop_owner']);
+    await admin.query(`CREATE DATABASE shop${managed ? ` OWNER ${ident(DBA.user)}` : ''}`);
+    // Before 15 schema public belongs to the bootstrap superuser; providers hand it to their admin.
+    if (managed && major < 15) await withDb(server, 'shop', (su) => su.query(`ALTER SCHEMA public OWNER TO ${ident(DBA.user)}`));
+    const db = managed ? await connect({ ...server, host: server.tcpHost, user: DBA.user, password: DBA.password }, 'shop') : await connect(server, 'shop');
     // Flyway: one transaction per migration, the whole file sent over the connection.
     const migrate = async (name: string) => {
       await db.query('BEGIN');
@@ -103,11 +125,13 @@ patterns:
       }
     };
     try {
-      await db.query('CREATE TABLE public.orders (id serial PRIMARY KEY); ALTER TABLE public.orders OWNER TO shop_owner');
+      // The owner creates its table (a non-superuser may hand a table only to a role that may create it there).
+      await db.query('GRANT CREATE ON SCHEMA public TO shop_owner; SET ROLE shop_owner; CREATE TABLE public.orders (id serial PRIMARY KEY); RESET ROLE');
       await migrate('V1__pgrant_shop.sql');
       await migrate('V1__pgrant_shop.sql'); // idempotent, as the repeatable runs may follow edits
       await migrate('R__pgrant_shop_verify.sql');
-      await db.query('GRANT DELETE ON public.orders TO shop_readonly');
+      // The owner adds a privilege by hand.
+      await db.query('SET ROLE shop_owner; GRANT DELETE ON public.orders TO shop_readonly; RESET ROLE');
       const failure = await migrate('R__pgrant_shop_verify.sql').then(() => undefined, (e: { message: string; detail?: string }) => e);
       expect(failure?.message).toMatch(/pgrant verify: 1 checks failed for plan shop/);
       expect(failure?.detail).toBe('FAIL: role shop_readonly holds DELETE on table public.orders, which the plan does not grant');
@@ -117,6 +141,7 @@ patterns:
       await db.end();
       await admin.query('DROP DATABASE shop WITH (FORCE)');
       for (const r of ['shop_readonly', 'shop_app', 'shop_owner']) await admin.query(`DROP ROLE IF EXISTS ${ident(r)}`);
+      if (managed) await dropAdmin(admin);
       await admin.end();
     }
   });

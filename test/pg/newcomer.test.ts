@@ -62,7 +62,7 @@ patterns:
 `);
     const r = await cli('test', file, '--pg', String(major));
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/✗ pg\d+ fixture:\n\s+ERROR: type "?nc_no_such_type"? does not exist \(SQLSTATE 42704\)\n\s+hint: an object the fixture or the plan names does not exist yet/);
+    expect(r.stdout).toMatch(/✗ pg\d+ as superuser: fixture:\n\s+ERROR: type "?nc_no_such_type"? does not exist \(SQLSTATE 42704\)\n\s+hint: an object the fixture or the plan names does not exist yet/);
     expect(r.stdout).not.toMatch(STACK);
     const verbose = await cli('test', file, '--pg', String(major), '--verbose');
     expect(verbose.code).toBe(1);

@@ -1,4 +1,4 @@
-// pgrant test <plan.yaml>... [--pg 17|14,16|all] [--fixture F] [--engine E] [--database-url URL] [--json] [--keep]
+// pgrant test <plan.yaml>... [--pg 17|14,16|all] [--deployer superuser|managed|both] [--fixture F] [--engine E] [--database-url URL] [--json] [--keep]
 import { UserError } from '../../diagnostics.js';
 import { SUPPORTED_MAJORS } from '../../harness/server.js';
 import type { EngineName } from '../../harness/engines.js';
@@ -50,6 +50,11 @@ export const testCommand: CommandModule = {
     withCatalogOption(y)
       .positional('plans', { type: 'string', array: true, default: undefined, describe: 'plan files' })
       .option('pg', { type: 'string', describe: 'majors: 17, 14,16 or all (default: each plan\'s target)' })
+      .option('deployer', {
+        choices: ['superuser', 'managed', 'both'],
+        default: 'both',
+        describe: 'who runs the generated files: the superuser, a managed service\'s admin (NOSUPERUSER CREATEROLE CREATEDB, owner of the database), or each in turn',
+      })
       .option('fixture', { type: 'string', describe: 'SQL schema loaded before deploy (overrides the plan\'s test.fixture)' })
       .option('engine', { choices: ['embedded', 'testcontainers'], default: 'embedded', describe: 'where servers come from' })
       .option('database-url', { type: 'string', describe: 'use an existing server (a scratch database; refuses if a plan role exists there)' })
@@ -58,6 +63,7 @@ export const testCommand: CommandModule = {
   async run(args, io) {
     await useCatalogOption(args);
     const { runTests } = await import('../../harness/run.js');
+    const { parseDeployers } = await import('../../harness/deployer.js');
     const { colorStyle, formatReport, plainStyle } = await import('../../harness/report.js');
     const majors = parseMajors(args.pg as string | undefined);
     if (args.databaseUrl && args.pg) throw new UserError('--pg and --database-url do not go together: the server at the URL decides the major');
@@ -67,6 +73,7 @@ export const testCommand: CommandModule = {
       report = await runTests({
         plans: args.plans as string[],
         majors,
+        deployers: parseDeployers(args.deployer as string | undefined),
         fixture: args.fixture as string | undefined,
         engine: args.engine as EngineName,
         databaseUrl: args.databaseUrl as string | undefined,
