@@ -5,7 +5,7 @@ BEGIN;
 SELECT plan(8);
 -- alice is gone; what she owned now belongs to reassign_to, rows and all.
 SELECT hasnt_role('alice');
-SELECT table_owner_is('public'::name, 'weekly_reports'::name, 'postgres'::name);
+SELECT table_owner_is('public'::name, 'weekly_reports'::name, 'reports_owner'::name);
 SELECT results_eq('SELECT count(*)::int FROM public.weekly_reports', ARRAY[3]);
 -- The reports group reads every table in public, nothing more; carol is in it.
 SELECT table_privs_are('public', 'weekly_reports', 'reports_readonly', ARRAY['SELECT']);
