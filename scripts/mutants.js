@@ -96,7 +96,7 @@ function examplePlans(dir) {
 /** What a developer runs after changing a pattern on purpose: build, golden files, out/, docs. */
 function regenerate(dir) {
   const steps = [
-    ['npx', ['tsc', '-p', 'tsconfig.build.json']],
+    ['npm', ['run', 'build']],
     ['npx', ['vitest', 'run', 'test/golden.test.ts'], { PGRANT_UPDATE_GOLDEN: '1' }],
     ['node', ['bin/pgrant.js', 'render', ...examplePlans(dir)]],
     ['node', ['scripts/generate-docs.js']],
