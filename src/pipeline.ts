@@ -4,17 +4,18 @@ import { loadPlan, type Plan } from './plan/load.js';
 import type { PlanFiles } from './plan/files.js';
 import { buildModel } from './model/expand.js';
 import type { Model } from './model/model.js';
-import { renderMigration, renderModel } from './render/render.js';
+import { renderMigration, renderModel, renderModelBytes } from './render/render.js';
 import type { Layout } from './render/layouts.js';
 import type { Change } from './migrate/diff.js';
 import { loadSqlParser } from './sql/expression.js';
 import { lint } from './lint/rules.js';
 import { UserError, type Diagnostic } from './diagnostics.js';
 
-export interface Rendered {
+/** A rendered plan; its files as text, or (renderPlanFileBytes) as the bytes written to disk. */
+export interface Rendered<Text = string> {
   plan: Plan;
   model: Model;
-  files: Map<string, string>;
+  files: Map<string, Text>;
   /** Lint findings (warnings and infos; errors stop rendering). */
   findings: Diagnostic[];
   /** With `from`: what changes from the old plan (migrate.sql is among the files). */
@@ -32,11 +33,31 @@ export interface OldPlan {
   files?: PlanFiles;
 }
 
+interface RenderPlanOptions {
+  text?: string;
+  postgres?: number;
+  database?: string;
+  from?: OldPlan;
+  layout?: Layout;
+  catalog?: readonly string[];
+}
+
 /** Loads, validates, expands and renders one plan; throws UserError for problems in the plan. */
-export async function renderPlanFile(
+export function renderPlanFile(file: string, options: RenderPlanOptions = {}): Promise<Rendered> {
+  return renderPlan(file, options, renderModel, (sql) => sql);
+}
+
+/** renderPlanFile, with the files as the UTF-8 bytes to write: what `pgrant render` writes. */
+export function renderPlanFileBytes(file: string, options: RenderPlanOptions = {}): Promise<Rendered<Buffer>> {
+  return renderPlan(file, options, renderModelBytes, (sql) => Buffer.from(sql, 'utf8'));
+}
+
+async function renderPlan<Text>(
   file: string,
-  options: { text?: string; postgres?: number; database?: string; from?: OldPlan; layout?: Layout; catalog?: readonly string[] } = {},
-): Promise<Rendered> {
+  options: RenderPlanOptions,
+  render: (model: Model, options: { planFile: string; layout?: Layout }) => Map<string, Text>,
+  migrationText: (sql: string) => Text,
+): Promise<Rendered<Text>> {
   const plan = loadPlan(file, options);
   // Patterns holding SQL written by the plan's author need the PostgreSQL parser (WebAssembly, loaded once).
   if (plan.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();
@@ -45,12 +66,12 @@ export async function renderPlanFile(
   const errors = findings.filter((f) => f.level === 'error');
   if (errors.length) throw new UserError(errors);
   // The file's name alone, so the output is the same bytes wherever pgrant runs from.
-  const files = renderModel(model, { planFile: basename(file), layout: options.layout });
+  const files = render(model, { planFile: basename(file), layout: options.layout });
   if (!options.from) return { plan, model, files, findings };
   const old = loadPlan(options.from.file ?? options.from.label, { text: options.from.text, files: options.from.files, postgres: options.postgres, database: options.database, catalog: options.catalog });
   if (old.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();
   const { sql, migration } = renderMigration(buildModel(old), model, { planFile: basename(file), fromLabel: options.from.label });
-  files.set('migrate.sql', sql);
+  files.set('migrate.sql', migrationText(sql));
   return { plan, model, files, findings, changes: migration.changes };
 }
 

@@ -1,30 +1,22 @@
 // Templates from source: strict and unescaped, checked before they are compiled: a template can emit a
 // value only through an escaping helper, or it does not compile. `npm run build` runs this check and
-// Handlebars' compiler on every template (precompileTemplates); pgrant itself then loads the compiled
-// functions (template-runtime.ts), and this module only when it runs from source (tests) or for a
-// template directory of its own.
-import Handlebars from 'handlebars';
+// compiles every template into JavaScript (codegen.ts, precompileTemplates); pgrant itself then loads the
+// compiled functions (template-runtime.ts), and this module only when it runs from source (tests) or for
+// a template directory of its own. Handlebars' own compiler is kept as the reference the generated code
+// is compared with (handlebarsTemplates).
+import Handlebars, { type HelperOptions, type RuntimeOptions } from 'handlebars';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BUILTIN_BLOCKS, MARKDOWN_HELPERS, SQL_BLOCK_HELPERS, SQL_HELPERS, TEXT_HELPERS } from './helpers.js';
 import { packagePath } from '../paths.js';
-import { TEMPLATE_OPTIONS, templateEnvironment, type Template, type TemplateSet } from './template-runtime.js';
+import { flattened, templateRuntime, type Template, type TemplateFactory, type TemplateSet } from './template-runtime.js';
+import { generateTemplate } from './codegen.js';
+import { TemplateError } from './template-error.js';
 
 export type { Template, TemplateSet } from './template-runtime.js';
+export { TemplateError } from './template-error.js';
 
 type AST = hbs.AST.Node;
-
-export class TemplateError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly col: number,
-    message: string,
-  ) {
-    super(`${file}:${line}:${col}: ${message}`);
-    this.name = 'TemplateError';
-  }
-}
 
 type Flavor = 'sql' | 'md' | 'text';
 
@@ -149,6 +141,8 @@ function listTemplates(dir: string): string[] {
 interface CheckedTemplate {
   /** Path relative to the directory, without `.hbs`: `deploy.sql`, `partials/role.sql`. */
   rel: string;
+  /** Path relative to the package, for messages: `templates/deploy.sql.hbs`. */
+  file: string;
   /** Partial name (`partials/role.sql.hbs` → `role`), or undefined for a top-level template. */
   partial: string | undefined;
   source: string;
@@ -169,75 +163,87 @@ function checkedTemplates(dir: string): CheckedTemplate[] {
   const partials = new Set(files.map(partialName).filter((n): n is string => n !== undefined));
   return files.map((file) => {
     const source = readFileSync(file, 'utf8');
-    const ast = checkTemplate(relative(packagePath(), file), source, partials);
-    return { rel: relative(dir, file).split('\\').join('/').replace(/\.hbs$/, ''), partial: partialName(file), source, ast };
+    const shown = relative(packagePath(), file);
+    const ast = checkTemplate(shown, source, partials);
+    return { rel: relative(dir, file).split('\\').join('/').replace(/\.hbs$/, ''), file: shown, partial: partialName(file), source, ast };
   });
 }
 
-/** Loads every template under `dir`, checked, and compiles them with Handlebars' compiler. */
+/** What the generated code may call: the helpers and block helpers the check allows. */
+const CODEGEN_NAMES = {
+  helpers: new Set([...Object.keys(SQL_HELPERS), ...Object.keys(MARKDOWN_HELPERS), ...Object.keys(TEXT_HELPERS)]),
+  blockHelpers: new Set(Object.keys(SQL_BLOCK_HELPERS)),
+};
+
+/** Loads every template under `dir`, checked, and compiles them as the build does (codegen.ts). */
 export function loadTemplates(dir = packagePath('templates')): TemplateSet {
+  const templates: Record<string, () => TemplateFactory> = {};
+  const partials: Record<string, () => TemplateFactory> = {};
+  for (const t of checkedTemplates(dir)) {
+    // The build writes the same code into a module (precompileTemplates); here it is compiled in place.
+    const factory = new Function('rt', compiledCode(t.file, t.ast)) as TemplateFactory;
+    if (t.partial) partials[t.partial] = () => factory;
+    else templates[t.rel] = () => factory;
+  }
+  return templateRuntime(templates, partials);
+}
+
+/** Compile options for Handlebars' own compiler: strict, no HTML escaping, partials not indented. */
+const HANDLEBARS_OPTIONS = { noEscape: true, strict: true, knownHelpersOnly: false, preventIndent: true } as const;
+
+/**
+ * Every template under `dir`, checked, compiled by Handlebars' own compiler and run by its runtime: the
+ * reference that the generated code must match byte for byte (test/precompiled.test.ts).
+ */
+export function handlebarsTemplates(dir = packagePath('templates')): TemplateSet {
   const hb = Handlebars.create();
-  templateEnvironment(hb);
+  for (const [name, fn] of Object.entries({ ...SQL_HELPERS, ...MARKDOWN_HELPERS, ...TEXT_HELPERS })) {
+    // Handlebars passes its options object last; helpers see only their own arguments.
+    hb.registerHelper(name, (...args: unknown[]) => fn(...args.slice(0, -1)));
+  }
+  for (const [name, fn] of Object.entries(SQL_BLOCK_HELPERS)) hb.registerHelper(name, fn);
+  // Each iteration flattened, as the generated code does: the same text either way, less memory.
+  const each = hb.helpers.each!;
+  hb.registerHelper('each', function (this: unknown, context: unknown, options: HelperOptions) {
+    const fn = options.fn;
+    return each.call(this, context, { ...options, fn: (value: unknown, frame?: RuntimeOptions) => flattened(fn(value, frame)) });
+  });
   const top = new Map<string, Template>();
   for (const t of checkedTemplates(dir)) {
-    if (t.partial) hb.registerPartial(t.partial, hb.compile(t.ast, TEMPLATE_OPTIONS));
-    else top.set(t.rel, hb.compile(t.ast, TEMPLATE_OPTIONS));
+    if (t.partial) hb.registerPartial(t.partial, hb.compile(t.ast, HANDLEBARS_OPTIONS));
+    else top.set(t.rel, hb.compile(t.ast, HANDLEBARS_OPTIONS));
   }
-  return {
-    get(name) {
-      const t = top.get(name);
-      if (!t) throw new Error(`no template ${name}`);
-      return t;
-    },
-    names: () => [...top.keys()],
+  const get = (name: string): Template => {
+    const t = top.get(name);
+    if (!t) throw new Error(`no template ${name}`);
+    return t;
   };
+  return { get, bytes: (name, context) => Buffer.from(get(name)(context), 'utf8'), names: () => [...top.keys()] };
 }
 
-/** The partials a template names, in order of first use. */
-function partialsNamed(node: hbs.AST.Node | undefined | null, into = new Set<string>()): Set<string> {
-  if (!node) return into;
-  if (node.type === 'Program') for (const n of (node as hbs.AST.Program).body) partialsNamed(n, into);
-  if (node.type === 'BlockStatement') {
-    partialsNamed((node as hbs.AST.BlockStatement).program, into);
-    partialsNamed((node as hbs.AST.BlockStatement).inverse, into);
-  }
-  if (node.type === 'PartialStatement') into.add(((node as hbs.AST.PartialStatement).name as hbs.AST.PathExpression).original);
-  return into;
+/** The JavaScript for one template (a function body of `rt`), from its source text or its checked AST. */
+export function compiledCode(file: string, input: string | hbs.AST.Program): string {
+  return generateTemplate(file, typeof input === 'string' ? Handlebars.parse(input) : input, CODEGEN_NAMES);
 }
 
-/** Handlebars' JavaScript for one template, compiled from `input` (its source text or its checked AST). */
-export function compiledCode(input: string | hbs.AST.Program): string {
-  return String(Handlebars.precompile(input, TEMPLATE_OPTIONS));
-}
-
-/** The module written for one template: a CommonJS module exporting Handlebars' template specification. */
+/** The module written for one template: a CommonJS module exporting its factory (template-runtime.ts). */
 export function compiledModule(rel: string, code: string): string {
-  return `// Compiled from templates/${rel}.hbs by scripts/precompile.js: do not edit.\nmodule.exports = ${code};\n`;
+  return `// Compiled from templates/${rel}.hbs by scripts/precompile.js: do not edit.\nmodule.exports = function (rt) {\n${code}\n};\n`;
 }
 
 /**
  * What `npm run build` writes into dist/templates/: one module per template (`deploy.sql.cjs`,
- * `partials/role.sql.cjs`) and `index.cjs`, which lists them and, for each top-level template, every
- * partial it needs. Throws TemplateError like loadTemplates when a template fails the check.
+ * `partials/role.sql.cjs`) and `index.cjs`, which lists them. Throws TemplateError like loadTemplates
+ * when a template fails the check.
  */
 export function precompileTemplates(dir = packagePath('templates')): Map<string, string> {
   const templates = checkedTemplates(dir);
   const files = new Map<string, string>();
-  const byPartial = new Map(templates.filter((t) => t.partial).map((t) => [t.partial!, t]));
-  /** Partials used by a template, and by the partials it uses, transitively. */
-  const closure = (t: CheckedTemplate, into = new Set<string>()): Set<string> => {
-    for (const p of partialsNamed(t.ast)) {
-      if (into.has(p)) continue;
-      into.add(p);
-      closure(byPartial.get(p)!, into);
-    }
-    return into;
-  };
   const req = (t: CheckedTemplate) => `() => require(${JSON.stringify(`./${t.rel}.cjs`)})`;
   const index = ['// The templates compiled by scripts/precompile.js: do not edit.', 'module.exports = {', '  templates: {'];
   for (const t of templates) {
-    files.set(`${t.rel}.cjs`, compiledModule(t.rel, compiledCode(t.ast)));
-    if (!t.partial) index.push(`    ${JSON.stringify(t.rel)}: { partials: ${JSON.stringify([...closure(t)].sort())}, load: ${req(t)} },`);
+    files.set(`${t.rel}.cjs`, compiledModule(t.rel, compiledCode(t.file, t.ast)));
+    if (!t.partial) index.push(`    ${JSON.stringify(t.rel)}: ${req(t)},`);
   }
   index.push('  },', '  partials: {');
   for (const t of templates) if (t.partial) index.push(`    ${JSON.stringify(t.partial)}: ${req(t)},`);

@@ -1,6 +1,5 @@
 // The only ways a template may emit a value: each helper escapes for its context and throws on
 // undefined or null, so a missing value is a crash in our tests, never an empty SQL slot.
-import type { HelperOptions } from 'handlebars';
 import { commentText, quoteIdent, quoteLiteral, quoteQualified } from '../sql/quote.js';
 import { KEYWORDS } from '../sql/privileges.js';
 import { PSQL_VARIABLE } from '../plan/plan-types.js';
@@ -176,10 +175,15 @@ export const SQL_HELPERS: Record<string, Helper> = {
   'psqlvar-defined': (v) => `:{?${psqlVariable('psqlvar-defined', v)}}`,
 };
 
-/** Block helpers for .sql.hbs templates. */
-export const SQL_BLOCK_HELPERS: Record<string, (this: unknown, options: HelperOptions) => string> = {
+/** What a block helper is given: its block's text, rendered in the block helper's own context. */
+export interface BlockOptions {
+  fn(context: unknown): string;
+}
+
+/** Block helpers for .sql.hbs templates. They render their block in the context they are called in. */
+export const SQL_BLOCK_HELPERS: Record<string, (this: unknown, options: BlockOptions) => string> = {
   /** {{#do}}…{{/do}} → DO $tag$ … $tag$; with a tag that the body cannot contain. */
-  do(this: unknown, options: HelperOptions) {
+  do(this: unknown, options: BlockOptions) {
     return `DO ${dollarQuote(options.fn(this))};\n`;
   },
 };

@@ -4,8 +4,7 @@ import { UserError, type Diagnostic } from '../diagnostics.js';
 import { locationOf } from '../model/builder.js';
 import { formatPath } from '../plan/source.js';
 import { shippedTemplates } from './templates.js';
-// Rendered files are flattened when rendered: a large plan holds its files, not trees of their pieces.
-import { flattened } from './template-runtime.js';
+import type { TemplateSet } from './template-runtime.js';
 import { buildView } from './view.js';
 import { diffModels, type Migration } from '../migrate/diff.js';
 import { buildMigrationView } from '../migrate/view.js';
@@ -16,13 +15,30 @@ export const OUTPUT_FILES = ['deploy.sql', 'verify.sql', 'revert.sql', 'ACCESS.m
 export { LAYOUTS, type Layout } from './layouts.js';
 import type { Layout } from './layouts.js';
 
-export function renderModel(model: Model, options: { planFile: string; layout?: Layout }): Map<string, string> {
-  const templates = shippedTemplates();
+interface RenderOptions {
+  planFile: string;
+  layout?: Layout;
+  /** Default: pgrant's own templates (compiled by the build); tests pass others to compare them. */
+  templates?: TemplateSet;
+}
+
+/** The files of a plan, as text. */
+export function renderModel(model: Model, options: RenderOptions): Map<string, string> {
+  return renderFiles(model, options, (templates, name, view) => templates.get(name)(view));
+}
+
+/** The files of a plan as the UTF-8 bytes written to disk: a large plan's files are never whole strings. */
+export function renderModelBytes(model: Model, options: RenderOptions): Map<string, Buffer> {
+  return renderFiles(model, options, (templates, name, view) => templates.bytes(name, view));
+}
+
+function renderFiles<T>(model: Model, options: RenderOptions, run: (templates: TemplateSet, name: string, view: unknown) => T): Map<string, T> {
+  const templates = options.templates ?? shippedTemplates();
   const layout = options.layout ?? 'plain';
   if (layout === 'flyway') checkFlyway(model);
   const view = buildView(model, { planFile: options.planFile, psql: layout !== 'flyway' });
-  const out = new Map<string, string>();
-  const rendered = (name: (typeof OUTPUT_FILES)[number]) => flattened(templates.get(name)(view));
+  const out = new Map<string, T>();
+  const rendered = (name: (typeof OUTPUT_FILES)[number]) => run(templates, name, view);
   const change = `pgrant_${model.plan.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
   switch (layout) {
     case 'plain':
@@ -30,8 +46,8 @@ export function renderModel(model: Model, options: { planFile: string; layout?: 
       break;
     case 'sqitch':
       // One sqitch change holding the whole plan: sqitch runs each script with psql, as pgrant does.
-      out.set('sqitch.conf', templates.get('sqitch/sqitch.conf')(view));
-      out.set('sqitch.plan', templates.get('sqitch/sqitch.plan')({ ...view, change }));
+      out.set('sqitch.conf', run(templates, 'sqitch/sqitch.conf', view));
+      out.set('sqitch.plan', run(templates, 'sqitch/sqitch.plan', { ...view, change }));
       out.set(`deploy/${change}.sql`, rendered('deploy.sql'));
       out.set(`verify/${change}.sql`, rendered('verify.sql'));
       out.set(`revert/${change}.sql`, rendered('revert.sql'));
@@ -64,8 +80,8 @@ function checkFlyway(model: Model): void {
 }
 
 /** migrate.sql: the statements that take a database from the old plan's state to the new one's. */
-export function renderMigration(from: Model, to: Model, options: { planFile: string; fromLabel: string }): { sql: string; migration: Migration } {
-  const templates = shippedTemplates();
+export function renderMigration(from: Model, to: Model, options: { planFile: string; fromLabel: string; templates?: TemplateSet }): { sql: string; migration: Migration } {
+  const templates = options.templates ?? shippedTemplates();
   const migration = diffModels(from, to);
-  return { sql: flattened(templates.get('migrate.sql')(buildMigrationView(from, to, migration, options))), migration };
+  return { sql: templates.get('migrate.sql')(buildMigrationView(from, to, migration, options)), migration };
 }

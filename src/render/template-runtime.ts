@@ -1,52 +1,76 @@
-// What rendering needs at run time: the Handlebars runtime (no parser, no compiler), pgrant's helpers,
-// and the templates precompiled by `npm run build` (scripts/precompile.js) into dist/templates/.
-// Templates are checked for escaping before they are compiled (render/engine.ts); compiling them at
-// build time moves that check there too, so a run loads only the compiled functions it uses.
-import HandlebarsRuntime from 'handlebars/runtime.js';
-import type { HelperOptions, RuntimeOptions } from 'handlebars';
+// What rendering needs at run time: pgrant's helpers and the templates compiled by `npm run build`
+// (scripts/precompile.js) into dist/templates/ — JavaScript generated from each checked template by
+// render/codegen.ts. Handlebars itself is build-time code: it parses and checks the templates there.
 import { createRequire } from 'node:module';
-import { MARKDOWN_HELPERS, SQL_BLOCK_HELPERS, SQL_HELPERS, TEXT_HELPERS } from './helpers.js';
-
-type FullHandlebars = typeof import('handlebars');
-/** The runtime is Handlebars without its parser and compiler (its own typings declare nothing). */
-const Handlebars = HandlebarsRuntime as unknown as Pick<FullHandlebars, 'create' | 'registerHelper' | 'registerPartial' | 'template'>;
-type TemplateSpecification = Parameters<FullHandlebars['template']>[0];
-
-/** Compile options, the same at build time and when compiling from source: strict, no HTML escaping. */
-export const TEMPLATE_OPTIONS = { noEscape: true, strict: true, knownHelpersOnly: false, preventIndent: true } as const;
+import { MARKDOWN_HELPERS, SQL_BLOCK_HELPERS, SQL_HELPERS, TEXT_HELPERS, type BlockOptions } from './helpers.js';
 
 export type Template = (context: unknown) => string;
 
 export interface TemplateSet {
   /** Top-level templates by name relative to the templates directory, without `.hbs`: `deploy.sql`, `ACCESS.md`. */
   get(name: string): Template;
+  /** The template's text as UTF-8, never held whole as a string: for large files written to disk. */
+  bytes(name: string, context: unknown): Buffer;
   names(): string[];
 }
 
-/** The Handlebars environment all templates run in: pgrant's helpers and nothing else. */
-export function templateEnvironment(hb: Pick<FullHandlebars, 'registerHelper' | 'helpers'>): void {
-  for (const [name, fn] of Object.entries({ ...SQL_HELPERS, ...MARKDOWN_HELPERS, ...TEXT_HELPERS })) {
-    // Handlebars passes its options object last; helpers see only their own arguments. Helpers run for
-    // every value of a large plan: the usual one or two arguments are passed without copying the list.
-    hb.registerHelper(name, (...args: unknown[]) => (args.length === 2 ? fn(args[0]) : args.length === 3 ? fn(args[0], args[1]) : fn(...args.slice(0, -1))));
-  }
-  for (const [name, fn] of Object.entries(SQL_BLOCK_HELPERS)) hb.registerHelper(name, fn);
-  flattenEachIteration(hb);
-}
+/** Text is collected in pieces of about this many characters. */
+const PIECE = 1 << 16;
 
 /**
- * Handlebars' own {{#each}}, with each iteration's text flattened before it is appended. A template's
- * text is built by concatenation, which V8 keeps as a tree of pieces (dozens of small objects per line);
- * on a large plan every piece stays alive until the file is complete, and the garbage collector copies
- * them all, again and again. One flat string per iteration is a fraction of the objects; same text.
+ * Where a template writes its text. It is kept in pieces: each piece is joined (and, for bytes,
+ * encoded) once it is large enough, so a large file never exists as millions of small strings, which
+ * the garbage collector would copy again and again, nor (as bytes) as one string twice its size in UTF-16.
  */
-function flattenEachIteration(hb: Pick<FullHandlebars, 'registerHelper' | 'helpers'>): void {
-  const each = hb.helpers.each!;
-  hb.registerHelper('each', function (this: unknown, context: unknown, options: HelperOptions) {
-    const fn = options.fn;
-    return each.call(this, context, { ...options, fn: (value: unknown, frame?: RuntimeOptions) => flattened(fn(value, frame)) });
-  });
+export class TemplateOutput {
+  private pending = '';
+  private readonly pieces: (string | Buffer)[] = [];
+
+  constructor(private readonly encode: boolean) {}
+
+  write(text: string): void {
+    this.pending += text;
+    if (this.pending.length >= PIECE) this.cut();
+  }
+
+  private cut(): void {
+    if (this.pending) this.pieces.push(this.encode ? Buffer.from(this.pending, 'utf8') : flattened(this.pending));
+    this.pending = '';
+  }
+
+  text(): string {
+    this.cut();
+    return flattened((this.pieces as string[]).join(''));
+  }
+
+  bytes(): Buffer {
+    this.cut();
+    return Buffer.concat(this.pieces as Buffer[]);
+  }
 }
+
+type Helper = (...args: unknown[]) => string;
+type BlockHelper = (this: unknown, options: BlockOptions) => string;
+/** A compiled template: given the runtime, the function that writes it (context, @root, output). */
+export type TemplateFactory = (rt: TemplateRuntime) => (context: unknown, root: unknown, out: TemplateOutput) => void;
+
+/** What generated template code calls (render/codegen.ts). */
+export interface TemplateRuntime {
+  helper(name: string): Helper;
+  blockHelper(name: string): BlockHelper;
+  partial(name: string): (context: unknown, root: unknown, out: TemplateOutput) => void;
+  /** {{#if}}: false, null, undefined, 0, "", NaN and an empty list are false, as in Handlebars. */
+  truthy(value: unknown): boolean;
+  /** {{#with}}: Handlebars' isEmpty. */
+  isEmpty(value: unknown): boolean;
+  /** {{#each}}: the list to repeat over; nothing to repeat for a missing or scalar value. */
+  eachList(value: unknown): readonly unknown[];
+  /** A string output, for block helpers that need their block's text. */
+  output(): TemplateOutput;
+}
+
+/** The helpers every template may call: the escaping check (engine.ts) decides which per kind of file. */
+const HELPERS: Record<string, Helper> = { ...SQL_HELPERS, ...MARKDOWN_HELPERS, ...TEXT_HELPERS };
 
 /** `text` as one flat string: searching a string makes V8 copy its pieces into one, in place. */
 export function flattened(text: string): string {
@@ -54,17 +78,73 @@ export function flattened(text: string): string {
   return text;
 }
 
-/** dist/templates/index.cjs, written by scripts/precompile.js. */
-export interface CompiledIndex {
-  /** Top-level template → its compiled spec, and every partial it uses (directly or through another partial). */
-  templates: Record<string, { partials: string[]; load: () => TemplateSpecification }>;
-  partials: Record<string, () => TemplateSpecification>;
+/**
+ * A runtime over compiled templates: `templates` and `partials` give each one's factory (loaded the
+ * first time it is used).
+ */
+export function templateRuntime(templates: Record<string, () => TemplateFactory>, partials: Record<string, () => TemplateFactory>): TemplateSet {
+  const loadedPartials = new Map<string, (context: unknown, root: unknown, out: TemplateOutput) => void>();
+  const rt: TemplateRuntime = {
+    helper(name) {
+      const h = HELPERS[name];
+      if (!h) throw new Error(`no template helper ${name}`);
+      return h;
+    },
+    blockHelper(name) {
+      const h = SQL_BLOCK_HELPERS[name];
+      if (!h) throw new Error(`no template block helper ${name}`);
+      return h;
+    },
+    partial(name) {
+      let p = loadedPartials.get(name);
+      if (!p) {
+        const load = partials[name];
+        if (!load) throw new Error(`no partial ${name}`);
+        loadedPartials.set(name, (p = load()(rt)));
+      }
+      return p;
+    },
+    truthy: (v) => !(!v || (Array.isArray(v) && v.length === 0)),
+    isEmpty: (v) => (!v && v !== 0) || (Array.isArray(v) && v.length === 0),
+    eachList(v) {
+      if (Array.isArray(v)) return v;
+      if (v && typeof v === 'object') throw new Error('{{#each}} over something that is not a list: pgrant templates repeat over lists only');
+      return [];
+    },
+    output: () => new TemplateOutput(false),
+  };
+  const loaded = new Map<string, ReturnType<TemplateFactory>>();
+  const writer = (name: string): ReturnType<TemplateFactory> => {
+    let t = loaded.get(name);
+    if (!t) {
+      const load = templates[name];
+      if (!load) throw new Error(`no template ${name}`);
+      loaded.set(name, (t = load()(rt)));
+    }
+    return t;
+  };
+  const render = (name: string, context: unknown, encode: boolean): TemplateOutput => {
+    const out = new TemplateOutput(encode);
+    writer(name)(context, context, out);
+    return out;
+  };
+  return {
+    get(name) {
+      writer(name);
+      return (context) => render(name, context, false).text();
+    },
+    bytes: (name, context) => render(name, context, true).bytes(),
+    names: () => Object.keys(templates),
+  };
 }
 
-/**
- * The precompiled templates in `indexFile` (CommonJS, so that loading one is a synchronous require).
- * A template and its partials are loaded the first time the template is asked for.
- */
+/** dist/templates/index.cjs, written by scripts/precompile.js. */
+export interface CompiledIndex {
+  templates: Record<string, () => TemplateFactory>;
+  partials: Record<string, () => TemplateFactory>;
+}
+
+/** The templates compiled into `indexFile` (CommonJS, so that loading one is a synchronous require). */
 export function loadCompiledTemplates(indexFile: string): TemplateSet {
   let index: CompiledIndex;
   try {
@@ -72,25 +152,5 @@ export function loadCompiledTemplates(indexFile: string): TemplateSet {
   } catch (e) {
     throw new Error(`the compiled templates are missing (${indexFile}): run "npm run build"`, { cause: e });
   }
-  const hb = Handlebars.create();
-  templateEnvironment(hb);
-  const loaded = new Map<string, Template>();
-  const registered = new Set<string>();
-  return {
-    get(name) {
-      let t = loaded.get(name);
-      if (t) return t;
-      const entry = index.templates[name];
-      if (!entry) throw new Error(`no template ${name}`);
-      for (const p of entry.partials) {
-        if (registered.has(p)) continue;
-        hb.registerPartial(p, hb.template(index.partials[p]!()));
-        registered.add(p);
-      }
-      t = hb.template(entry.load()) as Template;
-      loaded.set(name, t);
-      return t;
-    },
-    names: () => Object.keys(index.templates),
-  };
+  return templateRuntime(index.templates, index.partials);
 }

@@ -6,7 +6,8 @@ import { UserError } from '../diagnostics.js';
 export interface PlanOutput {
   /** Folder name under the output directory (the plan name). */
   name: string;
-  files: Map<string, string>;
+  /** File name → its text, or the UTF-8 bytes of its text. */
+  files: Map<string, string | Uint8Array>;
 }
 
 /** Files that differ from what is on disk (missing, changed, or on disk but no longer generated). */
@@ -14,8 +15,8 @@ export async function staleFiles(outDir: string, output: PlanOutput): Promise<st
   const dir = join(outDir, output.name);
   const stale: string[] = [];
   for (const [file, content] of output.files) {
-    const current = await readFile(join(dir, file), 'utf8').catch(() => undefined);
-    if (current !== content) stale.push(join(dir, file));
+    const current = await readFile(join(dir, file)).catch(() => undefined);
+    if (!current || !current.equals(typeof content === 'string' ? Buffer.from(content, 'utf8') : content)) stale.push(join(dir, file));
   }
   for (const file of await listFiles(dir)) if (!output.files.has(file)) stale.push(join(dir, file));
   return stale.sort();

@@ -23,7 +23,7 @@ export const renderCommand: CommandModule = {
       .option('layout', { choices: LAYOUTS, default: 'plain', describe: 'plain psql files, a sqitch project, or Flyway migrations' }),
   async run(args, io) {
     await useCatalogOption(args);
-    const { renderPlanFile } = await import('../../pipeline.js');
+    const { renderPlanFileBytes } = await import('../../pipeline.js');
     const { staleFiles, writeOutputs } = await import('../../write/write.js');
     const plans = args.plans as string[];
     const outDir = args.out as string;
@@ -40,7 +40,7 @@ export const renderCommand: CommandModule = {
     const names = new Map<string, string>();
     for (const file of plans) {
       try {
-        const rendered = await renderPlanFile(file, { from, layout: args.layout as Layout });
+        const rendered = await renderPlanFileBytes(file, { from, layout: args.layout as Layout });
         const { plan, files, findings } = rendered;
         if (rendered.changes) changes.set(plan.name, rendered.changes);
         // Warnings always (unless --quiet); notes (info) only with --verbose or on their own via pgrant lint.
