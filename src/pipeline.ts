@@ -4,14 +4,14 @@ import { loadPlan, type Plan } from './plan/load.js';
 import type { PlanFiles } from './plan/files.js';
 import { buildModel } from './model/expand.js';
 import type { Model } from './model/model.js';
-import { renderMigration, renderModel, renderModelBytes } from './render/render.js';
+import { renderMigration, renderModel, renderModelLazily } from './render/render.js';
 import type { Layout } from './render/layouts.js';
 import type { Change } from './migrate/diff.js';
 import { loadSqlParser } from './sql/expression.js';
 import { lint } from './lint/rules.js';
 import { UserError, type Diagnostic } from './diagnostics.js';
 
-/** A rendered plan; its files as text, or (renderPlanFileBytes) as the bytes written to disk. */
+/** A rendered plan; its files as text, or (renderPlanFileLazily) as functions giving the bytes to write. */
 export interface Rendered<Text = string> {
   plan: Plan;
   model: Model;
@@ -47,9 +47,12 @@ export function renderPlanFile(file: string, options: RenderPlanOptions = {}): P
   return renderPlan(file, options, renderModel, (sql) => sql);
 }
 
-/** renderPlanFile, with the files as the UTF-8 bytes to write: what `pgrant render` writes. */
-export function renderPlanFileBytes(file: string, options: RenderPlanOptions = {}): Promise<Rendered<Buffer>> {
-  return renderPlan(file, options, renderModelBytes, (sql) => Buffer.from(sql, 'utf8'));
+/**
+ * renderPlanFile for `pgrant render`: the plan is checked now, and each file is rendered, as the UTF-8
+ * bytes to write, only when its function is called, so that a large plan's files are not all held at once.
+ */
+export function renderPlanFileLazily(file: string, options: RenderPlanOptions = {}): Promise<Rendered<() => Buffer>> {
+  return renderPlan(file, options, renderModelLazily, (sql) => () => Buffer.from(sql, 'utf8'));
 }
 
 async function renderPlan<Text>(

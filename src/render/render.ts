@@ -5,7 +5,7 @@ import { locationOf } from '../model/builder.js';
 import { formatPath } from '../plan/source.js';
 import { shippedTemplates } from './templates.js';
 import type { TemplateSet } from './template-runtime.js';
-import { buildView } from './view.js';
+import { buildView, fileView } from './view.js';
 import { diffModels, type Migration } from '../migrate/diff.js';
 import { buildMigrationView } from '../migrate/view.js';
 
@@ -24,21 +24,25 @@ interface RenderOptions {
 
 /** The files of a plan, as text. */
 export function renderModel(model: Model, options: RenderOptions): Map<string, string> {
-  return renderFiles(model, options, (templates, name, view) => templates.get(name)(view));
+  const files = fileRenderers(model, options, (templates, name, view) => templates.get(name)(view));
+  return new Map([...files].map(([name, render]) => [name, render()]));
 }
 
-/** The files of a plan as the UTF-8 bytes written to disk: a large plan's files are never whole strings. */
-export function renderModelBytes(model: Model, options: RenderOptions): Map<string, Buffer> {
-  return renderFiles(model, options, (templates, name, view) => templates.bytes(name, view));
+/**
+ * The files of a plan, each rendered when asked for, as the UTF-8 bytes written to disk: `pgrant render`
+ * writes each file before it renders the next, and a large plan's files are never whole strings.
+ */
+export function renderModelLazily(model: Model, options: RenderOptions): Map<string, () => Buffer> {
+  return fileRenderers(model, options, (templates, name, view) => templates.bytes(name, view));
 }
 
-function renderFiles<T>(model: Model, options: RenderOptions, run: (templates: TemplateSet, name: string, view: unknown) => T): Map<string, T> {
+function fileRenderers<T>(model: Model, options: RenderOptions, run: (templates: TemplateSet, name: string, view: unknown) => T): Map<string, () => T> {
   const templates = options.templates ?? shippedTemplates();
   const layout = options.layout ?? 'plain';
   if (layout === 'flyway') checkFlyway(model);
   const view = buildView(model, { planFile: options.planFile, psql: layout !== 'flyway' });
-  const out = new Map<string, T>();
-  const rendered = (name: (typeof OUTPUT_FILES)[number]) => run(templates, name, view);
+  const out = new Map<string, () => T>();
+  const rendered = (name: (typeof OUTPUT_FILES)[number]) => () => run(templates, name, fileView(view, model, name));
   const change = `pgrant_${model.plan.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
   switch (layout) {
     case 'plain':
@@ -46,8 +50,8 @@ function renderFiles<T>(model: Model, options: RenderOptions, run: (templates: T
       break;
     case 'sqitch':
       // One sqitch change holding the whole plan: sqitch runs each script with psql, as pgrant does.
-      out.set('sqitch.conf', run(templates, 'sqitch/sqitch.conf', view));
-      out.set('sqitch.plan', run(templates, 'sqitch/sqitch.plan', { ...view, change }));
+      out.set('sqitch.conf', () => run(templates, 'sqitch/sqitch.conf', view));
+      out.set('sqitch.plan', () => run(templates, 'sqitch/sqitch.plan', { ...view, change }));
       out.set(`deploy/${change}.sql`, rendered('deploy.sql'));
       out.set(`verify/${change}.sql`, rendered('verify.sql'));
       out.set(`revert/${change}.sql`, rendered('revert.sql'));

@@ -308,24 +308,8 @@ function teamPatternsOf(r: Model['roles'][number]): { name: string; through: str
   return [...seen.values()];
 }
 
-export function buildView(model: Model, options: { planFile: string; psql?: boolean }) {
-  const major = model.plan.postgres;
-  // Sets, not list scans: a plan of thousands of roles and schemas must stay linear.
-  const additive = new Set(model.additiveRoles);
-  const managed = model.roles.map((r) => r.name).filter((n) => !additive.has(n));
-  const createdSchemas = model.schemas.filter((s) => s.create);
-  const created = new Set(createdSchemas.map((s) => s.name));
-  const psqlVariables = model.roles.flatMap((r) => (r.password?.kind === 'psql' ? [{ name: r.password.variable, role: r.name }] : []));
-
-  const planned = model.grants.flatMap(plannedRows);
-  const plannedByGrantee = new Map<string, PlannedPrivilege[]>();
-  for (const p of planned) {
-    const list = plannedByGrantee.get(p.grantee);
-    if (list) list.push(p);
-    else plannedByGrantee.set(p.grantee, [p]);
-  }
-
-  // What members get through their groups: each privilege once, and not what they hold directly.
+/** What members get through their groups: each privilege once, and not what they hold directly. */
+function inheritedExpectationsOf(model: Model, plannedByGrantee: Map<string, PlannedPrivilege[]>): InheritedExpectation[] {
   const inheritedExpectations: InheritedExpectation[] = [];
   // The object a planned row is about, as a key; the privileges seen on it are a set under that key.
   const objectKeys = new Map<PlannedPrivilege, string>();
@@ -349,6 +333,26 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
     };
     add(inherited, true);
     add(setOnly, false);
+  }
+
+  return inheritedExpectations;
+}
+
+export function buildView(model: Model, options: { planFile: string; psql?: boolean }) {
+  const major = model.plan.postgres;
+  // Sets, not list scans: a plan of thousands of roles and schemas must stay linear.
+  const additive = new Set(model.additiveRoles);
+  const managed = model.roles.map((r) => r.name).filter((n) => !additive.has(n));
+  const createdSchemas = model.schemas.filter((s) => s.create);
+  const created = new Set(createdSchemas.map((s) => s.name));
+  const psqlVariables = model.roles.flatMap((r) => (r.password?.kind === 'psql' ? [{ name: r.password.variable, role: r.name }] : []));
+
+  const planned = model.grants.flatMap(plannedRows);
+  const plannedByGrantee = new Map<string, PlannedPrivilege[]>();
+  for (const p of planned) {
+    const list = plannedByGrantee.get(p.grantee);
+    if (list) list.push(p);
+    else plannedByGrantee.set(p.grantee, [p]);
   }
 
   const plannedDefaults: PlannedDefault[] = model.defaults.map((d) => ({
@@ -414,7 +418,6 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
     planned,
     plannedDefaults,
     plannedMemberships: model.memberships,
-    inheritedExpectations,
     hasConverge: managed.length > 0,
     /**
      * Recorded for each managed role (table pgrant.managed_role): the plan, and the part of its scope
@@ -437,10 +440,26 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
     drops: model.drops,
     revokes: model.revokes.map((r) => ({ ...r, what: describeTarget(r.target), from: r.grantee === PUBLIC ? 'PUBLIC' : r.grantee })),
     revertRoles: model.roles.map((r) => r.name).reverse(),
-    graph: membershipGraph(model),
     reassignTo: model.plan.reassignTo,
-    access: accessView(model),
+    /** What one file alone needs (fileView): built for that file, and let go once it is written. */
+    plannedByGrantee,
   };
 }
 
 export type View = ReturnType<typeof buildView>;
+
+/**
+ * The view for one output file: `view`, plus what only that file reads — verify.sql the privileges members
+ * get through their groups, ACCESS.md its matrix and graph. On a large plan these are the biggest parts of
+ * the view; built per file, they are not all held at once.
+ */
+export function fileView(view: View, model: Model, file: string): View | (View & Record<string, unknown>) {
+  switch (file) {
+    case 'verify.sql':
+      return { ...view, inheritedExpectations: inheritedExpectationsOf(model, view.plannedByGrantee) };
+    case 'ACCESS.md':
+      return { ...view, graph: membershipGraph(model), access: accessView(model) };
+    default:
+      return view;
+  }
+}

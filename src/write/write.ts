@@ -6,16 +6,17 @@ import { UserError } from '../diagnostics.js';
 export interface PlanOutput {
   /** Folder name under the output directory (the plan name). */
   name: string;
-  /** File name → its text, or the UTF-8 bytes of its text. */
-  files: Map<string, string | Uint8Array>;
+  /** File name → its content (text, or its UTF-8 bytes), rendered when called: each file is written, then let go. */
+  files: Map<string, () => string | Uint8Array>;
 }
 
 /** Files that differ from what is on disk (missing, changed, or on disk but no longer generated). */
 export async function staleFiles(outDir: string, output: PlanOutput): Promise<string[]> {
   const dir = join(outDir, output.name);
   const stale: string[] = [];
-  for (const [file, content] of output.files) {
+  for (const [file, render] of output.files) {
     const current = await readFile(join(dir, file)).catch(() => undefined);
+    const content = render();
     if (!current || !current.equals(typeof content === 'string' ? Buffer.from(content, 'utf8') : content)) stale.push(join(dir, file));
   }
   for (const file of await listFiles(dir)) if (!output.files.has(file)) stale.push(join(dir, file));
@@ -34,6 +35,13 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   return files;
 }
 
+/** An error while rendering a file, told apart from the disk's errors. */
+class RenderFailure extends Error {
+  constructor(readonly failure: unknown) {
+    super('rendering failed');
+  }
+}
+
 /** Hook for tests: simulate a failing disk. */
 export const writeHooks: { beforeWrite?: (path: string) => void } = {};
 
@@ -50,15 +58,23 @@ export async function writeOutputs(outDir: string, outputs: PlanOutput[]): Promi
       await rm(tmp, { recursive: true, force: true });
       await mkdir(tmp);
       staged.push({ tmp, final: join(outDir, output.name) });
-      for (const [file, content] of output.files) {
+      for (const [file, render] of output.files) {
         const path = join(tmp, file);
         writeHooks.beforeWrite?.(path);
         await mkdir(dirname(path), { recursive: true });
+        let content;
+        try {
+          content = render();
+        } catch (e) {
+          throw new RenderFailure(e);
+        }
         await writeFile(path, content);
       }
     }
   } catch (e) {
     await Promise.all(staged.map((s) => rm(s.tmp, { recursive: true, force: true })));
+    // Rendering failed (a bug, not the disk): the folders are cleaned all the same.
+    if (e instanceof RenderFailure) throw e.failure;
     throw new UserError({
       level: 'error',
       path: '',

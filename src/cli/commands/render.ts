@@ -23,7 +23,7 @@ export const renderCommand: CommandModule = {
       .option('layout', { choices: LAYOUTS, default: 'plain', describe: 'plain psql files, a sqitch project, or Flyway migrations' }),
   async run(args, io) {
     await useCatalogOption(args);
-    const { renderPlanFileBytes } = await import('../../pipeline.js');
+    const { renderPlanFileLazily } = await import('../../pipeline.js');
     const { staleFiles, writeOutputs } = await import('../../write/write.js');
     const plans = args.plans as string[];
     const outDir = args.out as string;
@@ -33,14 +33,15 @@ export const renderCommand: CommandModule = {
     if (args.from && args.fromGit) throw new UserError('--from and --from-git do not go together: choose one');
     if ((args.from || args.fromGit) && args.layout !== 'plain') throw new UserError('migrate.sql is written for the plain layout only: drop --layout, or --from');
     const from = args.from ? await readOldPlan(args.from as string) : args.fromGit ? await readGitPlan(args.fromGit as string, plans[0]!) : undefined;
-    // Render everything first: a problem in any plan means nothing is written.
+    // Check every plan first: a problem in any plan means nothing is written. Each file is rendered when
+    // it is written (or compared), so a large plan's files are not all in memory at once.
     const outputs: PlanOutput[] = [];
     const changes = new Map<string, Change[]>();
     const problems: Diagnostic[] = [];
     const names = new Map<string, string>();
     for (const file of plans) {
       try {
-        const rendered = await renderPlanFileBytes(file, { from, layout: args.layout as Layout });
+        const rendered = await renderPlanFileLazily(file, { from, layout: args.layout as Layout });
         const { plan, files, findings } = rendered;
         if (rendered.changes) changes.set(plan.name, rendered.changes);
         // Warnings always (unless --quiet); notes (info) only with --verbose or on their own via pgrant lint.
@@ -59,7 +60,8 @@ export const renderCommand: CommandModule = {
     if (problems.length > 0) throw new UserError(problems);
 
     if (args.check) {
-      const stale = (await Promise.all(outputs.map((o) => staleFiles(outDir, o)))).flat();
+      const stale: string[] = [];
+      for (const o of outputs) stale.push(...(await staleFiles(outDir, o)));
       for (const file of stale) io.err(`${file}: stale: run \`pgrant render\` to update it`);
       if (stale.length === 0) io.out(`pgrant: ${outputs.length} plan${outputs.length === 1 ? '' : 's'} up to date in ${outDir}/`);
       return stale.length > 0 ? 1 : 0;
