@@ -209,6 +209,17 @@ async function benchCase(c) {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// 2b. Where the memory goes: the steps of a render, each followed by a full collection
+//     (scripts/bench-heap.js), so that what each step keeps shows apart from garbage not yet collected.
+
+function benchHeap(c) {
+  progress(`${c.label}: live heap after each step…`);
+  const r = spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'scripts', 'bench-heap.js'), c.planFile], { cwd: ROOT, encoding: 'utf8', timeout: TIMEOUT_S * 1000, maxBuffer: 1 << 20 });
+  if (r.status !== 0) return { ok: false, label: c.label, reason: (r.stderr || `exit ${r.status}`).trim().split('\n').pop() };
+  return { ok: true, label: c.label, steps: r.stdout.trim().split('\n').map((l) => JSON.parse(l)) };
+}
+
+// ---------------------------------------------------------------------------------------------------
 // 2. Where the time goes: one render under --cpu-prof, self time summed by module.
 
 /** A module's name in the profile: an npm package, a file of pgrant's, Node itself, or V8's own work. */
@@ -363,7 +374,7 @@ const NEXT_STEPS = {
     'tuning (`--optimize-for-size` trades CPU time for memory), passed like the young-generation size.',
 };
 
-function report({ machine, results, profiles, cold, apply, applyNote }) {
+function report({ machine, results, profiles, heap, cold, apply, applyNote }) {
   const byId = new Map(results.map((r) => [r.id, r]));
   const at = byId.get(`n${TARGET_SIZE}`);
   const memoryCase = byId.get(`n${MEMORY_SIZE}`);
@@ -425,6 +436,25 @@ function report({ machine, results, profiles, cold, apply, applyNote }) {
     const rest = p.rows.slice(shown.length).reduce((a, [, t]) => a + t, 0);
     if (rest > 0) L.push(`| ${p.rows.length - shown.length} other modules, under 1% each | ${ms(rest)} | ${((100 * rest) / p.total).toFixed(0)}% |`);
     L.push('');
+  }
+
+  if (heap) {
+    L.push('### Where the memory goes', '');
+    if (!heap.ok) L.push(`${heap.label}: not measured (${heap.reason}).`, '');
+    else {
+      L.push(
+        `**${heap.label}**, the steps of \`pgrant render\` run one by one in one process (scripts/bench-heap.js), each followed by a full garbage ` +
+          'collection: the live heap is what the steps so far keep; each file\'s bytes are outside the heap, and `pgrant render` writes them before it renders the next file. ' +
+          'The peak memory of section 1 is higher than the largest live heap here: while a step allocates quickly, V8 grows the heap before it collects.',
+        '',
+      );
+      L.push('| step | time | live heap | kept by this step | file bytes (outside the heap) | resident memory |', '|---|---:|---:|---:|---:|---:|');
+      heap.steps.forEach((x, i) => {
+        const before = i ? heap.steps[i - 1].heapUsed : 0;
+        L.push(`| ${x.step.replace(/ \(\d+ bytes held\)$/, '')} | ${ms(x.ms)} | ${bytes(x.heapUsed)} | ${i ? `${x.heapUsed >= before ? '+' : '−'}${bytes(Math.abs(x.heapUsed - before))}` : '—'} | ${x.bytes ? bytes(x.bytes) : '—'} | ${bytes(x.rss)} |`);
+      });
+      L.push('');
+    }
   }
 
   L.push('## 3. Cold start', '');
@@ -517,6 +547,8 @@ async function main() {
     const byId = new Map(results.map((r) => [r.id, r]));
     const profiles = [];
     for (const id of ['streamflow', `n${TARGET_SIZE}`]) profiles.push(await profile(work, list.find((c) => c.id === id)));
+    const memoryCase = list.find((c) => c.id === `n${MEMORY_SIZE}`);
+    const heap = byId.get(memoryCase.id)?.ok ? benchHeap(memoryCase) : null;
     const cold = await benchColdStart();
 
     // deploy.sql and verify.sql come from the render at the target size (its output is still in place).
@@ -548,7 +580,7 @@ async function main() {
       postgres: apply?.serverVersion ?? `${PG_MAJOR} (not started)`,
       psql,
     };
-    const { markdown, targets } = report({ machine, results, profiles, cold, apply, applyNote });
+    const { markdown, targets } = report({ machine, results, profiles, heap, cold, apply, applyNote });
     mkdirSync(dirname(DOC), { recursive: true });
     writeFileSync(DOC, markdown);
     process.stdout.write(markdown + '\n');

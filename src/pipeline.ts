@@ -4,14 +4,14 @@ import { loadPlan, type Plan } from './plan/load.js';
 import type { PlanFiles } from './plan/files.js';
 import { buildModel } from './model/expand.js';
 import type { Model } from './model/model.js';
-import { renderMigration, renderModel, renderModelLazily } from './render/render.js';
+import { renderMigration, renderModel, renderModelLazily, type FileWriter } from './render/render.js';
 import type { Layout } from './render/layouts.js';
 import type { Change } from './migrate/diff.js';
 import { loadSqlParser } from './sql/expression.js';
 import { lint } from './lint/rules.js';
 import { UserError, type Diagnostic } from './diagnostics.js';
 
-/** A rendered plan; its files as text, or (renderPlanFileLazily) as functions giving the bytes to write. */
+/** A rendered plan; its files as text, or (renderPlanFileLazily) as functions that write their bytes. */
 export interface Rendered<Text = string> {
   plan: Plan;
   model: Model;
@@ -48,11 +48,11 @@ export function renderPlanFile(file: string, options: RenderPlanOptions = {}): P
 }
 
 /**
- * renderPlanFile for `pgrant render`: the plan is checked now, and each file is rendered, as the UTF-8
- * bytes to write, only when its function is called, so that a large plan's files are not all held at once.
+ * renderPlanFile for `pgrant render`: the plan is checked now, and each file is rendered only when its
+ * writer is called, its UTF-8 bytes handed on piece by piece, so that a large plan's files are never held whole.
  */
-export function renderPlanFileLazily(file: string, options: RenderPlanOptions = {}): Promise<Rendered<() => Buffer>> {
-  return renderPlan(file, options, renderModelLazily, (sql) => () => Buffer.from(sql, 'utf8'));
+export function renderPlanFileLazily(file: string, options: RenderPlanOptions = {}): Promise<Rendered<FileWriter>> {
+  return renderPlan(file, options, renderModelLazily, (sql) => (sink) => sink(Buffer.from(sql, 'utf8')));
 }
 
 async function renderPlan<Text>(

@@ -89,7 +89,12 @@ describe('compiled templates', () => {
           compared += expected.size;
           // As bytes (what `pgrant render` writes): the same text, in UTF-8.
           const bytes = renderModelLazily(model, { planFile: basename(file), layout, templates: generated });
-          expect(new Map([...bytes].map(([name, render]) => [name, render().toString('utf8')])), `${file} (${layout}, bytes)`).toEqual(expected);
+          const written = (render: (sink: (b: Uint8Array) => void) => void) => {
+            const pieces: Uint8Array[] = [];
+            render((b) => pieces.push(b));
+            return Buffer.concat(pieces).toString('utf8');
+          };
+          expect(new Map([...bytes].map(([name, render]) => [name, written(render)])), `${file} (${layout}, bytes)`).toEqual(expected);
         }
       }
     }

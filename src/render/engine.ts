@@ -218,7 +218,7 @@ export function handlebarsTemplates(dir = packagePath('templates')): TemplateSet
     if (!t) throw new Error(`no template ${name}`);
     return t;
   };
-  return { get, bytes: (name, context) => Buffer.from(get(name)(context), 'utf8'), names: () => [...top.keys()] };
+  return { get, write: (name, context, sink) => sink(Buffer.from(get(name)(context), 'utf8')), names: () => [...top.keys()] };
 }
 
 /** The JavaScript for one template (a function body of `rt`), from its source text or its checked AST. */

@@ -4,7 +4,7 @@ import { UserError, type Diagnostic } from '../diagnostics.js';
 import { locationOf } from '../model/builder.js';
 import { formatPath } from '../plan/source.js';
 import { shippedTemplates } from './templates.js';
-import type { TemplateSet } from './template-runtime.js';
+import type { ByteSink, TemplateSet } from './template-runtime.js';
 import { buildView, fileView } from './view.js';
 import { diffModels, type Migration } from '../migrate/diff.js';
 import { buildMigrationView } from '../migrate/view.js';
@@ -29,13 +29,18 @@ export function renderModel(model: Model, options: RenderOptions): Map<string, s
 }
 
 /**
- * The files of a plan, each rendered when asked for, as the UTF-8 bytes written to disk: `pgrant render`
- * writes each file before it renders the next, and a large plan's files are never whole strings.
+ * Writes one file's UTF-8 bytes to `sink`, piece by piece, as it is rendered. `pgrant render` writes
+ * each file to disk as it goes: a large plan's files are never held whole.
  */
-export function renderModelLazily(model: Model, options: RenderOptions): Map<string, () => Buffer> {
-  return fileRenderers(model, options, (templates, name, view) => templates.bytes(name, view));
+export type FileWriter = (sink: ByteSink) => void;
+
+/** The files of a plan, each rendered when its writer is called. */
+export function renderModelLazily(model: Model, options: RenderOptions): Map<string, FileWriter> {
+  const files = fileRenderers(model, options, (templates, name, view) => (sink: ByteSink) => templates.write(name, view, sink));
+  return new Map([...files].map(([name, render]) => [name, (sink: ByteSink) => render()(sink)]));
 }
 
+/** Each file of the plan, and how to render it: `run` is given the template and its view when called. */
 function fileRenderers<T>(model: Model, options: RenderOptions, run: (templates: TemplateSet, name: string, view: unknown) => T): Map<string, () => T> {
   const templates = options.templates ?? shippedTemplates();
   const layout = options.layout ?? 'plain';

@@ -9,43 +9,48 @@ export type Template = (context: unknown) => string;
 export interface TemplateSet {
   /** Top-level templates by name relative to the templates directory, without `.hbs`: `deploy.sql`, `ACCESS.md`. */
   get(name: string): Template;
-  /** The template's text as UTF-8, never held whole as a string: for large files written to disk. */
-  bytes(name: string, context: unknown): Buffer;
+  /**
+   * The template's text as UTF-8, handed to `sink` in pieces as it is rendered: a large file is written
+   * to disk as it goes, never held whole.
+   */
+  write(name: string, context: unknown, sink: ByteSink): void;
   names(): string[];
 }
+
+/** Receives a rendered file's UTF-8 bytes, piece by piece, in order. */
+export type ByteSink = (bytes: Uint8Array) => void;
 
 /** Text is collected in pieces of about this many characters. */
 const PIECE = 1 << 16;
 
 /**
- * Where a template writes its text. It is kept in pieces: each piece is joined (and, for bytes,
- * encoded) once it is large enough, so a large file never exists as millions of small strings, which
- * the garbage collector would copy again and again, nor (as bytes) as one string twice its size in UTF-16.
+ * Where a template writes its text, in pieces: each piece is joined once it is large enough, then kept
+ * (text) or encoded and handed on (bytes). A large file never exists as millions of small strings, which
+ * the garbage collector would copy again and again, and its bytes need not all be held at once.
  */
 export class TemplateOutput {
   private pending = '';
-  private readonly pieces: (string | Buffer)[] = [];
+  private readonly pieces: string[] = [];
 
-  constructor(private readonly encode: boolean) {}
+  /** Without a sink, the text is kept for text(); with one, each piece goes to it as UTF-8. */
+  constructor(private readonly sink?: ByteSink) {}
 
   write(text: string): void {
     this.pending += text;
     if (this.pending.length >= PIECE) this.cut();
   }
 
-  private cut(): void {
-    if (this.pending) this.pieces.push(this.encode ? Buffer.from(this.pending, 'utf8') : flattened(this.pending));
+  /** Hands on (or keeps) what was written so far. */
+  cut(): void {
+    if (!this.pending) return;
+    if (this.sink) this.sink(Buffer.from(this.pending, 'utf8'));
+    else this.pieces.push(flattened(this.pending));
     this.pending = '';
   }
 
   text(): string {
     this.cut();
-    return flattened((this.pieces as string[]).join(''));
-  }
-
-  bytes(): Buffer {
-    this.cut();
-    return Buffer.concat(this.pieces as Buffer[]);
+    return flattened(this.pieces.join(''));
   }
 }
 
@@ -72,9 +77,13 @@ export interface TemplateRuntime {
 /** The helpers every template may call: the escaping check (engine.ts) decides which per kind of file. */
 const HELPERS: Record<string, Helper> = { ...SQL_HELPERS, ...MARKDOWN_HELPERS, ...TEXT_HELPERS };
 
-/** `text` as one flat string: searching a string makes V8 copy its pieces into one, in place. */
+/**
+ * `text` as one flat string. Text built by concatenation is a tree of pieces in V8 (about 13 bytes per
+ * character for short appends); reading a character of it makes V8 copy the pieces into one string and
+ * keep only that. (`indexOf` flattens into a copy and leaves the tree: it does not do this.)
+ */
 export function flattened(text: string): string {
-  text.indexOf('\0');
+  text.charCodeAt(0);
   return text;
 }
 
@@ -111,7 +120,7 @@ export function templateRuntime(templates: Record<string, () => TemplateFactory>
       if (v && typeof v === 'object') throw new Error('{{#each}} over something that is not a list: pgrant templates repeat over lists only');
       return [];
     },
-    output: () => new TemplateOutput(false),
+    output: () => new TemplateOutput(),
   };
   const loaded = new Map<string, ReturnType<TemplateFactory>>();
   const writer = (name: string): ReturnType<TemplateFactory> => {
@@ -123,17 +132,17 @@ export function templateRuntime(templates: Record<string, () => TemplateFactory>
     }
     return t;
   };
-  const render = (name: string, context: unknown, encode: boolean): TemplateOutput => {
-    const out = new TemplateOutput(encode);
+  const render = (name: string, context: unknown, out: TemplateOutput): TemplateOutput => {
     writer(name)(context, context, out);
+    out.cut();
     return out;
   };
   return {
     get(name) {
       writer(name);
-      return (context) => render(name, context, false).text();
+      return (context) => render(name, context, new TemplateOutput()).text();
     },
-    bytes: (name, context) => render(name, context, true).bytes(),
+    write: (name, context, sink) => void render(name, context, new TemplateOutput(sink)),
     names: () => Object.keys(templates),
   };
 }

@@ -1,13 +1,17 @@
 // The only code that writes generated files: all plans rendered first, then each folder swapped in.
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../diagnostics.js';
 
 export interface PlanOutput {
   /** Folder name under the output directory (the plan name). */
   name: string;
-  /** File name → its content (text, or its UTF-8 bytes), rendered when called: each file is written, then let go. */
-  files: Map<string, () => string | Uint8Array>;
+  /**
+   * File name → the function that renders it, handing its UTF-8 bytes to a sink piece by piece: each file
+   * is written (or compared) as it is rendered, never held whole.
+   */
+  files: Map<string, (sink: (bytes: Uint8Array) => void) => void>;
 }
 
 /** Files that differ from what is on disk (missing, changed, or on disk but no longer generated). */
@@ -16,8 +20,14 @@ export async function staleFiles(outDir: string, output: PlanOutput): Promise<st
   const stale: string[] = [];
   for (const [file, render] of output.files) {
     const current = await readFile(join(dir, file)).catch(() => undefined);
-    const content = render();
-    if (!current || !current.equals(typeof content === 'string' ? Buffer.from(content, 'utf8') : content)) stale.push(join(dir, file));
+    // Compared piece by piece as it is rendered.
+    let offset = 0;
+    let same = current !== undefined;
+    render((bytes) => {
+      if (same) same = offset + bytes.length <= current!.length && current!.subarray(offset, offset + bytes.length).equals(bytes);
+      offset += bytes.length;
+    });
+    if (!same || offset !== current!.length) stale.push(join(dir, file));
   }
   for (const file of await listFiles(dir)) if (!output.files.has(file)) stale.push(join(dir, file));
   return stale.sort();
@@ -42,6 +52,13 @@ class RenderFailure extends Error {
   }
 }
 
+/** An error while writing a piece, passed through the renderer that called the sink. */
+class DiskFailure extends Error {
+  constructor(readonly failure: unknown) {
+    super('writing failed');
+  }
+}
+
 /** Hook for tests: simulate a failing disk. */
 export const writeHooks: { beforeWrite?: (path: string) => void } = {};
 
@@ -62,13 +79,21 @@ export async function writeOutputs(outDir: string, outputs: PlanOutput[]): Promi
         const path = join(tmp, file);
         writeHooks.beforeWrite?.(path);
         await mkdir(dirname(path), { recursive: true });
-        let content;
+        const fd = openSync(path, 'w');
         try {
-          content = render();
+          render((bytes) => {
+            try {
+              writeSync(fd, bytes);
+            } catch (e) {
+              throw new DiskFailure(e);
+            }
+          });
         } catch (e) {
+          if (e instanceof DiskFailure) throw e.failure;
           throw new RenderFailure(e);
+        } finally {
+          closeSync(fd);
         }
-        await writeFile(path, content);
       }
     }
   } catch (e) {
