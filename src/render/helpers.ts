@@ -112,9 +112,13 @@ export function dollarQuote(body: string, base = 'pgrant'): string {
   return `${tag}\n${body}${body.endsWith('\n') ? '' : '\n'}${tag}`;
 }
 
+const MARKDOWN_SPECIAL = /[\\`*[\]<>|~&]/;
+const MARKDOWN_SPECIALS = /[\\`*[\]<>|~&]/g;
+
 /** Text for a Markdown table cell or paragraph: nothing can open markup, close the cell or add HTML. */
 export function markdownText(value: string): string {
-  return commentText(value).replace(/[\\`*[\]<>|~&]/g, (c) => `\\${c}`);
+  const text = commentText(value);
+  return MARKDOWN_SPECIAL.test(text) ? text.replace(MARKDOWN_SPECIALS, (c) => `\\${c}`) : text;
 }
 
 /** Helpers for .sql.hbs templates. */

@@ -1,5 +1,4 @@
 // Quoting by PostgreSQL's own rules. Every value reaches SQL through one of these functions.
-import pgFormat from 'pg-format';
 import keywordData from './keywords.json' with { type: 'json' };
 
 /**
@@ -28,20 +27,32 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** A string literal; pg-format's %L is correct here (E'' form when backslashes are present). */
+const LITERAL_SPECIAL = /['\\]/;
+const LITERAL_SPECIALS = /['\\]/g;
+
+/**
+ * A string literal: quotes doubled; with a backslash, backslashes doubled too and the E'' form, so that it
+ * reads back the same whatever standard_conforming_strings is. (What pg-format's %L writes, without its
+ * character-by-character concatenation: literals are written for every role of a large plan.)
+ */
 export function quoteLiteral(value: string): string {
   if (value.includes('\0')) throw new Error('quoteLiteral: NUL byte in literal');
-  return pgFormat.literal(value);
+  if (!LITERAL_SPECIAL.test(value)) return `'${value}'`;
+  const body = value.replace(LITERAL_SPECIALS, (c) => c + c);
+  return value.includes('\\') ? `E'${body}'` : `'${body}'`;
 }
 
 export function quoteQualified(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
 
+const COMMENT_SPECIAL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+const COMMENT_SPECIALS = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+
 /**
  * Text safe inside a `--` comment: PostgreSQL and psql end such a comment at a newline or carriage
  * return, so control characters are written as escapes.
  */
 export function commentText(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return COMMENT_SPECIAL.test(value) ? value.replace(COMMENT_SPECIALS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : value;
 }

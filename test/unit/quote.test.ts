@@ -43,6 +43,12 @@ describe('quoteLiteral', () => {
     expect(quoteLiteral("o'brien")).toBe("'o''brien'");
     expect(quoteLiteral('a\\b')).toBe("E'a\\\\b'");
   });
+
+  it("writes what pg-format's %L writes, for quotes, backslashes, both, and other characters", () => {
+    for (const v of ['', 'plain', "o'brien", "''", 'a\\b', "\\'", "it's a\\path", 'données', '😀\'\\', '$pgrant$', '\n\t', 'E\'x\'']) {
+      expect(quoteLiteral(v), JSON.stringify(v)).toBe(pgFormat.literal(v));
+    }
+  });
 });
 
 describe('checkName', () => {
