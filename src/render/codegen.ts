@@ -13,7 +13,7 @@ type AST = hbs.AST.Node;
 export interface CodegenNames {
   /** Helpers that emit a value (escaping). */
   helpers: ReadonlySet<string>;
-  /** Block helpers such as {{#do}}: called as `helper.call(context, {fn})`; fn renders the block in that context. */
+  /** Block helpers such as {{#do}}: the block is written to an output of its own, which the helper is given. */
   blockHelpers: ReadonlySet<string>;
 }
 
@@ -99,12 +99,6 @@ export function generateTemplate(file: string, ast: hbs.AST.Program, names: Code
 
   const program = (node: hbs.AST.Program | undefined | null, scope: Scope): string => (node ? node.body.map((s) => statement(s, scope)).join('') : '');
 
-  /** A program whose text is returned by an arrow function (for block helpers), in the same context. */
-  const closure = (node: hbs.AST.Program | undefined | null, scope: Scope): string => {
-    const out = fresh('s');
-    return `() => { const ${out} = output();\n${program(node, { ...scope, out })}return ${out}.text(); }`;
-  };
-
   const statement = (node: hbs.AST.Statement, scope: Scope): string => {
     switch (node.type) {
       case 'ContentStatement': {
@@ -172,9 +166,10 @@ export function generateTemplate(file: string, ast: hbs.AST.Program, names: Code
       default: {
         if (!names.blockHelpers.has(name)) fail(b, `unknown block helper "${name}"`);
         if (b.params.length || b.hash?.pairs.length) fail(b, `{{#${name}}} takes no arguments`);
-        const context = scope.contexts.at(-1)!;
         if (b.inverse) fail(b, `{{#${name}}} has no {{else}}`);
-        return `${scope.out}.write(${bind('block', name)}.call(${context}, { fn: ${closure(b.program, scope)} }));\n`;
+        // The block is rendered in the same context, into an output the helper then writes from.
+        const body = fresh('s');
+        return `{ const ${body} = output();\n${program(b.program, { ...scope, out: body })}${bind('block', name)}(${body}, ${scope.out}); }\n`;
       }
     }
   };

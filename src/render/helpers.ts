@@ -107,9 +107,15 @@ function privilegeList(privileges: unknown, target: unknown): string {
 
 /** Picks a dollar-quote tag that does not occur in the body, so nothing inside can end the quote. */
 export function dollarQuote(body: string, base = 'pgrant'): string {
-  let tag = `$${base}$`;
-  for (let i = 1; body.includes(tag); i++) tag = `$${base}_${i}$`;
+  const tag = dollarTag((t) => body.includes(t), base);
   return `${tag}\n${body}${body.endsWith('\n') ? '' : '\n'}${tag}`;
+}
+
+/** The first of $pgrant$, $pgrant_1$, $pgrant_2$ … that the body does not contain. */
+export function dollarTag(bodyIncludes: (tag: string) => boolean, base = 'pgrant'): string {
+  let tag = `$${base}$`;
+  for (let i = 1; bodyIncludes(tag); i++) tag = `$${base}_${i}$`;
+  return tag;
 }
 
 const MARKDOWN_SPECIAL = /[\\`*[\]<>|~&]/;

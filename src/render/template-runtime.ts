@@ -2,7 +2,7 @@
 // (scripts/precompile.js) into dist/templates/ — JavaScript generated from each checked template by
 // render/codegen.ts. Handlebars itself is build-time code: it parses and checks the templates there.
 import { createRequire } from 'node:module';
-import { MARKDOWN_HELPERS, SQL_BLOCK_HELPERS, SQL_HELPERS, TEXT_HELPERS, type BlockOptions } from './helpers.js';
+import { dollarTag, MARKDOWN_HELPERS, SQL_HELPERS, TEXT_HELPERS } from './helpers.js';
 
 export type Template = (context: unknown) => string;
 
@@ -52,17 +52,24 @@ export class TemplateOutput {
     this.cut();
     return flattened(this.pieces.join(''));
   }
+
+  /** The text written, in its pieces (an output without a sink). */
+  textPieces(): readonly string[] {
+    this.cut();
+    return this.pieces;
+  }
 }
 
 type Helper = (...args: unknown[]) => string;
-type BlockHelper = (this: unknown, options: BlockOptions) => string;
+/** A block helper as generated code calls it: its block's text was written to `body`; it writes to `out`. */
+type BlockWriter = (body: TemplateOutput, out: TemplateOutput) => void;
 /** A compiled template: given the runtime, the function that writes it (context, @root, output). */
 export type TemplateFactory = (rt: TemplateRuntime) => (context: unknown, root: unknown, out: TemplateOutput) => void;
 
 /** What generated template code calls (render/codegen.ts). */
 export interface TemplateRuntime {
   helper(name: string): Helper;
-  blockHelper(name: string): BlockHelper;
+  blockHelper(name: string): BlockWriter;
   partial(name: string): (context: unknown, root: unknown, out: TemplateOutput) => void;
   /** {{#if}}: false, null, undefined, 0, "", NaN and an empty list are false, as in Handlebars. */
   truthy(value: unknown): boolean;
@@ -76,6 +83,32 @@ export interface TemplateRuntime {
 
 /** The helpers every template may call: the escaping check (engine.ts) decides which per kind of file. */
 const HELPERS: Record<string, Helper> = { ...SQL_HELPERS, ...MARKDOWN_HELPERS, ...TEXT_HELPERS };
+
+/**
+ * The block helpers of helpers.ts (SQL_BLOCK_HELPERS), as generated code calls them: the block's text
+ * is passed on in its pieces, not joined into one string and copied again (a converge block of a large
+ * plan is megabytes). test/unit/codegen.test.ts checks each against its helpers.ts version.
+ */
+export const BLOCK_WRITERS: Record<string, BlockWriter> = {
+  /** {{#do}}…{{/do}} → DO $tag$ … $tag$; with a tag that the body cannot contain (helpers.ts, dollarQuote). */
+  do(body, out) {
+    const pieces = body.textPieces();
+    const tag = dollarTag((t) => piecesInclude(pieces, t));
+    out.write(`DO ${tag}\n`);
+    for (const piece of pieces) out.write(piece);
+    out.write(`${pieces.at(-1)?.endsWith('\n') ? '' : '\n'}${tag};\n`);
+  },
+};
+
+/** Whether text cut into pieces contains `s`, within a piece or across the cut between two. */
+function piecesInclude(pieces: readonly string[], s: string): boolean {
+  let carry = '';
+  for (const piece of pieces) {
+    if ((carry + piece.slice(0, s.length - 1)).includes(s) || piece.includes(s)) return true;
+    carry = (carry + piece).slice(-(s.length - 1));
+  }
+  return false;
+}
 
 /**
  * `text` as one flat string. Text built by concatenation is a tree of pieces in V8 (about 13 bytes per
@@ -100,7 +133,7 @@ export function templateRuntime(templates: Record<string, () => TemplateFactory>
       return h;
     },
     blockHelper(name) {
-      const h = SQL_BLOCK_HELPERS[name];
+      const h = BLOCK_WRITERS[name];
       if (!h) throw new Error(`no template block helper ${name}`);
       return h;
     },

@@ -4,6 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { handlebarsTemplates, loadTemplates } from '../../src/render/engine.js';
+import { dollarQuote, SQL_BLOCK_HELPERS } from '../../src/render/helpers.js';
+import { BLOCK_WRITERS, TemplateOutput } from '../../src/render/template-runtime.js';
 import { tempDir } from '../support/tmp.js';
 
 function templates(files: Record<string, string>): string {
@@ -51,6 +53,21 @@ describe('generated template code', () => {
     expect(both({ 'x.sql.hbs': '{{#each r}}\n{{#do}}\nPERFORM {{literal this}};\n{{/do}}\n{{/each}}' }, { r: ['$pgrant$', 'b'] })).toBe(
       "DO $pgrant_1$\nPERFORM '$pgrant$';\n$pgrant_1$;\nDO $pgrant$\nPERFORM 'b';\n$pgrant$;\n",
     );
+  });
+
+  it('each block helper writes, from its block in pieces, what its helpers.ts version returns', () => {
+    expect(Object.keys(BLOCK_WRITERS).sort()).toEqual(Object.keys(SQL_BLOCK_HELPERS).sort());
+    const filler = 'x'.repeat(65533);
+    // Pieces are cut at 65,536 characters: tags inside a piece, across the cut, at the end, none at all.
+    const bodies = [[], ['SELECT 1;'], ['SELECT 1;\n'], [filler, '$pg', 'rant$ and $pgrant_1$'], [filler, '$pgrant', '_1$ $pgrant$'], [filler + '$pgr', 'a', 'nt$\n'], ['$pgrant$', '$pgrant_1$', '$pgrant_2$']];
+    for (const parts of bodies) {
+      const body = new TemplateOutput();
+      for (const p of parts) body.write(p);
+      const out = new TemplateOutput();
+      BLOCK_WRITERS.do!(body, out);
+      expect(out.text(), JSON.stringify(parts.map((p) => p.slice(-20)))).toBe(SQL_BLOCK_HELPERS.do!.call(null, { fn: () => parts.join('') }));
+      expect(out.text()).toBe(`DO ${dollarQuote(parts.join(''))};\n`);
+    }
   });
 
   it('a missing value still fails in the helper, and a missing parent object fails the lookup', () => {
