@@ -444,14 +444,14 @@ function report({ machine, results, profiles, heap, cold, apply, applyNote }) {
     else {
       L.push(
         `**${heap.label}**, the steps of \`pgrant render\` run one by one in one process (scripts/bench-heap.js), each followed by a full garbage ` +
-          'collection: the live heap is what the steps so far keep; each file\'s bytes are outside the heap, and `pgrant render` writes them before it renders the next file. ' +
+          'collection: the live heap is what the steps so far keep. Each file goes to disk in pieces of about 64 kB as it is rendered, so no file is held whole. ' +
           'The peak memory of section 1 is higher than the largest live heap here: while a step allocates quickly, V8 grows the heap before it collects.',
         '',
       );
-      L.push('| step | time | live heap | kept by this step | file bytes (outside the heap) | resident memory |', '|---|---:|---:|---:|---:|---:|');
+      L.push('| step | time | live heap | kept by this step | file written | resident memory |', '|---|---:|---:|---:|---:|---:|');
       heap.steps.forEach((x, i) => {
         const before = i ? heap.steps[i - 1].heapUsed : 0;
-        L.push(`| ${x.step.replace(/ \(\d+ bytes held\)$/, '')} | ${ms(x.ms)} | ${bytes(x.heapUsed)} | ${i ? `${x.heapUsed >= before ? '+' : '−'}${bytes(Math.abs(x.heapUsed - before))}` : '—'} | ${x.bytes ? bytes(x.bytes) : '—'} | ${bytes(x.rss)} |`);
+        L.push(`| ${x.step} | ${ms(x.ms)} | ${bytes(x.heapUsed)} | ${i ? `${x.heapUsed >= before ? '+' : '−'}${bytes(Math.abs(x.heapUsed - before))}` : '—'} | ${x.bytes ? bytes(x.bytes) : '—'} | ${bytes(x.rss)} |`);
       });
       L.push('');
     }

@@ -309,7 +309,13 @@ function teamPatternsOf(r: Model['roles'][number]): { name: string; through: str
 }
 
 /** What members get through their groups: each privilege once, and not what they hold directly. */
-function inheritedExpectationsOf(model: Model, plannedByGrantee: Map<string, PlannedPrivilege[]>): InheritedExpectation[] {
+function inheritedExpectationsOf(model: Model, planned: readonly PlannedPrivilege[]): InheritedExpectation[] {
+  const plannedByGrantee = new Map<string, PlannedPrivilege[]>();
+  for (const p of planned) {
+    const list = plannedByGrantee.get(p.grantee);
+    if (list) list.push(p);
+    else plannedByGrantee.set(p.grantee, [p]);
+  }
   const inheritedExpectations: InheritedExpectation[] = [];
   // The object a planned row is about, as a key; the privileges seen on it are a set under that key.
   const objectKeys = new Map<PlannedPrivilege, string>();
@@ -348,13 +354,6 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
   const psqlVariables = model.roles.flatMap((r) => (r.password?.kind === 'psql' ? [{ name: r.password.variable, role: r.name }] : []));
 
   const planned = model.grants.flatMap(plannedRows);
-  const plannedByGrantee = new Map<string, PlannedPrivilege[]>();
-  for (const p of planned) {
-    const list = plannedByGrantee.get(p.grantee);
-    if (list) list.push(p);
-    else plannedByGrantee.set(p.grantee, [p]);
-  }
-
   const plannedDefaults: PlannedDefault[] = model.defaults.map((d) => ({
     owner: d.owner,
     schema: d.schema,
@@ -408,7 +407,8 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
     requiredSchemas: model.scope.schemas.filter((s) => !created.has(s)),
     requiredTables: model.requiredTables,
     memberships: model.memberships.map((m) => ({ ...m, withOptions: withOptions(m) })),
-    grants: model.grants.filter((g) => g.target.kind !== 'owned-sequences').map((g) => ({ ...g, what: describeTarget(g.target), toPublic: g.grantee === PUBLIC })),
+    // The model's own grants: a copy per grant would be megabytes on a large plan.
+    grants: model.grants.filter((g) => g.target.kind !== 'owned-sequences'),
     ownedSequenceGrants: ownedSequenceRows(model.grants),
     defaults: model.defaults.map((d) => ({ ...d, objectsKeyword: OBJECTS_KEYWORD[d.objects] })),
     managed,
@@ -441,8 +441,6 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
     revokes: model.revokes.map((r) => ({ ...r, what: describeTarget(r.target), from: r.grantee === PUBLIC ? 'PUBLIC' : r.grantee })),
     revertRoles: model.roles.map((r) => r.name).reverse(),
     reassignTo: model.plan.reassignTo,
-    /** What one file alone needs (fileView): built for that file, and let go once it is written. */
-    plannedByGrantee,
   };
 }
 
@@ -456,7 +454,7 @@ export type View = ReturnType<typeof buildView>;
 export function fileView(view: View, model: Model, file: string): View | (View & Record<string, unknown>) {
   switch (file) {
     case 'verify.sql':
-      return { ...view, inheritedExpectations: inheritedExpectationsOf(model, view.plannedByGrantee) };
+      return { ...view, inheritedExpectations: inheritedExpectationsOf(model, view.planned) };
     case 'ACCESS.md':
       return { ...view, graph: membershipGraph(model), access: accessView(model) };
     default:
