@@ -343,35 +343,35 @@ async function benchApply(work, n, outDir) {
 const NEXT_STEPS = {
   small:
     'About a third of a small render is Node starting (`node -e 0`); most of the rest is loading code — pgrant\'s own ' +
-    'modules (about 45), `yaml` (73 CommonJS files), the Handlebars runtime (22) and the compiled templates — and V8 ' +
-    'compiling it. Templates and the pattern catalog are already checked and compiled at build time, and yargs, ' +
-    'the PostgreSQL parser and the harness are not loaded. Next step: dist/ and its runtime dependencies bundled into ' +
-    'one file at build time (a bundler such as esbuild as a dev dependency), which removes some 150 file lookups, ' +
-    'reads and module instantiations; then Node\'s compile cache (`module.enableCompileCache`, Node ≥ 22.1) once the ' +
-    'minimum Node version allows it.',
+    'modules (about 45), `yaml` (73 CommonJS files) and the compiled templates — and V8 compiling it. Templates and ' +
+    'the pattern catalog are checked and compiled at build time, and yargs, Handlebars, the PostgreSQL parser and the ' +
+    'harness are not loaded. Next step: dist/ and its runtime dependencies bundled into one file at build time (a ' +
+    'bundler such as esbuild as a dev dependency), which removes some 120 file lookups, reads and module ' +
+    'instantiations; then Node\'s compile cache (`module.enableCompileCache`, Node ≥ 22.1) once the minimum Node ' +
+    'version allows it.',
   large:
-    'The floor spends most of its time parsing the YAML; pgrant parses the same YAML with positions (for error ' +
-    'messages), then builds the model, runs the lint rules, builds the view and renders about seven times the floor\'s ' +
-    'text (deploy.sql with its checks and convergence, verify.sql with the expected state as data, revert.sql, ' +
-    'ACCESS.md), which must stay byte-identical. Garbage collection is the largest single item in the profile (young-' +
-    'generation collections copying the model, the view and the text being built), then `yaml` and Handlebars\' ' +
-    'runtime (each helper call allocates an options object with source locations). Next steps, by expected gain: ' +
-    '(1) a larger young generation — `--max-semi-space-size=64` roughly halved the wall time of this plan when the issue ' +
-    'was filed — which must be given on node\'s command line: bin/pgrant.js would re-run node with it for large plans ' +
-    '(a second Node start, about 50 ms, so only above a plan size); (2) a view that hands templates the model\'s own ' +
-    'objects (grants, memberships and defaults are copied to add one field; inherited expectations copy planned rows); ' +
-    '(3) a Handlebars code generator that calls pgrant\'s helpers directly (Handlebars lets the JavaScriptCompiler be ' +
-    'overridden), keeping the templates and their check.',
+    'The floor spends about two thirds of its time parsing the YAML. pgrant parses the same YAML with positions (for ' +
+    'error messages: the same parser, about the same time), then checks it against the plan types, builds the model, ' +
+    'runs the lint rules, builds the view and renders about nine times the floor\'s text (deploy.sql with its checks ' +
+    'and convergence, verify.sql with the expected state as data and the privileges members get through their ' +
+    'groups, revert.sql, ACCESS.md with a matrix per role), which must stay byte-identical. The templates are plain ' +
+    'JavaScript generated at build time and write each file to disk in pieces as it renders; what remains is spread ' +
+    'over many steps (section 2): garbage collection is the largest item (the plan, the model and the view live ' +
+    'through the whole run, so young-generation collections copy and promote them), then `yaml`, then the view. ' +
+    'Next steps, by expected gain: (1) ACCESS.md\'s matrix and verify.sql\'s inherited rows built as the template ' +
+    'walks them, role by role, instead of as a whole before it (they are most of the view\'s time and garbage); ' +
+    '(2) fewer objects while building the model (a Set per merged grant, copies of each expanded instance); ' +
+    '(3) the bundle of the small plan\'s next step, for the loading time every run pays.',
   version:
     '`pgrant --version` does not load the CLI: bin/pgrant.js reads package.json and prints the version, so its time ' +
     'is Node\'s own start (`node -e 0`, section 3) plus a millisecond or two. Over the target, it is Node starting ' +
     'slowly on this machine at this load: rerun on a quiet machine.',
   memory:
-    'After rendering 5,000 projects the live heap is about 330 MB — the model about 65 MB, the view about 135 MB, the ' +
-    'four files 72 MB as flat strings — and the peak RSS about three times that: V8 grows the heap rather than collect ' +
-    'while allocation is fast. Next steps: write each file as soon as it is rendered, into the staged folder that ' +
-    'writeOutputs already uses (a failure still writes nothing), and drop it; the slimmer view above; then heap ' +
-    'tuning (`--optimize-for-size` trades CPU time for memory), passed like the young-generation size.',
+    'The live heap (section 2, "Where the memory goes") is the plan as parsed, the model and the view; no file is ' +
+    'held whole, since each goes to disk in pieces as it renders. The peak is above the live heap because V8 grows ' +
+    'the heap rather than collect while allocation is fast. Next steps: the per-role building of the first large-plan ' +
+    'step (ACCESS.md and verify.sql need no whole-plan lists then); the YAML document let go once the model and the ' +
+    'view have taken the locations they report.',
 };
 
 function report({ machine, results, profiles, heap, cold, apply, applyNote }) {
