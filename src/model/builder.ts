@@ -376,6 +376,5 @@ function mergeDefaults(defaults: DefaultPrivilege[]): DefaultPrivilege[] {
 const PRIVILEGE_ORDER = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER', 'MAINTAIN', 'USAGE', 'CONNECT', 'CREATE', 'TEMPORARY', 'EXECUTE'];
 
 export function unite(a: readonly string[], b: readonly string[]): string[] {
-  const all = new Set([...a, ...b]);
-  return PRIVILEGE_ORDER.filter((p) => all.has(p));
+  return PRIVILEGE_ORDER.filter((p) => a.includes(p) || b.includes(p));
 }

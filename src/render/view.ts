@@ -333,7 +333,8 @@ function inheritedExpectationsOf(model: Model, planned: readonly PlannedPrivileg
           const privileges = p.privileges.filter((x) => !held.has(x));
           if (!privileges.length) continue;
           if (expect) privileges.forEach((x) => held.add(x));
-          inheritedExpectations.push({ ...p, privileges, role: r.name, grantee: g, expect });
+          // Written out rather than spread: one shape for every row, built fast on a large plan.
+          inheritedExpectations.push({ grantee: g, kind: p.kind, schema: p.schema, name: p.name, sub: p.sub, privileges, grantable: p.grantable, role: r.name, expect });
         }
       }
     };
