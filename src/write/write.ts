@@ -1,6 +1,6 @@
 // The only code that writes generated files: all plans rendered first, then each folder swapped in.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../diagnostics.js';
 
@@ -45,6 +45,22 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   return files;
 }
 
+/**
+ * mkdir -p. Node's own recursive mkdir never returns where a parent exists but refuses new entries
+ * (`/proc/x`: ENOENT for the child, EEXIST for the parent, forever): each level is tried once here.
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await stat(dir)).isDirectory()) return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw e;
+    await makeDirectory(dirname(dir));
+    await mkdir(dir);
+  }
+}
+
 /** An error while rendering a file, told apart from the disk's errors. */
 class RenderFailure extends Error {
   constructor(readonly failure: unknown) {
@@ -67,9 +83,9 @@ export const writeHooks: { beforeWrite?: (path: string) => void } = {};
  * renames. If anything fails, the previous folders are left as they were and temporary ones removed.
  */
 export async function writeOutputs(outDir: string, outputs: PlanOutput[]): Promise<void> {
-  await mkdir(outDir, { recursive: true });
   const staged: { tmp: string; final: string }[] = [];
   try {
+    await makeDirectory(outDir);
     for (const output of outputs) {
       const tmp = join(outDir, `.${output.name}.pgrant-tmp-${process.pid}`);
       await rm(tmp, { recursive: true, force: true });
@@ -78,7 +94,7 @@ export async function writeOutputs(outDir: string, outputs: PlanOutput[]): Promi
       for (const [file, render] of output.files) {
         const path = join(tmp, file);
         writeHooks.beforeWrite?.(path);
-        await mkdir(dirname(path), { recursive: true });
+        await makeDirectory(dirname(path));
         const fd = openSync(path, 'w');
         try {
           render((bytes) => {

@@ -1,5 +1,5 @@
 // writeOutputs renders each file as it writes it: a failure while rendering is not a disk problem.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/diagnostics.js';
@@ -47,4 +47,13 @@ describe('writeOutputs', () => {
     expect(readdirSync(out)).toEqual(['p']);
     expect(readFileSync(join(out, 'p', 'a.sql'), 'utf8')).toBe('old\n');
   });
+
+  it('an output directory that cannot be made is a user error, not a hang: under a file, or where the parent refuses new entries', async () => {
+    const out = tempDir('write');
+    writeFileSync(join(out, 'a-file'), '');
+    const files = new Map([['a.sql', pieces('x\n')]]);
+    await expect(writeOutputs(join(out, 'a-file', 'out'), [{ name: 'p', files }])).rejects.toBeInstanceOf(UserError);
+    // Node's own recursive mkdir loops forever on /proc/… (ENOENT, then EEXIST for /proc, again and again).
+    if (existsSync('/proc/self')) await expect(writeOutputs('/proc/pgrant-out', [{ name: 'p', files }])).rejects.toThrow(/cannot write to \/proc\/pgrant-out/);
+  }, 10_000);
 });
