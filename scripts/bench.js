@@ -358,10 +358,14 @@ const NEXT_STEPS = {
     'JavaScript generated at build time and write each file to disk in pieces as it renders; what remains is spread ' +
     'over many steps (section 2): garbage collection is the largest item (the plan, the model and the view live ' +
     'through the whole run, so young-generation collections copy and promote them), then `yaml`, then the view. ' +
-    'Next steps, by expected gain: (1) ACCESS.md\'s matrix and verify.sql\'s inherited rows built as the template ' +
-    'walks them, role by role, instead of as a whole before it (they are most of the view\'s time and garbage); ' +
-    '(2) fewer objects while building the model (a Set per merged grant, copies of each expanded instance); ' +
-    '(3) the bundle of the small plan\'s next step, for the loading time every run pays.',
+    'Tried, and not the way: a larger or smaller young generation (`--max-semi-space-size` 16–64, ' +
+    '`--min-semi-space-size`) changed nothing beyond the noise once the text stopped piling up, and a bundle of dist/ ' +
+    '(esbuild, one experiment) saved about 25 ms on the small plan and nothing measurable here. Next steps, by ' +
+    'expected gain: (1) ACCESS.md\'s matrix and verify.sql\'s inherited rows built as the template walks them, ' +
+    'role by role, instead of as a whole before it (they are most of the view\'s time and garbage); (2) fewer ' +
+    'objects while building the model and checking the plan (copies of each expanded instance, a key string per ' +
+    'merged grant, the per-field checks of the plan types); (3) the plan\'s YAML document let go once the model ' +
+    'holds the locations it reports.',
   version:
     '`pgrant --version` does not load the CLI: bin/pgrant.js reads package.json and prints the version, so its time ' +
     'is Node\'s own start (`node -e 0`, section 3) plus a millisecond or two. Over the target, it is Node starting ' +
