@@ -138,11 +138,15 @@ export function loadCatalog(dir = packagePath('patterns')): Map<string, PatternD
   return result;
 }
 
+const instanceTypes = new WeakMap<Pick<PatternDef, 'name' | 'parameters'>, Extract<TypeDesc, { kind: 'object' }>>();
+
 /** The object type an instance of the pattern is validated against. */
 export function instanceType(def: Pick<PatternDef, 'name' | 'parameters'>): Extract<TypeDesc, { kind: 'object' }> {
-  return {
-    kind: 'object',
-    title: `a "${def.name}" pattern instance`,
-    fields: { ...COMMON_INSTANCE_FIELDS, ...def.parameters },
-  };
+  // Once per pattern definition: a plan of thousands of instances checks each against the same type.
+  let type = instanceTypes.get(def);
+  if (!type) {
+    type = { kind: 'object', title: `a "${def.name}" pattern instance`, fields: { ...COMMON_INSTANCE_FIELDS, ...def.parameters } };
+    instanceTypes.set(def, type);
+  }
+  return type;
 }

@@ -1,6 +1,6 @@
 // The plan's type system: one set of definitions drives validation, defaults, docs and the JSON Schema.
 import { isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
-import { didYouMean, type Collector } from '../diagnostics.js';
+import { didYouMean, type Collector, type Location } from '../diagnostics.js';
 import { formatPath, type PathSegment, type SourceFile } from './source.js';
 import { checkName, type NamePurpose } from '../sql/names.js';
 
@@ -115,10 +115,11 @@ export function check(input: Node | null | undefined, type: TypeDesc, ctx: Check
   // YAML aliases (*name) stand for the anchored node (&name): validate that node.
   const node = isAlias(input) ? (input.resolve(ctx.source.doc) as Node | undefined) : input;
   const t = resolveType(type);
-  const loc = ctx.source.locNode(node);
-  const where = formatPath(path);
+  // Where the value is, for a message: computed only when there is one (most values have none).
+  const loc = (): Location => ctx.source.locNode(node);
+  const where = (): string => formatPath(path);
   const wrongType = (expected: string, hint?: string): undefined => {
-    ctx.out.error(loc, where, `expected ${expected}, got ${nodeKind(node)}`, hint);
+    ctx.out.error(loc(), where(), `expected ${expected}, got ${nodeKind(node)}`, hint);
     return undefined;
   };
 
@@ -131,7 +132,7 @@ export function check(input: Node | null | undefined, type: TypeDesc, ctx: Check
       if (!isScalar(node) || typeof node.value !== 'number' || !Number.isInteger(node.value)) return wrongType('an integer');
       const v = node.value;
       if ((t.min !== undefined && v < t.min) || (t.max !== undefined && v > t.max)) {
-        ctx.out.error(loc, where, `${v} is out of range (${t.min ?? '-∞'}..${t.max ?? '∞'})`);
+        ctx.out.error(loc(), where(), `${v} is out of range (${t.min ?? '-∞'}..${t.max ?? '∞'})`);
         return undefined;
       }
       return v;
@@ -144,17 +145,17 @@ export function check(input: Node | null | undefined, type: TypeDesc, ctx: Check
       if (t.enum) {
         const match = t.enum.find((e) => (t.caseless ? e.toLowerCase() === v.toLowerCase() : e === v));
         if (match === undefined) {
-          ctx.out.error(loc, where, `"${v}" is not one of ${t.enum.join(', ')}`, didYouMean(v, t.enum));
+          ctx.out.error(loc(), where(), `"${v}" is not one of ${t.enum.join(', ')}`, didYouMean(v, t.enum));
           return undefined;
         }
         v = match;
       }
       if (t.pattern && !t.pattern.test(v)) {
-        ctx.out.error(loc, where, `"${v}" is not ${t.patternDoc ?? `of the form ${t.pattern}`}`);
+        ctx.out.error(loc(), where(), `"${v}" is not ${t.patternDoc ?? `of the form ${t.pattern}`}`);
         return undefined;
       }
       if (v.includes('\0')) {
-        ctx.out.error(loc, where, 'contains a NUL byte, which PostgreSQL cannot store');
+        ctx.out.error(loc(), where(), 'contains a NUL byte, which PostgreSQL cannot store');
         return undefined;
       }
       return v;
@@ -165,7 +166,7 @@ export function check(input: Node | null | undefined, type: TypeDesc, ctx: Check
       }
       const problem = checkName(node.value, t.purpose);
       if (problem) {
-        ctx.out.add({ level: 'error', loc, path: where, message: problem.message, hint: problem.hint, rule: problem.rule });
+        ctx.out.add({ level: 'error', loc: loc(), path: where(), message: problem.message, hint: problem.hint, rule: problem.rule });
         return undefined;
       }
       // PUBLIC, however written, is the pseudo-role of every role (PostgreSQL reads "public" that way too).
@@ -178,7 +179,7 @@ export function check(input: Node | null | undefined, type: TypeDesc, ctx: Check
         return wrongType(describeType(t), isScalar(node) ? 'write a list: [value] or one "- value" per line' : undefined);
       }
       if (t.minItems !== undefined && node.items.length < t.minItems) {
-        ctx.out.error(loc, where, `needs at least ${t.minItems} item${t.minItems === 1 ? '' : 's'}`);
+        ctx.out.error(loc(), where(), `needs at least ${t.minItems} item${t.minItems === 1 ? '' : 's'}`);
         return undefined;
       }
       const values: unknown[] = [];
@@ -241,16 +242,19 @@ function shapeFits(node: Node | null | undefined, type: TypeDesc): boolean {
   }
 }
 
+const NO_KEYS: ReadonlySet<string> = new Set();
+
 export function checkObject(
   input: Node | null | undefined,
   t: Extract<TypeDesc, { kind: 'object' }>,
   ctx: CheckContext,
   path: PathSegment[],
   /** Keys checked elsewhere (the plan's `patterns`, checked per item once the target major is known). */
-  skip: ReadonlySet<string> = new Set(),
+  skip: ReadonlySet<string> = NO_KEYS,
 ): Record<string, unknown> | undefined {
   const node = isAlias(input) ? (input.resolve(ctx.source.doc) as Node | undefined) : input;
-  const where = formatPath(path);
+  // Formatted only for a message: most instances have none.
+  const where = (): string => formatPath(path);
   if (t.shorthand && isScalar(node)) {
     const field = t.fields[t.shorthand.into]!;
     const v = check(node, field.type, ctx, path);
@@ -258,7 +262,7 @@ export function checkObject(
     return applyDefaults({ [t.shorthand.into]: v }, t);
   }
   if (!isMap(node)) {
-    ctx.out.error(ctx.source.locNode(node), where, `expected ${t.title ?? 'a mapping'}, got ${nodeKind(node)}`);
+    ctx.out.error(ctx.source.locNode(node), where(), `expected ${t.title ?? 'a mapping'}, got ${nodeKind(node)}`);
     return undefined;
   }
   const result: Record<string, unknown> = {};
@@ -267,7 +271,7 @@ export function checkObject(
   for (const pair of node.items) {
     const keyNode = pair.key as Node;
     if (!isScalar(keyNode) || typeof keyNode.value !== 'string') {
-      ctx.out.error(ctx.source.locNode(keyNode), where, 'keys must be plain strings');
+      ctx.out.error(ctx.source.locNode(keyNode), where(), 'keys must be plain strings');
       ok = false;
       continue;
     }
@@ -302,7 +306,7 @@ export function checkObject(
   }
   for (const [key, field] of Object.entries(t.fields)) {
     if (field.required && !seen.has(key)) {
-      ctx.out.error(ctx.source.locNode(node), where, `missing required key "${key}"`, `add "${key}:": ${field.doc}`);
+      ctx.out.error(ctx.source.locNode(node), where(), `missing required key "${key}"`, `add "${key}:": ${field.doc}`);
       ok = false;
     }
   }
@@ -311,7 +315,7 @@ export function checkObject(
     if (present.length !== 1) {
       ctx.out.error(
         ctx.source.locNode(node),
-        where,
+        where(),
         present.length === 0
           ? `needs one of: ${t.oneOf.join(', ')}`
           : `has ${present.join(' and ')}; give exactly one of: ${t.oneOf.join(', ')}`,
