@@ -63,14 +63,16 @@ export class TemplateOutput {
 type Helper = (...args: unknown[]) => string;
 /** A block helper as generated code calls it: its block's text was written to `body`; it writes to `out`. */
 type BlockWriter = (body: TemplateOutput, out: TemplateOutput) => void;
-/** A compiled template: given the runtime, the function that writes it (context, @root, output). */
-export type TemplateFactory = (rt: TemplateRuntime) => (context: unknown, root: unknown, out: TemplateOutput) => void;
+/** A compiled template's function: writes the template for `context` (and @root) to `out`. */
+export type TemplateWriter = (context: unknown, root: unknown, out: TemplateOutput) => void;
+/** A compiled template: given the runtime, its function. */
+export type TemplateFactory = (rt: TemplateRuntime) => TemplateWriter;
 
 /** What generated template code calls (render/codegen.ts). */
 export interface TemplateRuntime {
   helper(name: string): Helper;
   blockHelper(name: string): BlockWriter;
-  partial(name: string): (context: unknown, root: unknown, out: TemplateOutput) => void;
+  partial(name: string): TemplateWriter;
   /** {{#if}}: false, null, undefined, 0, "", NaN and an empty list are false, as in Handlebars. */
   truthy(value: unknown): boolean;
   /** {{#with}}: Handlebars' isEmpty. */
@@ -120,12 +122,25 @@ export function flattened(text: string): string {
   return text;
 }
 
+/** Each template's function, made from its factory the first time it is asked for. */
+function loadOnce(kind: string, factories: Record<string, () => TemplateFactory>, rt: TemplateRuntime): (name: string) => TemplateWriter {
+  const made = new Map<string, TemplateWriter>();
+  return (name) => {
+    let w = made.get(name);
+    if (!w) {
+      const load = factories[name];
+      if (!load) throw new Error(`no ${kind} ${name}`);
+      made.set(name, (w = load()(rt)));
+    }
+    return w;
+  };
+}
+
 /**
  * A runtime over compiled templates: `templates` and `partials` give each one's factory (loaded the
  * first time it is used).
  */
 export function templateRuntime(templates: Record<string, () => TemplateFactory>, partials: Record<string, () => TemplateFactory>): TemplateSet {
-  const loadedPartials = new Map<string, (context: unknown, root: unknown, out: TemplateOutput) => void>();
   const rt: TemplateRuntime = {
     helper(name) {
       const h = HELPERS[name];
@@ -137,15 +152,7 @@ export function templateRuntime(templates: Record<string, () => TemplateFactory>
       if (!h) throw new Error(`no template block helper ${name}`);
       return h;
     },
-    partial(name) {
-      let p = loadedPartials.get(name);
-      if (!p) {
-        const load = partials[name];
-        if (!load) throw new Error(`no partial ${name}`);
-        loadedPartials.set(name, (p = load()(rt)));
-      }
-      return p;
-    },
+    partial: (name) => partial(name),
     truthy: (v) => !(!v || (Array.isArray(v) && v.length === 0)),
     isEmpty: (v) => (!v && v !== 0) || (Array.isArray(v) && v.length === 0),
     eachList(v) {
@@ -155,16 +162,8 @@ export function templateRuntime(templates: Record<string, () => TemplateFactory>
     },
     output: () => new TemplateOutput(),
   };
-  const loaded = new Map<string, ReturnType<TemplateFactory>>();
-  const writer = (name: string): ReturnType<TemplateFactory> => {
-    let t = loaded.get(name);
-    if (!t) {
-      const load = templates[name];
-      if (!load) throw new Error(`no template ${name}`);
-      loaded.set(name, (t = load()(rt)));
-    }
-    return t;
-  };
+  const partial = loadOnce('partial', partials, rt);
+  const writer = loadOnce('template', templates, rt);
   const render = (name: string, context: unknown, out: TemplateOutput): TemplateOutput => {
     writer(name)(context, context, out);
     out.cut();
