@@ -210,6 +210,14 @@ export const MARKDOWN_HELPERS: Record<string, Helper> = {
     return `${fence}${pad}${text.replaceAll('|', '\\|')}${pad}${fence}`;
   },
   number: SQL_HELPERS.number!,
+  /** A Markdown table's cells for a row of yes/no marks: a check mark, or empty. */
+  'check-cells': (v) =>
+    list('check-cells', v)
+      .map((x) => {
+        if (typeof x !== 'boolean') throw new Error(`template helper "check-cells" expects booleans, got ${String(x)}`);
+        return x ? '✓ | ' : ' | ';
+      })
+      .join(''),
   mermaid: (v) => str('mermaid', v).replace(/["<>&#]/g, (c) => `#${c.charCodeAt(0)};`).replace(/[\u0000-\u001f]/g, ' '),
 };
 

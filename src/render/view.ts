@@ -185,8 +185,6 @@ function findInheritedGroups(model: Model, role: string): InheritedGroups {
   return { inherited: [...inherited], setOnly: [...setOnly].filter((g) => !inherited.has(g)) };
 }
 
-const CHECK = '✓';
-
 /** pg_policy.polcmd for each command. */
 const POLCMD: Record<string, string> = { ALL: '*', SELECT: 'r', INSERT: 'a', UPDATE: 'w', DELETE: 'd' };
 
@@ -255,23 +253,23 @@ function accessView(model: Model) {
     cached(defaultText, d, () => `future ${d.objects} created by ${d.owner ?? 'the role that runs deploy.sql'}${d.schema ? ` in schema ${d.schema}` : ''}`);
   return model.roles.map((r) => {
     const { inherited, setOnly } = inheritedGroups(model, r.name);
-    // A row per grant and default privilege, direct or through a group; its cells once the columns are known.
-    const rows: { object: string; via: string; cells: string[] }[] = [];
+    // A row per grant and default privilege, direct or through a group; its marks once the columns are known.
+    const rows: { object: string; via: string; marks: boolean[] }[] = [];
     const privilegesOfRow: string[][] = [];
     const addRows = (source: string, via: string, defaultsVia: string) => {
       for (const g of grantsOf(source)) {
-        rows.push({ object: textOfGrant(g), via, cells: [] });
+        rows.push({ object: textOfGrant(g), via, marks: [] });
         privilegesOfRow.push(g.privileges);
       }
       for (const d of defaultsOf(source)) {
-        rows.push({ object: textOfDefault(d), via: defaultsVia, cells: [] });
+        rows.push({ object: textOfDefault(d), via: defaultsVia, marks: [] });
         privilegesOfRow.push(d.privileges);
       }
     };
     addRows(r.name, 'direct', 'default privileges');
     for (const g of inherited) addRows(g, g, `${g} (default privileges)`);
     const columns = unitePrivileges([], privilegesOfRow.flat());
-    rows.forEach((row, i) => (row.cells = columns.map((c) => (privilegesOfRow[i]!.includes(c) ? CHECK : ''))));
+    rows.forEach((row, i) => (row.marks = columns.map((c) => privilegesOfRow[i]!.includes(c))));
     return {
       name: r.name,
       kind: roleLabel(r),
