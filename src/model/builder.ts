@@ -378,3 +378,8 @@ const PRIVILEGE_ORDER = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'RE
 export function unite(a: readonly string[], b: readonly string[]): string[] {
   return PRIVILEGE_ORDER.filter((p) => a.includes(p) || b.includes(p));
 }
+
+/** Every privilege in any of the lists, once each, in PostgreSQL's order. */
+export function uniteAll(lists: readonly (readonly string[])[]): string[] {
+  return PRIVILEGE_ORDER.filter((p) => lists.some((list) => list.includes(p)));
+}

@@ -5,7 +5,7 @@ import type { DefaultPrivilege, Grant, Model, Role, Target } from '../model/mode
 import { PUBLIC } from '../model/model.js';
 import { pgrantVersion } from '../paths.js';
 import { ROLE_FLAGS, type RoleFlag } from '../sql/privileges.js';
-import { locationOf, unite as unitePrivileges } from '../model/builder.js';
+import { locationOf, uniteAll } from '../model/builder.js';
 import { lookup } from '../model/lookup.js';
 import { deployerNeeds } from './deployer-view.js';
 
@@ -268,7 +268,7 @@ function accessView(model: Model) {
     };
     addRows(r.name, 'direct', 'default privileges');
     for (const g of inherited) addRows(g, g, `${g} (default privileges)`);
-    const columns = unitePrivileges([], privilegesOfRow.flat());
+    const columns = uniteAll(privilegesOfRow);
     rows.forEach((row, i) => (row.marks = columns.map((c) => privilegesOfRow[i]!.includes(c))));
     return {
       name: r.name,
