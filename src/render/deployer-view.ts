@@ -51,7 +51,7 @@ export function deployerNeeds(model: Model, rows: PlannedPrivilege[], markers: {
     (t) => JSON.stringify([t.kind, t.schema, t.name]),
   );
   const actsAs = unique([
-    ...model.defaults.flatMap((d) => (d.owner ? [d.owner] : [])),
+    ...model.defaults.map((d) => d.owner).filter((o): o is string => o !== null),
     ...model.schemas.flatMap((s) => (s.create?.owner ? [s.create.owner] : [])),
     ...model.databases.flatMap((d) => (d.owner ? [d.owner] : [])),
     ...model.drops.map((d) => d.reassignTo),

@@ -80,11 +80,12 @@ function plannedRows(g: Grant): PlannedPrivilege[] {
 
 /** Grants on the sequences of listed tables, for partials/owned-sequences.sql.hbs (found when the SQL runs). */
 export function ownedSequenceRows(grants: readonly (Pick<Grant, 'grantee' | 'target' | 'privileges' | 'grantOption'> & { grantOptionOnly?: boolean })[]) {
-  return grants.flatMap((g) =>
-    g.target.kind === 'owned-sequences'
-      ? [{ grantee: g.grantee, schema: g.target.schema, table: g.target.table, privileges: g.privileges, grantable: g.grantOption, optionOnly: g.grantOptionOnly ?? false }]
-      : [],
-  );
+  const rows = [];
+  for (const g of grants) {
+    if (g.target.kind !== 'owned-sequences') continue;
+    rows.push({ grantee: g.grantee, schema: g.target.schema, table: g.target.table, privileges: g.privileges, grantable: g.grantOption, optionOnly: g.grantOptionOnly ?? false });
+  }
+  return rows;
 }
 
 /** A target in words, for comments, ACCESS.md and change lists. */
@@ -352,7 +353,9 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
   const created = new Set(createdSchemas.map((s) => s.name));
   const psqlVariables = model.roles.flatMap((r) => (r.password?.kind === 'psql' ? [{ name: r.password.variable, role: r.name }] : []));
 
-  const planned = model.grants.flatMap(plannedRows);
+  // A loop, not flatMap: flatMap is several times slower in V8, and this runs over every grant.
+  const planned: PlannedPrivilege[] = [];
+  for (const g of model.grants) planned.push(...plannedRows(g));
   const plannedDefaults: PlannedDefault[] = model.defaults.map((d) => ({
     owner: d.owner,
     schema: d.schema,
