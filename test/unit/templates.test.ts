@@ -73,4 +73,13 @@ describe('checkTemplate', () => {
     const out = loadTemplates(dir).get('x.sql')({ value: '$pgrant$; DROP TABLE t; --' });
     expect(out).toBe("DO $pgrant_1$\nBEGIN PERFORM '$pgrant$; DROP TABLE t; --'; END\n$pgrant_1$;\n");
   });
+
+  it('check-cells writes a Markdown cell per mark and refuses anything but booleans', () => {
+    const dir = tempDir('templates');
+    writeFileSync(join(dir, 'x.md.hbs'), '| a | {{check-cells marks}}\n');
+    const t = loadTemplates(dir).get('x.md');
+    expect(t({ marks: [true, false, true] })).toBe('| a | ✓ |  | ✓ | \n');
+    expect(() => t({ marks: ['✓'] })).toThrow(/expects booleans/);
+    expect(() => t({ marks: null })).toThrow(/got null/);
+  });
 });
