@@ -204,6 +204,8 @@ export const MARKDOWN_HELPERS: Record<string, Helper> = {
   /** Inline code: a fence longer than any backtick run inside, as CommonMark allows. */
   code: (v) => {
     const text = commentText(str('code', v));
+    // Most names hold no backtick: one backtick each side then, as below.
+    if (!text.includes('`')) return `\`${text.includes('|') ? text.replaceAll('|', '\\|') : text}\``;
     const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
     const fence = '`'.repeat(longest + 1);
     const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';

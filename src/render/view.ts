@@ -216,22 +216,28 @@ function passwordSummary(r: Role): string {
  * external roles as parallelograms) and an edge per membership, member → group.
  */
 function membershipGraph(model: Model) {
-  const names = [...new Set([...model.roles.map((r) => r.name), ...model.memberships.flatMap((m) => [m.member, m.group])])];
-  const id = new Map(names.map((n, i) => [n, `r${i}`]));
-  const byName = new Map(model.roles.map((r) => [r.name, r]));
-  const nodes = names.map((name) => {
-    const r = byName.get(name);
-    const kind = !r ? 'external' : r.attrs.login ? 'login' : 'group';
-    return { id: id.get(name)!, name, kind, login: kind === 'login', external: kind === 'external' };
+  const { roles: byName } = lookup(model);
+  // Node ids in order of first appearance: the plan's roles, then roles only memberships name.
+  const id = new Map<string, string>();
+  const nodes: { id: string; name: string; kind: string; login: boolean; external: boolean }[] = [];
+  const node = (name: string): string => {
+    let i = id.get(name);
+    if (i === undefined) {
+      id.set(name, (i = `r${id.size}`));
+      const r = byName.get(name);
+      const kind = !r ? 'external' : r.attrs.login ? 'login' : 'group';
+      nodes.push({ id: i, name, kind, login: kind === 'login', external: kind === 'external' });
+    }
+    return i;
+  };
+  for (const r of model.roles) node(r.name);
+  const edges = model.memberships.map((m) => {
+    const from = node(m.member);
+    const to = node(m.group);
+    const inherit = m.inherit ?? byName.get(m.member)?.attrs.inherit ?? true;
+    const label = m.admin ? (inherit ? 'admin' : 'admin, SET ROLE') : inherit ? '' : 'SET ROLE';
+    return { from, to, admin: m.admin, inherit, label };
   });
-  const inheritsVia = (m: Model['memberships'][number]) => m.inherit ?? byName.get(m.member)?.attrs.inherit ?? true;
-  const edges = model.memberships.map((m) => ({
-    from: id.get(m.member)!,
-    to: id.get(m.group)!,
-    admin: m.admin,
-    inherit: inheritsVia(m),
-    label: [m.admin ? 'admin' : '', inheritsVia(m) ? '' : 'SET ROLE'].filter(Boolean).join(', '),
-  }));
   return { nodes, edges, empty: edges.length === 0 };
 }
 
@@ -244,26 +250,29 @@ function cached<K, V>(cache: Map<K, V>, key: K, make: () => V): V {
 /** Per role: attributes, memberships, and a matrix of objects × privileges, direct and through groups. */
 function accessView(model: Model) {
   const { grantsTo, defaultsTo, membershipsOf } = lookup(model);
-  const grantsOf = (role: string) => grantsTo.get(role) ?? [];
-  const defaultsOf = (role: string) => defaultsTo.get(role) ?? [];
-  // A group's grants show in the matrix of each of its members: their texts are built once.
-  const grantText = new Map<Grant, string>();
-  const defaultText = new Map<DefaultPrivilege, string>();
-  const textOfGrant = (g: Grant) => cached(grantText, g, () => describeTarget(g.target) + (g.grantOption ? ' (with grant option)' : ''));
-  const textOfDefault = (d: DefaultPrivilege) =>
-    cached(defaultText, d, () => `future ${d.objects} created by ${d.owner ?? 'the role that runs deploy.sql'}${d.schema ? ` in schema ${d.schema}` : ''}`);
+  // A group's grants show in the matrix of each of its members: each role's own rows are described once.
+  const ownRows = new Map<string, { grants: { object: string; privileges: string[] }[]; defaults: { object: string; privileges: string[] }[] }>();
+  const rowsOf = (role: string) =>
+    cached(ownRows, role, () => ({
+      grants: (grantsTo.get(role) ?? []).map((g) => ({ object: describeTarget(g.target) + (g.grantOption ? ' (with grant option)' : ''), privileges: g.privileges })),
+      defaults: (defaultsTo.get(role) ?? []).map((d) => ({
+        object: `future ${d.objects} created by ${d.owner ?? 'the role that runs deploy.sql'}${d.schema ? ` in schema ${d.schema}` : ''}`,
+        privileges: d.privileges,
+      })),
+    }));
   return model.roles.map((r) => {
     const { inherited, setOnly } = inheritedGroups(model, r.name);
     // A row per grant and default privilege, direct or through a group; its marks once the columns are known.
     const rows: { object: string; via: string; marks: boolean[] }[] = [];
     const privilegesOfRow: string[][] = [];
     const addRows = (source: string, via: string, defaultsVia: string) => {
-      for (const g of grantsOf(source)) {
-        rows.push({ object: textOfGrant(g), via, marks: [] });
+      const own = rowsOf(source);
+      for (const g of own.grants) {
+        rows.push({ object: g.object, via, marks: [] });
         privilegesOfRow.push(g.privileges);
       }
-      for (const d of defaultsOf(source)) {
-        rows.push({ object: textOfDefault(d), via: defaultsVia, marks: [] });
+      for (const d of own.defaults) {
+        rows.push({ object: d.object, via: defaultsVia, marks: [] });
         privilegesOfRow.push(d.privileges);
       }
     };
