@@ -6,6 +6,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const { readFileSync } = await import('node:fs');
   process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
 } else {
-  const { main } = await import('../dist/cli/main.js');
+  // dist/bundle/: the CLI bundled by `npm run build` (scripts/bundle.js).
+  const { main } = await import('../dist/bundle/main.js');
   process.exitCode = await main(args);
 }

@@ -342,13 +342,10 @@ async function benchApply(work, n, outDir) {
  */
 const NEXT_STEPS = {
   small:
-    'About a third of a small render is Node starting (`node -e 0`); most of the rest is loading code — pgrant\'s own ' +
-    'modules (about 45), `yaml` (73 CommonJS files) and the compiled templates — and V8 compiling it. Templates and ' +
-    'the pattern catalog are checked and compiled at build time, and yargs, Handlebars, the PostgreSQL parser and the ' +
-    'harness are not loaded. Next step: dist/ and its runtime dependencies bundled into one file at build time (a ' +
-    'bundler such as esbuild as a dev dependency), which removes some 120 file lookups, reads and module ' +
-    'instantiations; then Node\'s compile cache (`module.enableCompileCache`, Node ≥ 22.1) once the minimum Node ' +
-    'version allows it.',
+    'About a third of a small render is Node starting (`node -e 0`); most of the rest is loading code and V8 ' +
+    'compiling it. The CLI is bundled with `yaml` (scripts/bundle.js), templates and the pattern catalog are checked ' +
+    'and compiled at build time, and yargs, Handlebars, the PostgreSQL parser and the harness are not loaded. Next ' +
+    'step: Node\'s compile cache (`module.enableCompileCache`, Node ≥ 22.1) once the minimum Node version allows it.',
   large:
     'The floor spends about two thirds of its time parsing the YAML. pgrant parses the same YAML with positions (for ' +
     'error messages: the same parser, about the same time), then checks it against the plan types, builds the model, ' +
@@ -360,8 +357,8 @@ const NEXT_STEPS = {
     'through the whole run, so young-generation collections copy and promote them), then `yaml`, then the view. ' +
     'Tried, and not the way: a larger or smaller young generation (`--max-semi-space-size` 16–64, ' +
     '`--min-semi-space-size`) and V8\'s compiler flags (`--no-opt`: 3% less at 1,000 projects, 30% more at 5,000; ' +
-    '`--max-lazy`, `--single-threaded-gc`) changed nothing beyond the noise once the text stopped piling up, and a bundle of dist/ ' +
-    '(esbuild, one experiment) saved about 25 ms on the small plan and nothing measurable here. Next steps, by ' +
+    '`--max-lazy`, `--single-threaded-gc`) changed nothing beyond the noise once the text stopped piling up; the ' +
+    'bundle (scripts/bundle.js) saves about 25 ms of loading per run. Next steps, by ' +
     'expected gain: (1) ACCESS.md\'s matrix and verify.sql\'s inherited rows built as the template walks them, ' +
     'role by role, instead of as a whole before it (they are most of the view\'s time and garbage); (2) fewer ' +
     'objects while building the model and checking the plan (copies of each expanded instance, a key string per ' +

@@ -1,7 +1,7 @@
 // The shipped entry point: bin/pgrant.js and the compiled dist/ (npm test builds first), run as a user
 // runs them — exit 0, 1 and 2, --version's fast path, and features no other test drives from the outside.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ function git(cwd: string, ...args: string[]) {
 
 describe('bin/pgrant.js', () => {
   it('is built: dist/ has the CLI the bin loads', () => {
-    expect(existsSync('dist/cli/main.js'), 'run npm run build first').toBe(true);
+    expect(existsSync('dist/bundle/main.js'), 'run npm run build first').toBe(true);
   });
 
   it('--version and -V answer with the package version and exit 0', () => {
@@ -35,6 +35,16 @@ describe('bin/pgrant.js', () => {
       const r = pgrant([flag]);
       expect(r).toMatchObject({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
     }
+  });
+
+  it('a reader that closes the pipe early (pgrant patterns | head -1) ends pgrant quietly, exit 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [join(ROOT, 'bin/pgrant.js'), 'patterns'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // closed before pgrant writes a line: its first write gets EPIPE
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const code = await new Promise((done) => child.on('close', done));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it('exit 0: a plan renders, and the files are there', () => {
@@ -57,10 +67,12 @@ describe('bin/pgrant.js', () => {
     const pkg = join(scratch, 'broken');
     for (const part of ['bin', 'dist', 'templates', 'patterns', 'schema', 'package.json']) cpSync(join(ROOT, part), join(pkg, part), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
-    const pipeline = join(pkg, 'dist/pipeline.js');
-    const text = readFileSync(pipeline, 'utf8');
-    expect(text).toContain('export async function lintPlanFile(file) {');
-    writeFileSync(pipeline, text.replace('export async function lintPlanFile(file) {', "export async function lintPlanFile(file) {\n    throw new TypeError('a deliberate bug');"));
+    // The CLI runs from the bundle (scripts/bundle.js): break lintPlanFile in the chunk that holds it.
+    const chunks = readdirSync(join(pkg, 'dist/bundle')).map((f) => join(pkg, 'dist/bundle', f));
+    const pipeline = chunks.filter((f) => readFileSync(f, 'utf8').includes('async function lintPlanFile(file) {'));
+    expect(pipeline).toHaveLength(1);
+    const text = readFileSync(pipeline[0]!, 'utf8');
+    writeFileSync(pipeline[0]!, text.replace('async function lintPlanFile(file) {', "async function lintPlanFile(file) {\n  throw new TypeError('a deliberate bug');"));
     const r = pgrant(['lint', join(ROOT, 'examples/team.yaml')], { bin: join(pkg, 'bin/pgrant.js') });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^pgrant: internal error: TypeError: a deliberate bug/m);

@@ -74,9 +74,11 @@ describe('the npm package', () => {
   });
 
   it('holds what runs, and no test, CI, source, out/ or source map file; at most 2 MB', () => {
-    for (const needed of ['package.json', 'README.md', 'LICENSE', 'bin/pgrant.js', 'dist/cli/main.js', 'dist/harness/prove.js', 'templates/deploy.sql.hbs', 'patterns/readonly.yaml', 'schema/plan.schema.json']) {
-      expect(entries, needed).toContain(needed);
-    }
+    const needed = ['package.json', 'README.md', 'LICENSE', 'bin/pgrant.js', 'dist/bundle/main.js', 'dist/templates/index.cjs', 'dist/templates/deploy.sql.cjs', 'dist/catalog.json'];
+    for (const file of [...needed, 'templates/deploy.sql.hbs', 'patterns/readonly.yaml', 'schema/plan.schema.json']) expect(entries, file).toContain(file);
+    // The CLI runs from the bundle (scripts/bundle.js): tsc's module-per-file output is not shipped.
+    const unbundled = entries.filter((e) => e.startsWith('dist/') && !/^dist\/(bundle|templates)\//.test(e) && e !== 'dist/catalog.json');
+    expect(unbundled).toEqual([]);
     const unwanted = entries.filter((e) => /^(test|src|out|examples|\.ci|docs)\//.test(e) || e.endsWith('.map') || e.endsWith('.ts') || e === 'package-lock.json');
     expect(unwanted).toEqual([]);
     expect(statSync(tarball).size).toBeLessThanOrEqual(2 * 1024 * 1024);
