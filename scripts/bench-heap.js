@@ -32,6 +32,9 @@ lint(model);
 step('lint rules run');
 const files = renderModelLazily(model, { planFile: 'plan.yaml' });
 step('view built');
+// As `pgrant render` does (pipeline.ts, releaseSources): the view holds every location it reports.
+for (const source of new Set([plan.source, ...plan.instances.map((i) => i.source)])) source.release();
+step('the plan\'s YAML document let go');
 // Each file goes to a sink piece by piece, as `pgrant render` writes it to disk; here it is only counted.
 for (const [name, render] of files) {
   let bytes = 0;

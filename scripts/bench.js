@@ -365,8 +365,7 @@ const NEXT_STEPS = {
     'expected gain: (1) ACCESS.md\'s matrix and verify.sql\'s inherited rows built as the template walks them, ' +
     'role by role, instead of as a whole before it (they are most of the view\'s time and garbage); (2) fewer ' +
     'objects while building the model and checking the plan (copies of each expanded instance, a key string per ' +
-    'merged grant, the per-field checks of the plan types); (3) the plan\'s YAML document let go once the model ' +
-    'holds the locations it reports.',
+    'merged grant, the per-field checks of the plan types).',
   version:
     '`pgrant --version` does not load the CLI: bin/pgrant.js reads package.json and prints the version, so its time ' +
     'is Node\'s own start (`node -e 0`, section 3) plus a millisecond or two. Over the target, it is Node starting ' +
@@ -374,9 +373,8 @@ const NEXT_STEPS = {
   memory:
     'The live heap (section 2, "Where the memory goes") is the plan as parsed, the model and the view; no file is ' +
     'held whole, since each goes to disk in pieces as it renders. The peak is above the live heap because V8 grows ' +
-    'the heap rather than collect while allocation is fast. Next steps: the per-role building of the first large-plan ' +
-    'step (ACCESS.md and verify.sql need no whole-plan lists then); the YAML document let go once the model and the ' +
-    'view have taken the locations they report.',
+    'the heap rather than collect while allocation is fast. Next step: the per-role building of the first large-plan ' +
+    'step (ACCESS.md and verify.sql need no whole-plan lists then).',
 };
 
 function report({ machine, results, profiles, heap, cold, apply, applyNote }) {

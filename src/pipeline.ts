@@ -34,6 +34,11 @@ export interface OldPlan {
 }
 
 interface RenderPlanOptions {
+  /**
+   * Let the plan's parsed YAML go once the files are ready to render (their view holds every location
+   * they report): for `pgrant render`, which keeps nothing else of the plan while it writes.
+   */
+  releaseSources?: boolean;
   text?: string;
   postgres?: number;
   database?: string;
@@ -70,12 +75,16 @@ async function renderPlan<Text>(
   if (errors.length) throw new UserError(errors);
   // The file's name alone, so the output is the same bytes wherever pgrant runs from.
   const files = render(model, { planFile: basename(file), layout: options.layout });
-  if (!options.from) return { plan, model, files, findings };
-  const old = loadPlan(options.from.file ?? options.from.label, { text: options.from.text, files: options.from.files, postgres: options.postgres, database: options.database, catalog: options.catalog });
-  if (old.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();
-  const { sql, migration } = renderMigration(buildModel(old), model, { planFile: basename(file), fromLabel: options.from.label });
-  files.set('migrate.sql', migrationText(sql));
-  return { plan, model, files, findings, changes: migration.changes };
+  let changes: Change[] | undefined;
+  if (options.from) {
+    const old = loadPlan(options.from.file ?? options.from.label, { text: options.from.text, files: options.from.files, postgres: options.postgres, database: options.database, catalog: options.catalog });
+    if (old.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();
+    const { sql, migration } = renderMigration(buildModel(old), model, { planFile: basename(file), fromLabel: options.from.label });
+    files.set('migrate.sql', migrationText(sql));
+    changes = migration.changes;
+  }
+  if (options.releaseSources) for (const source of new Set([plan.source, ...plan.instances.map((i) => i.source)])) source.release();
+  return changes ? { plan, model, files, findings, changes } : { plan, model, files, findings };
 }
 
 /** Validates a plan and runs the lint rules; validation errors come back as error findings. */

@@ -17,18 +17,32 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 export class SourceFile {
   readonly lineCounter = new LineCounter();
-  readonly doc: Document.Parsed;
+  private document: Document.Parsed | undefined;
 
   constructor(
     readonly file: string,
     readonly text: string,
   ) {
-    this.doc = parseDocument(text, {
+    this.document = parseDocument(text, {
       lineCounter: this.lineCounter,
       prettyErrors: false,
       uniqueKeys: true,
       strict: true,
     });
+  }
+
+  /** The parsed document, with the position of every node. */
+  get doc(): Document.Parsed {
+    if (!this.document) throw new Error(`the YAML document of ${this.file} was let go: its locations are no longer available`);
+    return this.document;
+  }
+
+  /**
+   * Lets the parsed document go: `pgrant render` calls this once the model and the view hold every
+   * location they report, so that a large plan's document is not kept while its files are written.
+   */
+  release(): void {
+    this.document = undefined;
   }
 
   /** Location of a character offset. */

@@ -41,7 +41,7 @@ export const renderCommand: CommandModule = {
     const names = new Map<string, string>();
     for (const file of plans) {
       try {
-        const rendered = await renderPlanFileLazily(file, { from, layout: args.layout as Layout });
+        const rendered = await renderPlanFileLazily(file, { from, layout: args.layout as Layout, releaseSources: true });
         const { plan, files, findings } = rendered;
         if (rendered.changes) changes.set(plan.name, rendered.changes);
         // Warnings always (unless --quiet); notes (info) only with --verbose or on their own via pgrant lint.
