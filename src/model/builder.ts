@@ -314,6 +314,37 @@ export class ModelBuilder {
     }
   }
 
+  /**
+   * A privilege the plan both grants and revokes, to the same role (or PUBLIC) on the same object:
+   * deploy.sql would do one, then undo it, and verify.sql fail either way.
+   */
+  private checkGivenAndTaken(): void {
+    const grantsOn = new Map<string, Grant[]>();
+    for (const g of this.grants) {
+      const key = `${g.grantee}\0${targetKey(g.target)}`;
+      const list = grantsOn.get(key);
+      if (list) list.push(g);
+      else grantsOn.set(key, [g]);
+    }
+    const taken = [
+      ...this.publicRevokes.map((r) => ({ grantee: PUBLIC, target: r.target, privileges: r.privileges, optionOnly: false, origin: r.origin })),
+      ...this.revokes.map((r) => ({ grantee: r.grantee, target: r.target, privileges: r.privileges, optionOnly: r.grantOptionOnly, origin: r.origin })),
+    ];
+    for (const r of taken) {
+      for (const g of grantsOn.get(`${r.grantee}\0${targetKey(r.target)}`) ?? []) {
+        if (r.optionOnly && !g.grantOption) continue;
+        const both = r.privileges.filter((p) => g.privileges.includes(p));
+        if (!both.length) continue;
+        const whom = r.grantee === PUBLIC ? 'PUBLIC' : `"${r.grantee}"`;
+        this.error(
+          r.origin,
+          `${both.join(', ')}${r.optionOnly ? ' (its grant option)' : ''} is revoked here from ${whom}, and the plan grants it at ${describeOrigin(g.origin)}`,
+          'a plan either gives a privilege or takes it away: remove one of the two',
+        );
+      }
+    }
+  }
+
   /** The finished model, or a UserError with every problem found. */
   build(): Model {
     for (const { role } of this.roles.values()) {
@@ -321,9 +352,20 @@ export class ModelBuilder {
         this.error(role.origins[0]!, `role "${role.name}" is renamed from "${role.renamedFrom}", which the plan also creates`, 'remove renamed_from, or the old role');
       }
     }
+    for (const { role } of this.roles.values()) {
+      const usedAt = role.renamedFrom ? this.referenced.get(role.renamedFrom) : undefined;
+      if (usedAt) {
+        this.error(
+          role.origins[0]!,
+          `role "${role.name}" is renamed from "${role.renamedFrom}", which the plan also names at ${describeOrigin(usedAt)}: after the rename no role has that name`,
+          `use "${role.name}" there, or remove renamed_from`,
+        );
+      }
+    }
     for (const d of this.drops) {
       if (this.roles.has(d.name)) this.error(d.origin, `role "${d.name}" is both created and dropped by this plan`, 'remove it from one of the two patterns');
     }
+    this.checkGivenAndTaken();
     this.out.throwIfErrors();
     const roles = [...this.roles.values()].map((e) => e.role);
     const created = new Set(roles.map((r) => r.name));

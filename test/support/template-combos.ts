@@ -34,7 +34,7 @@ export const SAMPLES: Record<string, unknown> = {
     { name: 'r_two', default_privileges: [{ on: 'sequences', privileges: ['USAGE'], schemas: ['public'] }] },
   ],
   // Another table than public_grants' sample: a plan granting and revoking the same thing to PUBLIC is
-  // contradictory (pgrant does not refuse it yet; verify.sql then fails).
+  // contradictory, and refused (test/cases/grant-and-revoke).
   'revoke[]': [{ privileges: ['ALL'], tables: [{ schema: 'public', name: 't.2' }], from: ['PUBLIC'], cascade: true }],
   'grant[]': [{ privileges: ['SELECT'], tables: ['public.t1'] }],
 };
