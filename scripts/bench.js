@@ -503,7 +503,15 @@ function report({ machine, results, profiles, heap, cold, apply, applyNote }) {
   const cpuRatio = (r) => (r.cpuMs === null ? '' : `; CPU time ${ratio(r.cpuMs / r.floorCpuMs)}`);
   t.push({ id: 'small', target: `StreamFlow render, whole process ≤ ${ms(TARGETS.smallMs)}`, measured: small?.ok ? `${ms(small.wallMs)}${cpuNote(small)}` : failed(small), met: small?.ok ? small.wallMs <= TARGETS.smallMs : false });
   t.push({ id: 'large', target: `render of ${int(TARGET_SIZE)} projects, whole process ≤ ${ms(TARGETS.renderMs)}`, measured: at?.ok ? `${ms(at.wallMs)}${cpuNote(at)}` : failed(at), met: at?.ok ? at.wallMs <= TARGETS.renderMs : false });
-  t.push({ id: 'large', target: `the same ÷ its floor ≤ ${TARGETS.renderOverFloor}×`, measured: at?.ok ? `${ratio(at.ratio)} (floor ${ms(at.floorMs)}${cpuRatio(at)})` : failed(at), met: at?.ok ? at.ratio <= TARGETS.renderOverFloor : false });
+  // Two medians divided: on this machine the quotient moves by several percent from run to run, so a
+  // result near the target says so rather than look settled.
+  const nearRatio = at?.ok && Math.abs(at.ratio - TARGETS.renderOverFloor) / TARGETS.renderOverFloor < 0.1;
+  t.push({
+    id: 'large',
+    target: `the same ÷ its floor ≤ ${TARGETS.renderOverFloor}×`,
+    measured: at?.ok ? `${ratio(at.ratio)} (floor ${ms(at.floorMs)}${cpuRatio(at)})${nearRatio ? '; within 10% of the target, where runs on this machine spread: a rerun may land on the other side' : ''}` : failed(at),
+    met: at?.ok ? at.ratio <= TARGETS.renderOverFloor : false,
+  });
   t.push({ id: 'memory', target: `peak memory, ${int(MEMORY_SIZE)} projects ≤ ${TARGETS.memoryMb} MB`, measured: memoryCase?.ok ? kb(memoryCase.rssKb) : failed(memoryCase), met: memoryCase?.ok ? memoryCase.rssKb / 1024 <= TARGETS.memoryMb : false });
   t.push({ id: 'version', target: `\`pgrant --version\` ≤ ${ms(TARGETS.versionMs)}`, measured: `${ms(version.median)} (\`node -e 0\`: ${ms(nodeZero.median)})`, met: version.median <= TARGETS.versionMs });
   const applyAtTarget = apply && apply.n === TARGET_SIZE;
