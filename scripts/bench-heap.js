@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
-const { loadPlan } = await dist('plan/load.js');
+const { loadPlan, releasePlanSources } = await dist('plan/load.js');
 const { buildModel } = await dist('model/expand.js');
 const { lint } = await dist('lint/rules.js');
 const { renderModelLazily } = await dist('render/render.js');
@@ -33,7 +33,7 @@ step('lint rules run');
 const files = renderModelLazily(model, { planFile: 'plan.yaml' });
 step('view built');
 // As `pgrant render` does (pipeline.ts, releaseSources): the view holds every location it reports.
-for (const source of new Set([plan.source, ...plan.instances.map((i) => i.source)])) source.release();
+releasePlanSources(plan);
 step('the plan\'s YAML document let go');
 // Each file goes to a sink piece by piece, as `pgrant render` writes it to disk; here it is only counted.
 for (const [name, render] of files) {

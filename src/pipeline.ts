@@ -1,6 +1,6 @@
 // The main job as one function: plan file → validated plan → model → rendered files.
 import { basename } from 'node:path';
-import { loadPlan, type Plan } from './plan/load.js';
+import { loadPlan, releasePlanSources, type Plan } from './plan/load.js';
 import type { PlanFiles } from './plan/files.js';
 import { buildModel } from './model/expand.js';
 import type { Model } from './model/model.js';
@@ -83,7 +83,7 @@ async function renderPlan<Text>(
     files.set('migrate.sql', migrationText(sql));
     changes = migration.changes;
   }
-  if (options.releaseSources) for (const source of new Set([plan.source, ...plan.instances.map((i) => i.source)])) source.release();
+  if (options.releaseSources) releasePlanSources(plan);
   return changes ? { plan, model, files, findings, changes } : { plan, model, files, findings };
 }
 

@@ -152,6 +152,14 @@ interface PlanPart {
  * Loads and validates a plan file, its included files and its team patterns; throws a UserError
  * listing every problem.
  */
+/**
+ * Lets go of the parsed YAML of the plan and of every file its instances come from (includes, team
+ * patterns): for `pgrant render`, once the view holds every location it reports (SourceFile.release).
+ */
+export function releasePlanSources(plan: Plan): void {
+  for (const source of new Set([plan.source, ...plan.instances.map((i) => i.source)])) source.release();
+}
+
 export function loadPlan(file: string, options: LoadOptions = {}): Plan {
   const files = options.files ?? diskFiles;
   const out = new Collector();

@@ -24,8 +24,8 @@ interface RenderOptions {
 
 /** The files of a plan, as text. */
 export function renderModel(model: Model, options: RenderOptions): Map<string, string> {
-  const files = fileRenderers(model, options, (templates, name, view) => templates.get(name)(view));
-  return new Map([...files].map(([name, render]) => [name, render()]));
+  const templates = options.templates ?? shippedTemplates();
+  return new Map([...planFiles(model, options)].map(([file, f]) => [file, templates.get(f.template)(f.view())]));
 }
 
 /**
@@ -36,18 +36,20 @@ export type FileWriter = (sink: ByteSink) => void;
 
 /** The files of a plan, each rendered when its writer is called. */
 export function renderModelLazily(model: Model, options: RenderOptions): Map<string, FileWriter> {
-  const files = fileRenderers(model, options, (templates, name, view) => (sink: ByteSink) => templates.write(name, view, sink));
-  return new Map([...files].map(([name, render]) => [name, (sink: ByteSink) => render()(sink)]));
+  const templates = options.templates ?? shippedTemplates();
+  return new Map([...planFiles(model, options)].map(([file, f]) => [file, (sink: ByteSink) => templates.write(f.template, f.view(), sink)]));
 }
 
-/** Each file of the plan, and how to render it: `run` is given the template and its view when called. */
-function fileRenderers<T>(model: Model, options: RenderOptions, run: (templates: TemplateSet, name: string, view: unknown) => T): Map<string, () => T> {
-  const templates = options.templates ?? shippedTemplates();
+/**
+ * Each file of the plan: the template that renders it, and its view. A file's view is made when asked
+ * for, so what only one file reads (fileView) is let go once that file is rendered.
+ */
+function planFiles(model: Model, options: RenderOptions): Map<string, { template: string; view: () => unknown }> {
   const layout = options.layout ?? 'plain';
   if (layout === 'flyway') checkFlyway(model);
   const view = buildView(model, { planFile: options.planFile, psql: layout !== 'flyway' });
-  const out = new Map<string, () => T>();
-  const rendered = (name: (typeof OUTPUT_FILES)[number]) => () => run(templates, name, fileView(view, model, name));
+  const out = new Map<string, { template: string; view: () => unknown }>();
+  const rendered = (template: (typeof OUTPUT_FILES)[number]) => ({ template, view: () => fileView(view, model, template) });
   const change = `pgrant_${model.plan.name.replace(/[^A-Za-z0-9_]/g, '_')}`;
   switch (layout) {
     case 'plain':
@@ -55,8 +57,8 @@ function fileRenderers<T>(model: Model, options: RenderOptions, run: (templates:
       break;
     case 'sqitch':
       // One sqitch change holding the whole plan: sqitch runs each script with psql, as pgrant does.
-      out.set('sqitch.conf', () => run(templates, 'sqitch/sqitch.conf', view));
-      out.set('sqitch.plan', () => run(templates, 'sqitch/sqitch.plan', { ...view, change }));
+      out.set('sqitch.conf', { template: 'sqitch/sqitch.conf', view: () => view });
+      out.set('sqitch.plan', { template: 'sqitch/sqitch.plan', view: () => ({ ...view, change }) });
       out.set(`deploy/${change}.sql`, rendered('deploy.sql'));
       out.set(`verify/${change}.sql`, rendered('verify.sql'));
       out.set(`revert/${change}.sql`, rendered('revert.sql'));

@@ -50,7 +50,7 @@ export class TemplateOutput {
 
   text(): string {
     this.cut();
-    return flattened(this.pieces.join(''));
+    return this.pieces.join(''); // join makes one flat string
   }
 
   /** The text written, in its pieces (an output without a sink). */

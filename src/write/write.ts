@@ -3,6 +3,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../diagnostics.js';
+import type { FileWriter } from '../render/render.js';
 
 export interface PlanOutput {
   /** Folder name under the output directory (the plan name). */
@@ -11,7 +12,7 @@ export interface PlanOutput {
    * File name → the function that renders it, handing its UTF-8 bytes to a sink piece by piece: each file
    * is written (or compared) as it is rendered, never held whole.
    */
-  files: Map<string, (sink: (bytes: Uint8Array) => void) => void>;
+  files: Map<string, FileWriter>;
 }
 
 /** Files that differ from what is on disk (missing, changed, or on disk but no longer generated). */
