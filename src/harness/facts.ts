@@ -1,6 +1,6 @@
 // What the live database holds in the plan's scope: the objects probes act on, with their owners and
 // the privileges PUBLIC has on them.
-import type { Db } from './db.js';
+import { ident, type Db } from './db.js';
 
 export interface ColumnFact {
   name: string;
@@ -14,7 +14,7 @@ export interface TableFact {
   relkind: string;
   owner: string;
   columns: ColumnFact[];
-  /** Sequences that INSERT … DEFAULT VALUES calls nextval() on (serial columns). */
+  /** Sequences that INSERT … DEFAULT VALUES calls nextval() on (serial columns), quoted as pgrant quotes: "schema"."name". */
   serialSequences: string[];
   /** Privileges PUBLIC holds on the table (from its ACL). */
   publicPrivileges: string[];
@@ -68,15 +68,15 @@ export async function readFacts(db: Db, schemas: string[], after: Map<string, st
      FROM pg_namespace n WHERE n.nspname = ANY($1) ORDER BY 1`,
     [schemas],
   );
-  const relRows = await db.query<{ schema: string; name: string; relkind: string; owner: string; public: string[]; columns: ColumnFact[]; serials: string[]; owned_by: string | null; rls: boolean }>(
+  const relRows = await db.query<{ schema: string; name: string; relkind: string; owner: string; public: string[]; columns: ColumnFact[]; serials: { schema: string; name: string }[]; owned_by: string | null; rls: boolean }>(
     `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, pg_get_userbyid(c.relowner) AS owner, c.relrowsecurity AS rls,
             ARRAY(SELECT a.privilege_type FROM aclexplode(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))) a WHERE a.grantee = 0) AS public,
             coalesce((SELECT json_agg(json_build_object('name', a.attname, 'attnum', a.attnum) ORDER BY a.attnum)
                       FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns,
-            ARRAY(SELECT format('%I.%I', sn.nspname, s.relname) FROM pg_depend d
+            coalesce((SELECT json_agg(json_build_object('schema', sn.nspname, 'name', s.relname)) FROM pg_depend d
                   JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
                   JOIN pg_namespace sn ON sn.oid = s.relnamespace
-                  WHERE d.refobjid = c.oid AND d.classid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype = 'a') AS serials,
+                  WHERE d.refobjid = c.oid AND d.classid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype = 'a'), '[]') AS serials,
             (SELECT tn.nspname || '.' || t.relname FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
              JOIN pg_namespace tn ON tn.oid = t.relnamespace
              WHERE c.relkind = 'S' AND d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
@@ -109,7 +109,9 @@ export async function readFacts(db: Db, schemas: string[], after: Map<string, st
         relkind: r.relkind,
         owner: r.owner,
         columns: r.columns,
-        serialSequences: r.serials,
+        // Quoted here, not by the server: its format('%I') knows only its own major's keywords (json_query
+        // is one from 17), and the probes look sequences up by pgrant's quoting.
+        serialSequences: r.serials.map((s) => `${ident(s.schema)}.${ident(s.name)}`),
         publicPrivileges: r.public,
         createdAfterDeployBy: after.get(key(r.schema, r.name)) ?? null,
         rowSecurity: r.rls,

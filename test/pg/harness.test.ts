@@ -231,3 +231,35 @@ test:
     });
   });
 });
+
+// The oldest major under test: before 17, json_query is no keyword, so the server's own quote_ident leaves
+// it bare where pgrant (quoting for every major) does not. Probes must find the serial sequence anyway.
+const oldest = TEST_MAJORS[0]!;
+const oldestServers = useServers([oldest]);
+
+describe(`serial sequences in a schema named by a later major's keyword (PostgreSQL ${oldest})`, () => {
+  it('probes a serial insert without USAGE on the sequence as denied, as the plan says', async () => {
+    const file = planFile(
+      `pgrant: 1
+name: harness_keyword_schema
+database: harness_keyword_schema
+patterns:
+  - pattern: app-user
+    role: h_kw_app
+    schemas: [json_query]
+    tables: [json_query.orders]
+    sequences: false
+    owners: [postgres]
+test:
+  fixture: serial.sql
+`,
+      { 'serial.sql': 'CREATE SCHEMA json_query;\nCREATE TABLE json_query.orders (id serial PRIMARY KEY, total int);\n' },
+    );
+    const report = await provePlan({ planFile: file, server: addressOf(oldestServers.get(oldest)!) });
+    expect(report.probes.find((p) => p.role === 'h_kw_app' && p.capability === 'INSERT json_query.orders using its serial sequences')).toMatchObject({
+      expected: false,
+      actual: false,
+    });
+    expect(report.ok).toBe(true);
+  });
+});
