@@ -7,7 +7,7 @@ import { provePlan, type CaseReport } from './prove.js';
 import { DEPLOYER_KINDS, type DeployerKind } from './deployer.js';
 import { UserError } from '../diagnostics.js';
 import { describeFailure } from './errors.js';
-import { addressOf, findBinaries, SUPPORTED_MAJORS, type Major, type Server } from './server.js';
+import { addressOf, checkTemporaryFolder, findBinaries, SUPPORTED_MAJORS, type Major, type Server } from './server.js';
 
 export interface RunOptions {
   plans: string[];
@@ -93,6 +93,7 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
       if (!(SUPPORTED_MAJORS as readonly number[]).includes(major)) continue;
       await findBinaries(major as Major);
     }
+    await checkTemporaryFolder();
   }
 
   await pool(report.majors, availableParallelism(), async (major) => {

