@@ -10,6 +10,7 @@ import type { Change } from './migrate/diff.js';
 import { loadSqlParser } from './sql/expression.js';
 import { lint } from './lint/rules.js';
 import { UserError, type Diagnostic } from './diagnostics.js';
+import { previousVerifiers } from './write/write.js';
 
 /** A rendered plan; its files as text, or (renderPlanFileLazily) as functions that write their bytes. */
 export interface Rendered<Text = string> {
@@ -45,6 +46,11 @@ interface RenderPlanOptions {
   from?: OldPlan;
   layout?: Layout;
   catalog?: readonly string[];
+  /**
+   * The output directory a render replaces: a recorded salt is kept only while the password still matches
+   * the verifier there (a changed password gets a new salt).
+   */
+  previousOutput?: string;
 }
 
 /** Loads, validates, expands and renders one plan; throws UserError for problems in the plan. */
@@ -67,6 +73,7 @@ async function renderPlan<Text>(
   migrationText: (sql: string) => Text,
 ): Promise<Rendered<Text>> {
   const plan = loadPlan(file, options);
+  if (options.previousOutput !== undefined) plan.salts.comparePrevious(previousVerifiers(options.previousOutput, plan.name));
   // Patterns holding SQL written by the plan's author need the PostgreSQL parser (WebAssembly, loaded once).
   if (plan.instances.some((i) => i.def.settings.sql_parser === true)) await loadSqlParser();
   const model = buildModel(plan);

@@ -131,7 +131,7 @@ export function diffModels(from: Model, to: Model): Migration {
     const flags = (Object.keys(ROLE_FLAGS) as RoleFlag[]).filter((f) => before.attrs[f] !== r.attrs[f]).map((f) => ROLE_FLAGS[f][r.attrs[f] ? 0 : 1]);
     const connectionLimit = before.attrs.connectionLimit !== r.attrs.connectionLimit;
     const validUntil = before.attrs.validUntil !== r.attrs.validUntil;
-    const password = JSON.stringify(before.password) !== JSON.stringify(r.password) && r.password !== null;
+    const password = r.password !== null && passwordIdentity(before.password) !== passwordIdentity(r.password);
     const comment = (before.comment ?? `Managed by pgrant (plan ${from.plan.name})`) !== (r.comment ?? `Managed by pgrant (plan ${to.plan.name})`);
     if (flags.length || connectionLimit || validUntil || password || comment) {
       m.altered.push({ role: r, flags, connectionLimit, validUntil, password, comment });
@@ -277,4 +277,14 @@ export function diffModels(from: Model, to: Model): Migration {
   m.revokes = to.revokes.filter((r) => !from.revokes.some((x) => revokeKey(x) === revokeKey(r)));
   for (const r of m.revokes) change('revoke', `revoke ${r.privileges.join(', ')} on ${describeTarget(r.target)} from ${r.grantee === 'public' ? 'PUBLIC' : r.grantee}`);
   return m;
+}
+
+/**
+ * What makes two plans' passwords the same: the secret itself where pgrant computed the verifier (each
+ * render may salt it anew), else the psql variable or the verifier given.
+ */
+function passwordIdentity(p: Role['password']): string {
+  if (p === null) return 'none';
+  if (p.kind === 'psql') return JSON.stringify(['psql', p.variable]);
+  return p.plaintext !== undefined ? JSON.stringify(['secret', p.plaintext]) : JSON.stringify(['verifier', p.verifier]);
 }

@@ -9,6 +9,7 @@ import { diskFiles, expandGlob, isGlob, type PlanFiles } from './files.js';
 import { SourceFile, formatPath, type PathSegment } from './source.js';
 import { checkObject, type Field, type TypeDesc } from './types.js';
 import { PLAN_NAME } from './plan-types.js';
+import { readPlanSalts, type PlanSalts } from './salts.js';
 
 export const SUPPORTED_TARGETS = [14, 15, 16, 17, 18];
 export const DEFAULT_TARGET = 17;
@@ -45,6 +46,8 @@ export interface Plan {
   reassignTo: string | null;
   instances: PlanInstance[];
   test: { fixture?: string; cases: PlanTestCase[] };
+  /** The SCRAM salts of its passwords, from the salt file next to it. */
+  salts: PlanSalts;
 }
 
 /** Top-level keys; `patterns` entries are checked against the catalog separately. */
@@ -249,6 +252,7 @@ export function loadPlan(file: string, options: LoadOptions = {}): Plan {
     databaseAlias: options.database ? { from: h.database as string, to: options.database } : null,
     reassignTo: (h.reassign_to as string | undefined) ?? null,
     instances,
+    salts: readPlanSalts(file, files),
     test: {
       fixture: test.fixture,
       cases: test.cases.map((c, i) => ({ ...c, path: ['test', 'cases', i] })),

@@ -1,5 +1,5 @@
 // SCRAM-SHA-256 verifiers computed offline, as PostgreSQL stores them (RFC 5802 / RFC 7677).
-import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -60,12 +60,19 @@ export function normalizePassword(password: string): string {
   return String.fromCodePoint(...mapped).normalize('NFKC');
 }
 
+/** Bytes of salt in a new verifier (PostgreSQL's own SCRAM_DEFAULT_SALT_LEN). */
+export const SCRAM_SALT_BYTES = 16;
+
+/** A new random salt: never derived from the password, so a guess costs the full PBKDF2 run. */
+export function newScramSalt(): Buffer {
+  return randomBytes(SCRAM_SALT_BYTES);
+}
+
 /**
- * A verifier whose salt is derived from the role name and password, so the same plan renders the same
- * bytes. The salt still differs between roles; it is not secret in SCRAM either way.
+ * The verifier PostgreSQL would store for this password and salt. The salt comes from the plan's salt
+ * file (src/plan/salts.ts), so the same plan renders the same bytes without the salt depending on the password.
  */
-export function scramVerifier(role: string, password: string, iterations = SCRAM_ITERATIONS): string {
-  const salt = createHash('sha256').update(`pgrant scram salt\0${role}\0${password}`, 'utf8').digest().subarray(0, 16);
+export function scramVerifier(password: string, salt: Buffer, iterations = SCRAM_ITERATIONS): string {
   const salted = pbkdf2Sync(Buffer.from(normalizePassword(password), 'utf8'), salt, iterations, 32, 'sha256');
   const clientKey = createHmac('sha256', salted).update('Client Key').digest();
   const storedKey = createHash('sha256').update(clientKey).digest();

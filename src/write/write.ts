@@ -1,7 +1,7 @@
 // The only code that writes generated files: all plans rendered first, then each folder swapped in.
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { closeSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { UserError } from '../diagnostics.js';
 import type { FileWriter } from '../render/render.js';
 
@@ -133,5 +133,68 @@ export async function writeOutputs(outDir: string, outputs: PlanOutput[]): Promi
     );
     await rename(tmp, final);
     if (hadOld) await rm(old, { recursive: true, force: true });
+  }
+}
+
+/** A plan's salt file as a render leaves it (src/plan/salts.ts). */
+export interface SaltFile {
+  file: string;
+  text: string;
+}
+
+/** True when the salt file on disk is not this text (missing or different). */
+export async function saltFileIsStale(salts: SaltFile): Promise<boolean> {
+  const current = await readFile(salts.file, 'utf8').catch(() => undefined);
+  return current !== salts.text;
+}
+
+/**
+ * Writes the salt files that change, each through a temporary sibling and a rename. They are written
+ * before the output folders: a salt on disk is then never missing for a verifier already written.
+ */
+export async function writeSaltFiles(files: SaltFile[]): Promise<string[]> {
+  const written: string[] = [];
+  for (const salts of files) {
+    if (!(await saltFileIsStale(salts))) continue;
+    const tmp = `${salts.file}.pgrant-tmp-${process.pid}`;
+    try {
+      await writeFile(tmp, salts.text);
+      await rename(tmp, salts.file);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw new UserError({ level: 'error', path: '', message: `cannot write the salt file ${salts.file}: ${(e as Error).message}; the output folders are unchanged`, hint: 'check permissions of the plan\'s folder' });
+    }
+    written.push(salts.file);
+  }
+  return written;
+}
+
+const VERIFIER_IN_TEXT = /SCRAM-SHA-256\$[0-9]+:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+/g;
+
+/**
+ * The SCRAM verifiers in a plan's previous output folder (any layout), read once when first asked: the
+ * salt file keeps a role's salt only while its password still matches the verifier written last time.
+ */
+export function previousVerifiers(outDir: string, name: string): () => ReadonlySet<string> {
+  let found: Set<string> | undefined;
+  return () => {
+    if (!found) {
+      found = new Set();
+      const dir = join(outDir, name);
+      for (const file of listFilesSync(dir)) {
+        for (const m of readFileSync(join(dir, file), 'utf8').matchAll(VERIFIER_IN_TEXT)) found.add(m[0]);
+      }
+    }
+    return found;
+  };
+}
+
+function listFilesSync(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)));
+  } catch {
+    return [];
   }
 }

@@ -4,7 +4,6 @@ import type { AttributeName, Grant, Origin, Password, RoleAttributes, Target } f
 import type { Plan, PlanInstance } from '../../plan/load.js';
 import type { PathSegment } from '../../plan/source.js';
 import { normalizePrivileges, type ObjectKind } from '../../sql/privileges.js';
-import { scramVerifier } from '../../sql/scram.js';
 import type { IntentEntry, PatternDef } from '../catalog.js';
 
 export interface ExpandContext {
@@ -163,7 +162,7 @@ export function resolvePassword(ctx: ExpandContext, value: PasswordValue | undef
       );
       return null;
     }
-    return { kind: 'verifier', verifier: scramVerifier(role, value), from: 'plain', plaintext: value };
+    return { kind: 'verifier', verifier: ctx.plan.salts.verifier(role, value), from: 'plain', plaintext: value };
   }
   if (value.psql) return { kind: 'psql', variable: value.psql };
   if (value.scram) return { kind: 'verifier', verifier: value.scram, from: 'scram' };
@@ -174,7 +173,7 @@ export function resolvePassword(ctx: ExpandContext, value: PasswordValue | undef
     ctx.b.error(origin, `environment variable ${variable} is not set (it holds the password of "${role}")`, `export ${variable}=… before rendering, or use {psql: ${variable}} to supply it when deploy.sql runs`);
     return null;
   }
-  return { kind: 'verifier', verifier: scramVerifier(role, secret), from: 'env', plaintext: secret };
+  return { kind: 'verifier', verifier: ctx.plan.salts.verifier(role, secret), from: 'env', plaintext: secret };
 }
 
 /**

@@ -5,7 +5,7 @@ import type { OldPlan } from '../../pipeline.js';
 import type { Change } from '../../migrate/diff.js';
 import { LAYOUTS, type Layout } from '../../render/layouts.js';
 import { readFile } from 'node:fs/promises';
-import type { PlanOutput } from '../../write/write.js';
+import type { PlanOutput, SaltFile } from '../../write/write.js';
 import { useCatalogOption, withCatalogOption } from '../catalog-option.js';
 import type { CommandModule } from '../main.js';
 
@@ -24,7 +24,7 @@ export const renderCommand: CommandModule = {
   async run(args, io) {
     await useCatalogOption(args);
     const { renderPlanFileLazily } = await import('../../pipeline.js');
-    const { staleFiles, writeOutputs } = await import('../../write/write.js');
+    const { saltFileIsStale, staleFiles, writeOutputs, writeSaltFiles } = await import('../../write/write.js');
     const plans = args.plans as string[];
     const outDir = args.out as string;
     if ((args.from || args.fromGit) && plans.length !== 1) {
@@ -36,12 +36,13 @@ export const renderCommand: CommandModule = {
     // Check every plan first: a problem in any plan means nothing is written. Each file is rendered when
     // it is written (or compared), so a large plan's files are not all in memory at once.
     const outputs: PlanOutput[] = [];
+    const saltFiles: SaltFile[] = [];
     const changes = new Map<string, Change[]>();
     const problems: Diagnostic[] = [];
     const names = new Map<string, string>();
     for (const file of plans) {
       try {
-        const rendered = await renderPlanFileLazily(file, { from, layout: args.layout as Layout, releaseSources: true });
+        const rendered = await renderPlanFileLazily(file, { from, layout: args.layout as Layout, releaseSources: true, previousOutput: outDir });
         const { plan, files, findings } = rendered;
         if (rendered.changes) changes.set(plan.name, rendered.changes);
         // Warnings always (unless --quiet); notes (info) only with --verbose or on their own via pgrant lint.
@@ -52,6 +53,8 @@ export const renderCommand: CommandModule = {
         }
         names.set(plan.name, file);
         outputs.push({ name: plan.name, files });
+        const saltText = plan.salts.text();
+        if (saltText !== null) saltFiles.push({ file: plan.salts.file, text: saltText });
       } catch (e) {
         if (e instanceof UserError) problems.push(...e.diagnostics);
         else throw e;
@@ -63,14 +66,22 @@ export const renderCommand: CommandModule = {
       const stale: string[] = [];
       for (const o of outputs) stale.push(...(await staleFiles(outDir, o)));
       for (const file of stale) io.err(`${file}: stale: run \`pgrant render\` to update it`);
+      // A salt file --check cannot write: the verifiers it would hold are new random ones, so stale too.
+      for (const salts of saltFiles) {
+        if (!(await saltFileIsStale(salts))) continue;
+        stale.push(salts.file);
+        io.err(`${salts.file}: stale: a password is new or changed, or its role left the plan: run \`pgrant render\` and commit this file with the output`);
+      }
       if (stale.length === 0) io.out(`pgrant: ${outputs.length} plan${outputs.length === 1 ? '' : 's'} up to date in ${outDir}/`);
       return stale.length > 0 ? 1 : 0;
     }
+    const newSalts = await writeSaltFiles(saltFiles);
     await writeOutputs(outDir, outputs);
     if (args.json) {
-      io.out(JSON.stringify({ plans: outputs.map((o) => ({ name: o.name, directory: join(outDir, o.name), files: [...o.files.keys()], changes: changes.get(o.name) })) }, null, 2));
+      io.out(JSON.stringify({ plans: outputs.map((o) => ({ name: o.name, directory: join(outDir, o.name), files: [...o.files.keys()], changes: changes.get(o.name) })), saltFilesWritten: newSalts }, null, 2));
       return 0;
     }
+    for (const file of newSalts) io.out(`wrote ${file} (random SCRAM salts of the plan's passwords: commit it with the plan)`);
     for (const o of outputs) {
       io.out(`wrote ${join(outDir, o.name)}/ (${[...o.files.keys()].join(', ')})`);
       const list = changes.get(o.name);

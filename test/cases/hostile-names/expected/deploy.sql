@@ -392,7 +392,7 @@ newline';
 
 -- x; DROP TABLE t; --: login (LOGIN); app-user patterns[1] at plan.yaml:15
 -- A SCRAM-SHA-256 verifier, not the password: PostgreSQL stores it as given.
-ALTER ROLE "x; DROP TABLE t; --" WITH PASSWORD 'SCRAM-SHA-256$4096:8Er56L1EfcrK4IAbBEUydA==$VgdTXyjBVifxttlwwhGQWzFmJZBSjK7O+6yUF3T2BgQ=:bGcCSZ+BNhtxG5rQuLKGkMqembEHhardJEw5lTmrNPU=';
+ALTER ROLE "x; DROP TABLE t; --" WITH PASSWORD 'SCRAM-SHA-256$4096:M/JViqBh+YQxvMMI6dUGJg==$lhaxzhixjre5qnSppZmr5ypsVcbjWKhzEs1swtr7Of0=:v8n8cjycwoLms/y6ugIDQj6uoYwanjxrJyquOJx9d3g=';
 COMMENT ON ROLE "x; DROP TABLE t; --" IS 'Managed by pgrant (plan plan)';
 
 -- Roles an earlier version of this plan managed that it no longer has.

@@ -373,7 +373,7 @@ $pgrant$;
 
 -- svc: login (LOGIN); app-user patterns[0] at plan.yaml:5
 -- A SCRAM-SHA-256 verifier, not the password: PostgreSQL stores it as given.
-ALTER ROLE svc WITH PASSWORD 'SCRAM-SHA-256$4096:jjvZ+DLcfFWxeCw1NgoEBw==$0TKoJhaWJ2/326vDncjWGhALeUpx1bXzWNS0MRFWb8k=:KXDl5ynIK0GeSiV29Yb3X4AD32oFPhIZSJU74g1mdqY=';
+ALTER ROLE svc WITH PASSWORD 'SCRAM-SHA-256$4096:MKVmRWS1TRrlEaNgp+364w==$LS8ygpp3RgrGg/axwRFjC0KW/HH0nq6gv2Zy/lqXuro=:kI9y0Ey3tNwowKj2Rneer42K5JLYMiHqt5UwzHufSQI=';
 COMMENT ON ROLE svc IS 'Managed by pgrant (plan plan)';
 
 -- Roles an earlier version of this plan managed that it no longer has.
