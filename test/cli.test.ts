@@ -182,3 +182,31 @@ describe('conventions', () => {
     }
   });
 });
+
+describe('pgrant import -o', () => {
+  /** The audit JSON of a database where one group may connect, as audit.sql prints it. */
+  const smallAudit = (dir: string): string => {
+    const file = join(dir, 'state.json');
+    const role = { name: 'app_reader', login: false, superuser: false, createdb: false, createrole: false, inherit: true, replication: false, bypassrls: false, connection_limit: -1, valid_until: null, comment: null, settings: null };
+    const database = { kind: 'database', schema: null, name: 'app', signature: null, arguments: null, owner: 'postgres', owned_by: null };
+    const connect = { kind: 'database', schema: null, name: 'app', signature: null, column: null, grantee: 'app_reader', grantor: 'postgres', privilege: 'CONNECT', grantable: false };
+    const state = { pgrant_audit: 1, server_version: '17.0', database: 'app', current_user: 'postgres', bootstrap_superuser: 'postgres', managed_roles: null, roles: [role], memberships: [], objects: [database], privileges: [connect], default_privileges: [], row_security: [], large_objects: [], type_acls: [] };
+    writeFileSync(file, JSON.stringify(state));
+    return file;
+  };
+
+  it('refuses to overwrite an existing plan (exit 1, the file unchanged) unless --force', async () => {
+    const dir = tmp();
+    const audit = smallAudit(dir);
+    const plan = join(dir, 'app.yaml');
+    writeFileSync(plan, '# edited by hand\n');
+    const refused = await cli('import', '--audit', audit, '-o', plan);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${plan} already exists; nothing was written`);
+    expect(refused.stderr).toMatch(/--force/);
+    expect(readFileSync(plan, 'utf8')).toBe('# edited by hand\n');
+    const forced = await cli('import', '--audit', audit, '-o', plan, '--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(plan, 'utf8')).toMatch(/^database: app$/m);
+  });
+});

@@ -101,7 +101,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
       if (example === 'offboarding') expect(r.yaml).toContain('owners: [reports_owner]');
       if (example === 'streamflow') {
         // A role the earlier deploy of plan "streamflow" managed, left out: its deploy.sql would drop it.
-        const partial = await cli('import', '--audit', join(s.dir, 'state.json'), '--exclude-roles', '^alice$', '-o', join(s.dir, 'streamflow.yaml'), '--json');
+        const partial = await cli('import', '--audit', join(s.dir, 'state.json'), '--exclude-roles', '^alice$', '-o', join(s.dir, 'streamflow.yaml'), '--force', '--json');
         expect(partial.code).toBe(1);
         expect(JSON.parse(partial.stdout).not_expressed).toEqual([
           { what: 'role alice, managed by an earlier deploy of a plan named streamflow', why: 'deploy.sql of this plan would drop it: include it (--roles) or name the plan differently (-o other.yaml)' },
@@ -286,7 +286,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i, a database set up by hand', (major) =
         { what: `type sales.mood (ACL ${server.user}=U/${server.user})`, why: 'plans cannot grant on types' },
       ]);
       expect(readFileSync(plan, 'utf8')).toMatch(/^# - SELECT on table sales.orders to hm_clerk, granted by hm_lead: deploy.sql grants as/m);
-      const accepted = await cli('import', '--audit', join(s.dir, 'state.json'), '-o', plan, '--allow-partial');
+      const accepted = await cli('import', '--audit', join(s.dir, 'state.json'), '-o', plan, '--allow-partial', '--force');
       expect(accepted.code).toBe(0);
       expect(accepted.stderr).toMatch(/\d thing\(s\) in scope the plan cannot express/);
     } finally {

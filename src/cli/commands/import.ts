@@ -1,4 +1,5 @@
 // pgrant import (--database-url URL | --audit state.json) [-o plan.yaml] …: the plan that describes a database.
+import { lstatSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { UserError } from '../../diagnostics.js';
 import type { CommandModule } from '../main.js';
@@ -13,6 +14,12 @@ function regex(option: string, value: unknown): RegExp | undefined {
   }
 }
 
+/** Refuses to replace a file (or a symlink, even a dangling one) at `output`. */
+function refuseExisting(output: string): void {
+  if (lstatSync(output, { throwIfNoEntry: false }) === undefined) return;
+  throw new UserError({ level: 'error', path: '', message: `${output} already exists; nothing was written`, hint: 'choose another -o file, or add --force to overwrite it' });
+}
+
 export const importCommand: CommandModule = {
   command: 'import',
   describe: 'write the plan that describes an existing database (its deploy.sql changes nothing there)',
@@ -25,6 +32,7 @@ export const importCommand: CommandModule = {
       .option('schemas', { type: 'string', describe: 'comma-separated schemas to describe (default: every non-system schema)' })
       .option('roles', { type: 'string', describe: 'describe only roles matching this regular expression' })
       .option('exclude-roles', { type: 'string', describe: 'leave out roles matching this regular expression' })
+      .option('force', { type: 'boolean', default: false, describe: 'overwrite the -o file when it exists' })
       .option('flat', { type: 'boolean', default: false, describe: 'only the roles pattern, no pattern recognition' })
       .option('allow-partial', { type: 'boolean', default: false, describe: 'exit 0 even when some things cannot be expressed (they are listed)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result (plan, instances, what cannot be expressed) as JSON' }),
@@ -33,16 +41,20 @@ export const importCommand: CommandModule = {
     const { importPlan } = await import('../../import/import.js');
     if (!args.audit === !args.databaseUrl) throw new UserError({ level: 'error', path: '', message: 'give one of --database-url URL or --audit state.json', hint: 'pgrant audit writes audit.sql; psql -X -q -d <database> -f audit.sql > state.json' });
     if (args.database && !args.databaseUrl) throw new UserError({ level: 'error', path: '', message: '--database goes with --database-url', hint: 'an audit is of the database audit.sql ran in' });
+    const output = args.output as string | undefined;
+    // A hand-edited plan is not overwritten by accident: checked before reading the server.
+    if (output && !args.force) refuseExisting(output);
     const roles = regex('roles', args.roles);
     const excludeRoles = regex('exclude-roles', args.excludeRoles);
     const state = args.audit ? await readStateFile(args.audit as string) : await readLiveState(args.databaseUrl as string, args.database as string | undefined);
     const schemas = args.schemas === undefined ? undefined : String(args.schemas).split(',').map((s) => s.trim()).filter(Boolean);
     const result = await importPlan(state, { schemas, roles, excludeRoles, flat: args.flat as boolean, output: args.output as string | undefined });
-    const output = args.output as string | undefined;
     if (output) {
       try {
-        await writeFile(output, result.yaml);
+        // 'wx' fails when the file appeared meanwhile: the check above holds to the end.
+        await writeFile(output, result.yaml, { flag: args.force ? 'w' : 'wx' });
       } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') refuseExisting(output);
         throw new UserError(`cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       }
     }
