@@ -1,8 +1,9 @@
 // Team patterns (`catalog:`, --catalog) and split plans (`include:`): how they are checked, reported and
 // listed. What they deploy is proven on real servers in test/pg/team-catalog.test.ts.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './support/cli.js';
 
@@ -246,6 +247,50 @@ describe('include', () => {
     expect(r.stderr).toContain(`${file}:3:25: error: include[1]: "none/*.yaml" matches no file`);
     expect(r.stderr).toContain(`${file}:3:38: error: include[2]: cannot read included file ${join(dir, 'missing.yaml')}: ENOENT`);
   });
+
+  it('reads only files inside the plan\'s folder: an absolute path, "..", a symlink and a glob out of it are refused where they are named, unread', async () => {
+    const outside = project({ 'secret.yaml': 'root_password: hunter2\n' });
+    const dir = project({ 'plan.yaml': `pgrant: 1\ndatabase: shop\ninclude:\n  - /etc/passwd\n  - ../${basename(outside)}/secret.yaml\n  - link.yaml\n  - /etc/*\n  - teams/*.yaml\npatterns: []\n`, 'teams/a.yaml': TEAM_A });
+    symlinkSync(join(outside, 'secret.yaml'), join(dir, 'link.yaml'));
+    symlinkSync(join(outside, 'secret.yaml'), join(dir, 'teams', 'b.yaml'));
+    const r = await render(dir);
+    expect(r.code).toBe(1);
+    const file = join(dir, 'plan.yaml');
+    const hint = '  hint: move the file under that folder, or set "include_root:" in the plan to a folder that holds both';
+    expect(r.stderr).toContain(`${file}:4:5: error: include[0]: "/etc/passwd" is outside the plan's folder ${dir}: a plan reads files only inside it\n${hint}`);
+    expect(r.stderr).toContain(`${file}:5:5: error: include[1]: "../${basename(outside)}/secret.yaml" is outside the plan's folder ${dir}`);
+    expect(r.stderr).toContain(`${file}:6:5: error: include[2]: "link.yaml" is outside the plan's folder ${dir} (it resolves to ${join(outside, 'secret.yaml')})`);
+    expect(r.stderr).toContain(`${file}:7:5: error: include[3]: "/etc/*" is outside the plan's folder ${dir}`);
+    expect(r.stderr).toContain(`${file}:8:5: error: include[4]: "teams/*.yaml" is outside the plan's folder ${dir} (it resolves to ${join(outside, 'secret.yaml')})`);
+    // Nothing of those files reaches a message.
+    expect(r.stderr).not.toMatch(/root_password|hunter2|root:x:/);
+  });
+
+  it('include_root names a wider folder; files outside it are still refused', async () => {
+    const shared = project({ 'shared/team.yaml': TEAM_A });
+    mkdirSync(join(shared, 'plans'));
+    writeFileSync(join(shared, 'plans', 'plan.yaml'), 'pgrant: 1\ndatabase: shop\ninclude_root: ..\ninclude: [../shared/team.yaml]\n');
+    const r = await render(shared, join('plans', 'plan.yaml'));
+    expect(r.code, r.stderr).toBe(0);
+    writeFileSync(join(shared, 'plans', 'plan.yaml'), 'pgrant: 1\ndatabase: shop\ninclude_root: ..\ninclude: [../../x.yaml]\n');
+    const refused = await render(shared, join('plans', 'plan.yaml'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`error: include[0]: "../../x.yaml" is outside include_root ${join(shared, 'plans', '..')}: a plan reads files only inside it`);
+  });
+
+  it('a FIFO, a device and a directory are refused at once, not read (a FIFO would wait for a writer forever)', async () => {
+    const dir = project({ 'plan.yaml': 'pgrant: 1\ndatabase: shop\ninclude_root: /\ninclude: [fifo.yaml, /dev/zero, teams]\n', 'teams/a.yaml': TEAM_A });
+    execFileSync('mkfifo', [join(dir, 'fifo.yaml')]);
+    const started = Date.now();
+    const r = await render(dir);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.code).toBe(1);
+    const file = join(dir, 'plan.yaml');
+    expect(r.stderr).toContain(`${file}:4:11: error: include[0]: cannot read included file ${join(dir, 'fifo.yaml')}: it is a FIFO, not a regular file`);
+    expect(r.stderr).toContain(`${file}:4:22: error: include[1]: cannot read included file /dev/zero: it is a device, not a regular file`);
+    expect(r.stderr).toContain(`${file}:4:33: error: include[2]: cannot read included file ${join(dir, 'teams')}: it is a directory, not a regular file`);
+    expect(r.stderr).toMatch(/hint: a plan and the files it includes are regular files holding at most 4 MiB of YAML together/);
+  }, 20_000);
 
   it('--from-git refuses a revision that git would read as an option', async () => {
     const dir = project({ 'plan.yaml': 'pgrant: 1\ndatabase: shop\npatterns:\n  - {pattern: readonly, role: r}\n' });

@@ -1,12 +1,28 @@
 // Where a plan's files come from: the disk, or a git revision (render --from-git reads the whole plan —
 // its includes and team patterns — as it was then). Paths are written as on the disk in both cases.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 
+/**
+ * The most YAML one plan may hold, its included files counted in, and any one file pgrant reads: a plan
+ * renders to about a hundred times its size in SQL, so a larger one would take minutes and gigabytes.
+ */
+export const PLAN_SIZE_LIMIT = 4 * 1024 * 1024;
+
+/** A size in MiB, as messages give it. */
+export function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
+}
+
 export interface PlanFiles {
-  /** The text of a file; throws an Error with `code` (e.g. ENOENT) when it cannot. */
+  /**
+   * The text of a regular file of at most PLAN_SIZE_LIMIT bytes; throws an Error with `code` (e.g.
+   * ENOENT, or why the file is refused) when it cannot.
+   */
   read(path: string): string;
+  /** The path with symlinks, `.` and `..` resolved (as far as it exists), to tell whether it is inside a folder. */
+  realPath(path: string): string;
   /** Every file below a directory (recursively), as paths starting with `dir`; [] when there is none. */
   list(dir: string): string[];
   /** True when the path is a directory. */
@@ -17,7 +33,16 @@ export interface PlanFiles {
 
 /** The plan's files as they are on the disk. */
 export const diskFiles: PlanFiles = {
-  read: (path) => readFileSync(path, 'utf8'),
+  read: (path) => readRegularFile(path, PLAN_SIZE_LIMIT),
+  realPath(path) {
+    try {
+      return realpathSync(path);
+    } catch {
+      // A file that does not exist: its folder resolved, so that the read reports ENOENT where it is named.
+      const parent = dirname(resolve(path));
+      return parent === resolve(path) ? parent : join(diskFiles.realPath(parent), relative(parent, resolve(path)));
+    }
+  },
   list(dir) {
     let entries: string[];
     try {
@@ -30,6 +55,52 @@ export const diskFiles: PlanFiles = {
   isDirectory: (path) => statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false,
   label: (path) => path,
 };
+
+/** An Error whose `code` says why a file is not read (messages print the code). */
+function refused(reason: string): Error {
+  return Object.assign(new Error(reason), { code: reason });
+}
+
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Reads a regular file of at most `limit` bytes. A FIFO is refused without waiting for a writer
+ * (O_NONBLOCK), a device without reading it, and at most limit + 1 bytes are read whatever size the
+ * file claims (files under /proc claim 0).
+ */
+function readRegularFile(path: string, limit: number): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw refused(`it is ${fileKind(st)}, not a regular file`);
+    if (st.size > limit) throw refused(`it holds ${mib(st.size)}, more than the ${mib(limit)} a plan file may hold`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const buffer = Buffer.allocUnsafe(64 * 1024);
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > limit) throw refused(`it holds more than the ${mib(limit)} a plan file may hold`);
+      chunks.push(Buffer.from(buffer.subarray(0, n)));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when `path` is `folder` or inside it (both as realPath gives them). */
+export function isInside(path: string, folder: string): boolean {
+  const rel = relative(folder, path);
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[a-zA-Z]:/.test(rel));
+}
 
 /**
  * The files of the git repository holding `planFile`, as they were at revision `rev`. Paths are taken
@@ -54,13 +125,18 @@ export function gitFiles(rev: string, planFile: string): PlanFiles {
   };
   return {
     read(path) {
+      let text: string;
       try {
-        return git(['show', `${rev}:${toRepo(path)}`]);
+        text = git(['show', `${rev}:${toRepo(path)}`]);
       } catch (e) {
         const detail = String((e as { stderr?: string }).stderr ?? '').trim().split('\n')[0];
         throw Object.assign(new Error(detail), { code: `not in git revision ${rev}` });
       }
+      if (Buffer.byteLength(text) > PLAN_SIZE_LIMIT) throw refused(`it holds more than the ${mib(PLAN_SIZE_LIMIT)} a plan file may hold`);
+      return text;
     },
+    // Git's tree has no symlinks to follow into: the path, normalized, is what is read.
+    realPath: (path) => resolve(path),
     list(dir) {
       const repoDir = toRepo(dir);
       return listRepo(dir).map((f) => join(dir, posix.relative(repoDir, f)));
@@ -80,19 +156,28 @@ export function isGlob(path: string): boolean {
  * is a character class. The part before the first glob character is the folder searched.
  */
 export function expandGlob(files: PlanFiles, pattern: string): string[] {
-  const normalized = pattern.split(sep).join('/');
-  const segments = normalized.split('/');
+  const { base, rest } = splitGlob(pattern);
+  const regex = globRegex(rest);
+  return files
+    .list(base)
+    .filter((f) => regex.test(posix.relative(base, f.split(sep).join('/'))))
+    .sort();
+}
+
+/** The folder a glob searches (its segments before the first glob character) and the rest. */
+function splitGlob(pattern: string): { base: string; rest: string } {
+  const segments = pattern.split(sep).join('/').split('/');
   const fixed: string[] = [];
   for (const s of segments) {
     if (isGlob(s)) break;
     fixed.push(s);
   }
-  const base = fixed.length ? fixed.join('/') : '.';
-  const regex = globRegex(segments.slice(fixed.length).join('/'));
-  return files
-    .list(base)
-    .filter((f) => regex.test(posix.relative(base, f.split(sep).join('/'))))
-    .sort();
+  return { base: fixed.length ? fixed.join('/') : '.', rest: segments.slice(fixed.length).join('/') };
+}
+
+/** The folder a glob searches: it must be inside the plan's root before it is listed. */
+export function globBase(pattern: string): string {
+  return splitGlob(pattern).base;
 }
 
 function globRegex(glob: string): RegExp {

@@ -5,7 +5,7 @@ import { Collector, UserError, didYouMean, type Location } from '../diagnostics.
 import { instanceType, loadCatalog, type PatternDef } from '../catalog/catalog.js';
 import { isTeamPattern, loadTeamCatalog, type AnyPatternDef, type CatalogDir } from '../catalog/team.js';
 import { expandTeamInstance, withUse, type TeamExpansion, type TeamUse } from '../catalog/team-expand.js';
-import { diskFiles, expandGlob, isGlob, type PlanFiles } from './files.js';
+import { PLAN_SIZE_LIMIT, diskFiles, expandGlob, globBase, isGlob, isInside, mib, type PlanFiles } from './files.js';
 import { SourceFile, formatPath, type PathSegment } from './source.js';
 import { checkObject, type Field, type TypeDesc } from './types.js';
 import { PLAN_NAME } from './plan-types.js';
@@ -65,7 +65,11 @@ export const PLAN_FIELDS: Record<string, Field> = {
   },
   include: {
     type: { kind: 'list', of: { kind: 'string' } },
-    doc: "plan files (relative to this file; globs such as teams/*.yaml allowed, sorted) whose patterns are appended to this plan's, in order",
+    doc: "plan files (relative to this file; globs such as teams/*.yaml allowed, sorted) whose patterns are appended to this plan's, in order; regular files inside the plan's folder (or include_root)",
+  },
+  include_root: {
+    type: { kind: 'string' },
+    doc: "the folder (relative to this file) that every file in include: and every catalog: folder must be inside; default: this file's folder",
   },
   patterns: {
     type: { kind: 'list', of: { kind: 'string' } },
@@ -205,7 +209,9 @@ export function loadPlan(file: string, options: LoadOptions = {}): Plan {
   const parts: PlanPart[] = [];
   const visited = new Set<string>();
   const hasIncludes = source.nodeAt(['include']) !== undefined;
-  collectParts(file, source, (header ?? {}) as Record<string, unknown>, { files, out, parts, catalogDirs, visited, major });
+  const bytes = { total: Buffer.byteLength(source.text) };
+  const folder = includeRoot(file, (header ?? {}) as Record<string, unknown>, files);
+  collectParts(file, source, (header ?? {}) as Record<string, unknown>, { files, out, parts, catalogDirs, visited, major, root: folder, bytes });
 
   // Without `name:`, the plan is named after its file: the same rule applies (the name reaches folder
   // names and the generated files), so a hostile file name is refused, not carried into them.
@@ -260,20 +266,43 @@ export function loadPlan(file: string, options: LoadOptions = {}): Plan {
   };
 }
 
-/** Reads a plan file (or an included one); a file that cannot be read is reported where it was named. */
-function readSource(file: string, text: string | undefined, files: PlanFiles, namedAt: Location | undefined, path: string): SourceFile {
-  if (text !== undefined) return new SourceFile(files.label(file), text);
-  try {
-    return new SourceFile(files.label(file), files.read(file));
-  } catch (e) {
-    throw new UserError({
-      level: 'error',
-      loc: namedAt,
-      path,
-      message: `cannot read ${namedAt ? 'included file' : 'plan'} ${files.label(file)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-      hint: namedAt ? 'paths in "include:" are relative to the file that names them' : 'check the path',
-    });
+/**
+ * Reads a plan file (or an included one) and parses it; a file that cannot be read, or that would take
+ * the plan past PLAN_SIZE_LIMIT (`bytes` counts what was read before it), is reported where it was named.
+ */
+function readSource(file: string, text: string | undefined, files: PlanFiles, namedAt: Location | undefined, path: string, bytes = { total: 0 }): SourceFile {
+  const what = namedAt ? 'included file' : 'plan';
+  const refuse = (reason: string, hint: string) => new UserError({ level: 'error', loc: namedAt, path, message: `cannot read ${what} ${files.label(file)}: ${reason}`, hint });
+  let content = text;
+  if (content === undefined) {
+    try {
+      content = files.read(file);
+    } catch (e) {
+      const refusedFile = /regular file|may hold/.test(String((e as NodeJS.ErrnoException).code));
+      throw refuse(String((e as NodeJS.ErrnoException).code ?? e), refusedFile ? SIZE_HINT : namedAt ? 'paths in "include:" are relative to the file that names them' : 'check the path');
+    }
   }
+  // Counted before parsing: a plan too large to render in reasonable time is refused at once.
+  bytes.total += Buffer.byteLength(content);
+  if (bytes.total > PLAN_SIZE_LIMIT) {
+    throw refuse(`the plan${namedAt ? ' and the files it includes' : ''} would hold more than ${mib(PLAN_SIZE_LIMIT)} of YAML, the most pgrant reads`, SIZE_HINT);
+  }
+  return new SourceFile(files.label(file), content);
+}
+
+const SIZE_HINT = `a plan and the files it includes are regular files holding at most ${mib(PLAN_SIZE_LIMIT)} of YAML together (about 100,000 roles); split a larger one into several plans`;
+
+/** The folder a plan reads files under: its `include_root:`, else its own folder (symlinks resolved). */
+interface IncludeRoot {
+  real: string;
+  /** How messages name it. */
+  label: string;
+}
+
+function includeRoot(file: string, header: Record<string, unknown>, files: PlanFiles): IncludeRoot {
+  const named = header.include_root as string | undefined;
+  const dir = named === undefined ? dirname(file) : isAbsolute(named) ? named : join(dirname(file), named);
+  return { real: files.realPath(dir), label: named === undefined ? `the plan's folder ${files.label(dir)}` : `include_root ${files.label(dir)}` };
 }
 
 interface CollectContext {
@@ -283,6 +312,18 @@ interface CollectContext {
   catalogDirs: CatalogDir[];
   visited: Set<string>;
   major: number;
+  root: IncludeRoot;
+  /** The bytes of YAML read so far (the plan and its included files). */
+  bytes: { total: number };
+}
+
+/** True when a file or folder the plan names is inside its root; otherwise reports it where it is named. */
+function insideRoot(c: CollectContext, target: string, entry: string, namedAt: Location, path: string): boolean {
+  const real = c.files.realPath(target);
+  if (isInside(real, c.root.real)) return true;
+  const through = real === resolve(target) ? '' : ` (it resolves to ${real})`;
+  c.out.error(namedAt, path, `"${entry}" is outside ${c.root.label}${through}: a plan reads files only inside it`, 'move the file under that folder, or set "include_root:" in the plan to a folder that holds both');
+  return false;
 }
 
 /** Adds a plan file and, after it, every file it includes (depth first), with their catalog folders. */
@@ -291,11 +332,15 @@ function collectParts(file: string, source: SourceFile, header: Record<string, u
   c.parts.push({ source, patterns: source.nodeAt(['patterns']) });
   const here = (p: string) => (isAbsolute(p) ? p : join(dirname(file), p));
   ((header.catalog as string[] | undefined) ?? []).forEach((dir, i) => {
-    c.catalogDirs.push({ dir: here(dir), namedAt: source.locNode(source.nodeAt(['catalog', i])), path: formatPath(['catalog', i]) });
+    const namedAt = source.locNode(source.nodeAt(['catalog', i]));
+    if (!insideRoot(c, here(dir), dir, namedAt, formatPath(['catalog', i]))) return;
+    c.catalogDirs.push({ dir: here(dir), namedAt, path: formatPath(['catalog', i]) });
   });
   ((header.include as string[] | undefined) ?? []).forEach((entry, i) => {
     const namedAt = source.locNode(source.nodeAt(['include', i]));
     const path = formatPath(['include', i]);
+    // A glob's folder is checked before it is listed; each file it matches (maybe a symlink) after.
+    if (!insideRoot(c, isGlob(entry) ? globBase(here(entry)) : here(entry), entry, namedAt, path)) return;
     const matches = isGlob(entry) ? expandGlob(c.files, here(entry)) : [here(entry)];
     if (matches.length === 0) {
       c.out.error(namedAt, path, `"${entry}" matches no file`, 'paths in "include:" are relative to the file that names them');
@@ -303,9 +348,10 @@ function collectParts(file: string, source: SourceFile, header: Record<string, u
     for (const included of matches) {
       // A file included twice (two globs, or a file including its includer) is read once.
       if (c.visited.has(resolve(included))) continue;
+      if (isGlob(entry) && !insideRoot(c, included, entry, namedAt, path)) continue;
       let includedSource: SourceFile;
       try {
-        includedSource = readSource(included, undefined, c.files, namedAt, path);
+        includedSource = readSource(included, undefined, c.files, namedAt, path, c.bytes);
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
         c.out.items.push(...e.diagnostics);
