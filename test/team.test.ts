@@ -51,6 +51,21 @@ async function render(dir: string, file = 'plan.yaml', ...args: string[]) {
 }
 
 describe('team patterns', () => {
+  it('parameters and keys named like Object.prototype\'s (constructor, __proto__, toString, hasOwnProperty) are plain names', async () => {
+    const svc = 'pattern: svc\nsummary: A service.\nparameters:\n  constructor: {type: role-name, required: true, doc: the role}\n  __proto__: {type: "schema[]", default: [app], doc: schemas}\n  valueof: {type: "login[]", default: [], doc: members}\nexpands:\n  - pattern: readonly\n    role: "{{constructor}}"\n    schemas: "{{__proto__}}"\n    members: "{{valueof}}"\n';
+    const instances = '  - pattern: svc\n    constructor: reader\n    __proto__: [sales]\n  - pattern: readonly\n    role: r2\n    columns: {__proto__: [a], hasOwnProperty: [b]}\n';
+    const r = await render(project({ 'catalog/svc.yaml': svc, 'plan.yaml': plan(instances) }));
+    expect(r.code, r.stderr).toBe(0);
+    const deploy = r.read('deploy.sql');
+    expect(deploy).toContain('GRANT USAGE ON SCHEMA sales TO reader;');
+    expect(deploy).toContain('GRANT SELECT (a) ON TABLE public.__proto__ TO r2;');
+    expect(deploy).toContain('GRANT SELECT (b) ON TABLE public."hasOwnProperty" TO r2;');
+    const unknown = await render(project({ 'plan.yaml': 'pgrant: 1\ndatabase: shop\npatterns:\n  - pattern: readonly\n    role: r\n    toString: x\n    constructor: y\n' }));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/plan\.yaml:6:5: error: patterns\[0\]\.toString: unknown key "toString"/);
+    expect(unknown.stderr).toMatch(/plan\.yaml:7:5: error: patterns\[0\]\.constructor: unknown key "constructor"/);
+  });
+
   it('expand into built-in instances: templates over the parameters, "{{p}}" keeps lists and numbers, absent optional parameters leave the key out', async () => {
     const dir = project({
       'catalog/service.yaml': SERVICE,
@@ -291,6 +306,25 @@ describe('include', () => {
     expect(r.stderr).toContain(`${file}:4:33: error: include[2]: cannot read included file ${join(dir, 'teams')}: it is a directory, not a regular file`);
     expect(r.stderr).toMatch(/hint: a plan and the files it includes are regular files holding at most 4 MiB of YAML together/);
   }, 20_000);
+
+  it('a plan of more than 4 MiB, alone or with its includes, is refused before it is parsed, naming the limit', async () => {
+    // About 200,000 members: rendering it would take minutes and gigabytes.
+    const members = Array.from({ length: 200_000 }, (_, i) => `      - member_${String(i).padStart(7, '0')}\n`).join('');
+    const header = 'pgrant: 1\ndatabase: shop\npatterns:\n  - pattern: readonly\n    role: readers\n    members:\n';
+    // 3.9 MiB included by a plan of 0.3 MiB: refused before the included file is parsed.
+    const included = 'patterns:\n  - pattern: readonly\n    role: readers\n    members:\n' + members.slice(0, 180_000 * 23);
+    const dir = project({ 'big.yaml': header + members, 'plan.yaml': `pgrant: 1\ndatabase: shop\ninclude: [a.yaml]\n# ${'x'.repeat(300_000)}\n`, 'a.yaml': included });
+    const started = Date.now();
+    const big = await render(dir, 'big.yaml');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(big.code).toBe(1);
+    expect(big.stderr).toContain(`error: cannot read plan ${join(dir, 'big.yaml')}: it holds 4.4 MiB, more than the 4 MiB a plan file may hold`);
+    expect(big.stderr).toContain('hint: a plan and the files it includes are regular files holding at most 4 MiB of YAML together (about 100,000 roles); split a larger one into several plans');
+    const split = await render(dir);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(split.code).toBe(1);
+    expect(split.stderr).toContain(`${join(dir, 'plan.yaml')}:3:11: error: include[0]: cannot read included file ${join(dir, 'a.yaml')}: the plan and the files it includes would hold more than 4 MiB of YAML, the most pgrant reads`);
+  }, 30_000);
 
   it('--from-git refuses a revision that git would read as an option', async () => {
     const dir = project({ 'plan.yaml': 'pgrant: 1\ndatabase: shop\npatterns:\n  - {pattern: readonly, role: r}\n' });

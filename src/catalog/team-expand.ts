@@ -6,6 +6,7 @@ import { Document, Pair, Scalar, YAMLMap, YAMLSeq, isAlias, isMap, isNode, isSca
 import { Collector, type Diagnostic, type Location } from '../diagnostics.js';
 import type { PlanInstance } from '../plan/load.js';
 import { formatPath } from '../plan/source.js';
+import { own, setOwn } from '../plan/own.js';
 import { checkObject } from '../plan/types.js';
 import { instanceType } from './catalog.js';
 import { isTeamPattern, type AnyPatternDef, type TeamPatternDef } from './team.js';
@@ -54,7 +55,7 @@ export function expandTeamInstance(def: TeamPatternDef, params: Record<string, u
   if (def.problems.some((d) => d.level === 'error')) return [];
   if (via.length > 32) return [];
   const values: Record<string, unknown> = {};
-  for (const key of Object.keys(def.parameters)) values[key] = params[key] ?? null;
+  for (const key of Object.keys(def.parameters)) setOwn(values, key, own(params, key) ?? null);
   const instances: PlanInstance[] = [];
   def.expands.forEach(({ node, pattern }, i) => {
     const path = ['expands', i];
@@ -113,7 +114,7 @@ function renderNode(input: Node, values: Record<string, unknown>, def: TeamPatte
   if (!isScalar(node) || typeof node.value !== 'string' || !isTemplate(node.value)) return node.clone() as Node;
   const info = analyzeTemplate(node.value);
   if (!('message' in info) && info.exact) {
-    const value = values[info.exact];
+    const value = own(values, info.exact);
     return value === null || value === undefined ? undefined : positioned(builder.createNode(value) as Node, node);
   }
   try {

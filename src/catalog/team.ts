@@ -6,6 +6,7 @@ import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { Collector, UserError, didYouMean, sortDiagnostics, type Diagnostic, type Location } from '../diagnostics.js';
 import type { PlanFiles } from '../plan/files.js';
 import { SourceFile, formatPath, type PathSegment } from '../plan/source.js';
+import { setOwn } from '../plan/own.js';
 import { check, checkObject, describeType, namedTypes, parseTypeExpr, resolveType, type Field, type TypeDesc } from '../plan/types.js';
 import { COMMON_INSTANCE_FIELDS, instanceType, type PatternDef } from './catalog.js';
 import { analyzeTemplate, isTemplate } from './team-template.js';
@@ -194,8 +195,9 @@ function readParameters(source: SourceFile, out: Collector): TeamPatternDef['par
   for (const pair of node.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     const path: PathSegment[] = ['parameters', key];
-    if (!PARAMETER_NAME.test(key) || key in COMMON_INSTANCE_FIELDS) {
-      out.error(source.locNode(pair.key as Node), formatPath(path), key in COMMON_INSTANCE_FIELDS ? `"${key}" is a key of every pattern instance, not a parameter name` : `"${key}" is not a parameter name (lower-case letters, digits, "_")`, 'rename the parameter');
+    const common = Object.hasOwn(COMMON_INSTANCE_FIELDS, key);
+    if (!PARAMETER_NAME.test(key) || common) {
+      out.error(source.locNode(pair.key as Node), formatPath(path), common ? `"${key}" is a key of every pattern instance, not a parameter name` : `"${key}" is not a parameter name (lower-case letters, digits, "_")`, 'rename the parameter');
       continue;
     }
     const p = checkObject(pair.value as Node, PARAMETER_TYPE, ctx, path, new Set(['default']));
@@ -210,7 +212,7 @@ function readParameters(source: SourceFile, out: Collector): TeamPatternDef['par
     const defaultNode = source.nodeAt([...path, 'default']);
     const dflt = defaultNode === undefined ? undefined : check(defaultNode, type, ctx, [...path, 'default']);
     if (defaultNode !== undefined && dflt === undefined) continue;
-    parameters[key] = { typeExpr: p.type as string, type, required: p.required as boolean, default: dflt, doc: p.doc as string };
+    setOwn(parameters, key, { typeExpr: p.type as string, type, required: p.required as boolean, default: dflt, doc: p.doc as string });
   }
   return parameters;
 }
@@ -238,7 +240,7 @@ function checkExpands(def: TeamPatternDef, builtins: ReadonlyMap<string, Pattern
       const fields = instanceType(target).fields;
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : '';
-        if (!(key in fields)) {
+        if (!Object.hasOwn(fields, key)) {
           out.error(def.source.locNode(pair.key as Node), formatPath(['expands', i, key]), `unknown key "${key}" for pattern "${pattern}"`, didYouMean(key, Object.keys(fields)) ?? `known keys: ${Object.keys(fields).join(', ')}`);
         }
       }
@@ -272,7 +274,7 @@ function checkTemplates(def: TeamPatternDef, node: Node | null | undefined, path
   }
   const declared = Object.keys(def.parameters);
   for (const name of [...info.asText, ...info.inConditions]) {
-    if (!(name in def.parameters)) {
+    if (!Object.hasOwn(def.parameters, name)) {
       out.error(at, where, `"{{${name}}}": team pattern "${def.name}" has no parameter "${name}"`, didYouMean(name, declared) ?? (declared.length ? `parameters: ${declared.join(', ')}` : 'declare it under "parameters:"'));
       return;
     }

@@ -2,6 +2,7 @@
 import { isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { didYouMean, type Collector, type Location } from '../diagnostics.js';
 import { formatPath, type PathSegment, type SourceFile } from './source.js';
+import { own, setOwn } from './own.js';
 import { checkName, type NamePurpose } from '../sql/names.js';
 
 export interface Field {
@@ -200,7 +201,7 @@ export function check(input: Node | null | undefined, type: TypeDesc, ctx: Check
         const keyString = isScalar(pair.key) ? String(pair.key.value) : '?';
         const value = check(pair.value as Node, t.value, ctx, [...path, keyString]);
         if (key === undefined || value === undefined) ok = false;
-        else result[keyString] = value;
+        else setOwn(result, keyString, value);
       }
       return ok ? result : undefined;
     }
@@ -277,7 +278,7 @@ export function checkObject(
     }
     const key = keyNode.value;
     if (skip.has(key)) continue;
-    const field = t.fields[key];
+    const field = own(t.fields, key);
     if (!field) {
       const known = Object.keys(t.fields);
       ctx.out.error(
@@ -302,7 +303,7 @@ export function checkObject(
     }
     const value = check(pair.value as Node, field.type, ctx, [...path, key]);
     if (value === undefined) ok = false;
-    else result[key] = value;
+    else setOwn(result, key, value);
   }
   for (const [key, field] of Object.entries(t.fields)) {
     if (field.required && !seen.has(key)) {
@@ -329,7 +330,7 @@ export function checkObject(
 
 function applyDefaults(value: Record<string, unknown>, t: Extract<TypeDesc, { kind: 'object' }>): Record<string, unknown> {
   for (const [key, field] of Object.entries(t.fields)) {
-    if (!(key in value) && field.default !== undefined) value[key] = structuredClone(field.default);
+    if (!Object.hasOwn(value, key) && field.default !== undefined) setOwn(value, key, structuredClone(field.default));
   }
   return value;
 }

@@ -4,7 +4,6 @@ import { UserError, formatDiagnostic, type Diagnostic } from '../../diagnostics.
 import type { OldPlan } from '../../pipeline.js';
 import type { Change } from '../../migrate/diff.js';
 import { LAYOUTS, type Layout } from '../../render/layouts.js';
-import { readFile } from 'node:fs/promises';
 import type { PlanOutput, SaltFile } from '../../write/write.js';
 import { useCatalogOption, withCatalogOption } from '../catalog-option.js';
 import type { CommandModule } from '../main.js';
@@ -94,7 +93,8 @@ export const renderCommand: CommandModule = {
 async function readOldPlan(file: string): Promise<OldPlan> {
   try {
     // Read here, so a missing file is named as the --from argument; its includes are read by the loader.
-    return { file, text: await readFile(file, 'utf8'), label: file };
+    const { diskFiles } = await import('../../plan/files.js');
+    return { file, text: diskFiles.read(file), label: file };
   } catch (e) {
     throw new UserError({ level: 'error', path: '', message: `cannot read the old plan ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, hint: 'check the path given to --from' });
   }
