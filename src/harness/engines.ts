@@ -10,14 +10,15 @@ export type EngineName = 'embedded' | 'testcontainers';
 
 export interface Engine {
   name: string;
-  start(major: number): Promise<Server>;
+  /** `hostile`: a server for `pgrant test --hostile` (pg_stat_statements loaded where the engine can). */
+  start(major: number, options?: { hostile?: boolean }): Promise<Server>;
 }
 
 export const embeddedEngine: Engine = {
   name: 'embedded',
-  start: (major) => {
+  start: (major, options) => {
     if (!(SUPPORTED_MAJORS as readonly number[]).includes(major)) throw new UserError(`PostgreSQL ${major} is not supported (supported: ${SUPPORTED_MAJORS.join(', ')})`);
-    return startServer(major as Major);
+    return startServer(major as Major, { statements: options?.hostile ?? false });
   },
 };
 

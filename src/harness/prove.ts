@@ -21,6 +21,7 @@ import type { ServerAddress } from './server.js';
 import { diffSnapshots, snapshot } from './snapshot.js';
 import { describeFailure } from './errors.js';
 import { planRolesNeededByFixture, rolesCreatedIn } from './fixture-roles.js';
+import { holdRole, hostileFindings, makeHostile, MARKER_VARIABLE, pinnedConnection, squatterPower, stopAfterPasswords, takeMarks, type Hostile } from './hostile.js';
 
 export interface PhaseReport {
   name: string;
@@ -76,6 +77,10 @@ export interface ProveOptions {
   afterRevert?: (db: Db) => Promise<void>;
   /** Passwords for psql variables (default: random). The fuzz tests give hostile ones. */
   passwordFor?: (variable: string) => string;
+  /** Make the server hostile before deploy (`pgrant test --hostile`, see hostile.ts) and fail on what it catches. */
+  hostile?: boolean;
+  /** Test seam: runs on each rendered file's text before it is written (e.g. a template with a line taken out). */
+  editFile?: (name: string, content: string) => string;
 }
 
 class PhaseFailed extends Error {}
@@ -124,12 +129,26 @@ interface Run {
   fixtureFile?: string;
   /** Its text, read once ('' when unreadable: the fixture phase then reports psql's message). */
   fixtureSql?: string;
+  /** With --hostile: what was planted, and a connection that resolves names in pg_catalog only. */
+  hostile?: Hostile;
+  hostileDb?: Db;
+  /** What the first deploy printed (deploy.sql's reports, e.g. about a squatter). */
+  deployOutput: string;
 }
 
-/** Runs a generated file with psql, as the deployer. */
-function psqlFile(run: Run, file: string): Promise<PsqlResult> {
+/**
+ * Runs a generated file with psql, as the deployer. On a hostile server, each planted overload that ran
+ * meanwhile is charged to this file, and psql's environment names the marker a smuggled meta-command would create.
+ */
+async function psqlFile(run: Run, file: string, extra: { vars?: Record<string, string>; env?: Record<string, string> } = {}): Promise<PsqlResult> {
   const database = file === 'deploy.sql' && run.createsDatabase ? 'postgres' : run.database;
-  return runPsql(run.server, { database, file: join(run.dir, file), vars: Object.fromEntries(run.passwords), ...asDeployer(run.deployer, run.server) });
+  const as = asDeployer(run.deployer, run.server);
+  const env: Record<string, string> = { ...as.env, ...(run.hostile ? { [MARKER_VARIABLE]: run.hostile.markerFile } : {}), ...extra.env };
+  if (as.env?.PGOPTIONS && extra.env?.PGOPTIONS) env.PGOPTIONS = `${as.env.PGOPTIONS} ${extra.env.PGOPTIONS}`;
+  if (run.hostile) await takeMarks(run.hostileDb!, run.hostile, "the harness's own SQL");
+  const result = await runPsql(run.server, { database, file: join(run.dir, file), vars: { ...Object.fromEntries(run.passwords), ...extra.vars }, ...as, env });
+  if (run.hostile) await takeMarks(run.hostileDb!, run.hostile, file);
+  return result;
 }
 
 const rolesNow = async (run: Run) => new Set((await run.maintenance.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
@@ -233,6 +252,7 @@ async function deploy(run: Run): PhaseResult {
   run.probeFunctions = await createProbeFunctions(run.admin!, run.model.scope.schemas);
   await run.options.beforeDeploy?.(run.admin!);
   const result = await psqlFile(run, 'deploy.sql');
+  run.deployOutput = result.stderr + result.stdout;
   if (result.code !== 0) throw new PhaseFailed(psqlError(result));
 }
 
@@ -369,6 +389,71 @@ async function revert(run: Run): PhaseResult {
   return `no managed role left; ${run.checksums.size} fixture tables unchanged`;
 }
 
+/** `--hostile`: the attacker plants its overloads, the database's settings change, a squatter takes the roles. */
+async function hostileServer(run: Run): PhaseResult {
+  run.hostileDb = await pinnedConnection(run.server, run.database);
+  const files = [...(await Promise.all(['deploy.sql', 'verify.sql', 'revert.sql', 'migrate.sql'].map((f) => readFile(join(run.dir, f), 'utf8').catch(() => ''))))];
+  run.hostile = await makeHostile(
+    {
+      server: run.server,
+      database: run.database,
+      files,
+      deployer: run.deployer.name,
+      deployerIsSuperuser: run.deployer.kind === 'superuser',
+      scope: run.model.scope.schemas,
+      planRoles: run.managed,
+      markerFile: join(run.dir, 'meta-command-ran'),
+      squatterOwnsDatabase: run.deployer.kind === 'superuser',
+      major: run.server.major,
+      // Dropped after the plan's roles (the squatter administers some of them).
+      creating: (role) => run.createdRoles.add(role),
+    },
+    run.hostileDb,
+  );
+  const h = run.hostile;
+  return `attacker ${h.attacker} planted ${h.planted.reduce((n, p) => n + p.overloads.length, 0)} overloads in ${h.plantedIn.join(', ') || 'no schema'}${h.leftOut.length ? ` (not in ${h.leftOut.join(', ')})` : ''}; standard_conforming_strings = off, log_statement = all${h.statsSchema ? ', pg_stat_statements' : ''}; squatter ${h.squatter} made the plan's roles first${run.deployer.kind === 'superuser' ? ' and owns the database' : ''}`;
+}
+
+/** `--hostile`: deploys that fail at a password (its role locked) and after the passwords (the first GRANT stopped). */
+async function failedDeploys(run: Run): PhaseResult {
+  const login = run.model.roles.find((r) => r.password?.kind === 'psql');
+  if (!login) throw new PhaseSkipped('no password from a psql variable in this plan');
+  const said: string[] = [];
+  const hold = await holdRole(run.server, run.database, login.name);
+  try {
+    const r = await psqlFile(run, 'deploy.sql', { vars: { lock_timeout: '1s' } });
+    if (r.code === 0) throw new PhaseFailed(`deploy.sql succeeded while role ${login.name} was locked by another session`);
+    said.push(`stopped at ${login.name}'s password: ${psqlError(r).split('\n')[0]}`);
+  } finally {
+    await hold.release();
+  }
+  const stop = await stopAfterPasswords(run.hostileDb!);
+  try {
+    const r = await psqlFile(run, 'deploy.sql', { env: stop.env });
+    if (r.code !== 0 && !r.stderr.includes(stop.message)) throw new PhaseFailed(`deploy.sql failed before its first GRANT or REVOKE:\n${psqlError(r)}`);
+    said.push(r.code === 0 ? 'no GRANT or REVOKE to stop after the passwords' : 'stopped at its first GRANT or REVOKE, after the passwords');
+  } finally {
+    await stop.remove();
+  }
+  return said.join('; ');
+}
+
+/** `--hostile`: after deploy.sql, the squatter has no power left over the plan's roles. */
+async function squatterChecked(run: Run): PhaseResult {
+  const logins = run.model.roles.filter((r) => r.attrs.login).map((r) => r.name);
+  const problems = await squatterPower(run.hostileDb!, run.hostile!, run.managed, logins, run.server.major, run.deployOutput);
+  if (problems.length) throw new PhaseFailed(problems.join('\n'));
+  return run.server.major < 16 ? 'deploy.sql reported the squatter\'s CREATEROLE (before 16 it cannot be taken away)' : `no ADMIN OPTION on the plan's roles, no password change for ${logins.length} login${logins.length === 1 ? '' : 's'}`;
+}
+
+/** `--hostile`: no planted overload ran, no password in the log or pg_stat_statements, no meta-command. */
+async function hostileChecked(run: Run): PhaseResult {
+  if (!run.hostile) throw new PhaseSkipped('the hostile setup did not run');
+  const { problems, checked } = await hostileFindings(run.hostileDb!, run.hostile, run.passwords, { superuserDeploys: run.deployer.kind === 'superuser' });
+  if (problems.length) throw new PhaseFailed(problems.join('\n'));
+  return checked.join('; ');
+}
+
 interface Phase {
   name: string;
   run: (run: Run) => PhaseResult;
@@ -378,14 +463,21 @@ interface Phase {
   skip?: (run: Run) => string | undefined;
   /** Not listed at all when false (a phase only some plans have). */
   applies?: (run: Run) => boolean;
+  /** Runs even after a fatal failure (a check of everything that happened before). */
+  always?: boolean;
 }
+
+const hostile = (r: Run) => r.options.hostile === true;
 
 const PHASES: Phase[] = [
   { name: 'setup', run: setup },
   { name: 'create the database (deploy.sql from the maintenance database)', run: createDatabase, applies: (r) => r.createsDatabase },
   { name: 'fixture', run: fixture },
+  { name: 'hostile server: overloads planted, settings changed, roles squatted', run: hostileServer, applies: hostile },
   { name: 'deploy', run: deploy },
   { name: 'deploy again (idempotent)', run: deployAgain },
+  { name: 'hostile: deploys stopped at and after the password step', run: failedDeploys, applies: hostile, fatal: false },
+  { name: 'hostile: the squatter has no power left', run: squatterChecked, applies: hostile, fatal: false },
   { name: 'objects created after deploy (default privileges)', run: objectsCreatedLater },
   { name: 'verify.sql', run: verify, fatal: false },
   { name: 'probes (act as each role)', run: probes, fatal: false },
@@ -393,6 +485,7 @@ const PHASES: Phase[] = [
   { name: 'verify.sql catches a privilege added by hand', run: verifyCatchesDrift },
   { name: 'logins over TCP (scram-sha-256)', run: logins },
   { name: 'revert', run: revert },
+  { name: 'hostile: no planted overload ran, no password in the log or statistics, no meta-command', run: hostileChecked, applies: hostile, always: true },
 ];
 
 export async function provePlan(options: ProveOptions): Promise<CaseReport> {
@@ -415,7 +508,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
     durationMs: 0,
   };
   const dir = await mkdtemp(join(tmpdir(), `pgrant-case-${plan.name}-`));
-  for (const [name, content] of rendered.files) await writeFile(join(dir, name), content);
+  for (const [name, content] of rendered.files) await writeFile(join(dir, name), options.editFile ? options.editFile(name, content) : content);
   const passwords = new Map<string, string>();
   for (const r of model.roles) {
     if (r.password?.kind === 'psql') passwords.set(r.password.variable, options.passwordFor?.(r.password.variable) ?? randomBytes(12).toString('base64url'));
@@ -442,6 +535,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
     checksums: new Map(),
     createdAfter: new Map(),
     probeFunctions: [],
+    deployOutput: '',
   };
   run.fixtureFile = options.fixture ?? (plan.test.fixture ? resolve(dirname(options.planFile), plan.test.fixture) : undefined);
   if (run.fixtureFile) run.fixtureSql = await readFile(run.fixtureFile, 'utf8').catch(() => '');
@@ -451,7 +545,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
     for (const phase of PHASES) {
       if (phase.applies && !phase.applies(run)) continue;
       // After a fatal failure (the database is not in a state later phases can use), the rest is skipped.
-      const why = failed ? 'not run: an earlier phase failed' : phase.skip?.(run);
+      const why = failed && !phase.always ? 'not run: an earlier phase failed' : phase.skip?.(run);
       if (why) {
         report.phases.push({ name: phase.name, status: 'skip', detail: why });
         continue;
@@ -473,6 +567,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
     }
   } finally {
     await run.admin?.end().catch(() => {});
+    await run.hostileDb?.end().catch(() => {});
     if (!options.keep) {
       await maintenance.query(`DROP DATABASE IF EXISTS ${ident(database)}${server.major >= 13 ? ' WITH (FORCE)' : ''}`).catch(() => {});
       for (const role of run.createdRoles) {

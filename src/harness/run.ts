@@ -19,6 +19,8 @@ export interface RunOptions {
   engine: EngineName;
   databaseUrl?: string;
   keep?: boolean;
+  /** Make each server hostile before the plan's files run, and fail on what that catches (see hostile.ts). */
+  hostile?: boolean;
   onProgress?: (event: { major: number; plan?: string; phase: string }) => void;
 }
 
@@ -70,7 +72,7 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
       for (const file of options.plans) {
         for (const deployer of deployers) {
           const scratch = `pgrant_test_${randomBytes(4).toString('hex')}`;
-          report.cases.push(await provePlan({ planFile: file, server: addressOf(server), deployer, fixture: options.fixture, scratchDatabase: scratch, keep: options.keep, onPhase: (phase) => options.onProgress?.({ major: server.major, plan: file, phase: `${deployer}: ${phase}` }) }));
+          report.cases.push(await provePlan({ planFile: file, server: addressOf(server), deployer, fixture: options.fixture, scratchDatabase: scratch, keep: options.keep, hostile: options.hostile, onPhase: (phase) => options.onProgress?.({ major: server.major, plan: file, phase: `${deployer}: ${phase}` }) }));
         }
       }
     } catch (e) {
@@ -100,11 +102,11 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
     let server: Server | undefined;
     try {
       options.onProgress?.({ major, phase: 'starting server' });
-      server = await engine.start(major);
+      server = await engine.start(major, { hostile: options.hostile });
       for (const file of byMajor.get(major)!) {
         for (const deployer of deployers) {
           try {
-            report.cases.push(await provePlan({ planFile: file, server: addressOf(server), deployer, fixture: options.fixture, keep: options.keep, onPhase: (phase) => options.onProgress?.({ major, plan: file, phase: `${deployer}: ${phase}` }) }));
+            report.cases.push(await provePlan({ planFile: file, server: addressOf(server), deployer, fixture: options.fixture, keep: options.keep, hostile: options.hostile, onPhase: (phase) => options.onProgress?.({ major, plan: file, phase: `${deployer}: ${phase}` }) }));
           } catch (e) {
             // The plan asks for something this older server cannot do (e.g. membership options before 16).
             if (!(e instanceof UserError)) throw e;

@@ -256,6 +256,8 @@ export interface ServerAddress {
   tcpHost: string;
   /** Extra libpq environment (e.g. PGSSLMODE) for this server. */
   env?: Record<string, string>;
+  /** The server's log, when it is a file on this machine (embedded servers): `--hostile` reads it. */
+  logFile?: string;
 }
 
 export interface Server extends ServerAddress {
@@ -263,14 +265,26 @@ export interface Server extends ServerAddress {
 }
 
 export function addressOf(s: ServerAddress): ServerAddress {
-  return { major: s.major, host: s.host, port: s.port, user: s.user, password: s.password, tcpHost: s.tcpHost, env: s.env };
+  return { major: s.major, host: s.host, port: s.port, user: s.user, password: s.password, tcpHost: s.tcpHost, env: s.env, logFile: s.logFile };
+}
+
+export interface StartOptions {
+  /** The bootstrap superuser's name (default postgres). */
+  superuser?: string;
+  /** Load pg_stat_statements (for `--hostile`, which searches it for passwords), when the build has it. */
+  statements?: boolean;
+}
+
+/** Whether this major's embedded build ships pg_stat_statements (its library next to the server's). */
+async function shipsStatements(bins: Binaries): Promise<boolean> {
+  return exists(join(dirname(dirname(bins.postgres)), 'lib', 'postgresql', 'pg_stat_statements.so'));
 }
 
 /**
  * Starts a fresh server: copy of the template data directory, Unix socket + TCP on 127.0.0.1. Its
  * superuser is `postgres` unless `superuser` names another (tests of servers without a `postgres` role).
  */
-export async function startServer(major: Major, { superuser = 'postgres' }: { superuser?: string } = {}): Promise<Server> {
+export async function startServer(major: Major, { superuser = 'postgres', statements = false }: StartOptions = {}): Promise<Server> {
   if (!/^[a-z_][a-z0-9_]*$/.test(superuser)) throw new Error(`not a plain role name for initdb -U: ${superuser}`);
   const bins = await findBinaries(major);
   const as = await serverUser();
@@ -304,6 +318,7 @@ async function startIn(dir: string, { major, bins, as, template, superuser }: { 
       'max_connections = 60',
       "password_encryption = 'scram-sha-256'",
       'log_min_messages = warning',
+      ...(statements && (await shipsStatements(bins)) ? ["shared_preload_libraries = 'pg_stat_statements'"] : []),
       '',
     ].join('\n'),
   );
@@ -325,6 +340,7 @@ async function startIn(dir: string, { major, bins, as, template, superuser }: { 
         port,
         user: superuser,
         tcpHost: '127.0.0.1',
+        logFile: join(dir, 'server.log'),
         async stop() {
           if (stopped) return;
           stopped = true;

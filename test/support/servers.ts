@@ -1,6 +1,6 @@
 // Real PostgreSQL servers for a test file: started once per file, shared by its tests, stopped after.
 import { afterAll, beforeAll } from 'vitest';
-import { SUPPORTED_MAJORS, startServer, type Major, type Server } from '../../src/harness/server.js';
+import { SUPPORTED_MAJORS, startServer, type Major, type Server, type StartOptions } from '../../src/harness/server.js';
 
 /**
  * Majors the suite runs on: all supported ones unless PGRANT_TEST_MAJORS narrows them (e.g. "17" or
@@ -18,10 +18,10 @@ export function parseTestMajors(value: string | undefined): Major[] {
 
 export const TEST_MAJORS: Major[] = parseTestMajors(process.env.PGRANT_TEST_MAJORS);
 
-export function useServers(majors: readonly Major[] = TEST_MAJORS): Map<Major, Server> {
+export function useServers(majors: readonly Major[] = TEST_MAJORS, options: StartOptions = {}): Map<Major, Server> {
   const servers = new Map<Major, Server>();
   beforeAll(async () => {
-    for (const m of majors) servers.set(m, await startServer(m));
+    for (const m of majors) servers.set(m, await startServer(m, options));
   });
   afterAll(async () => {
     await Promise.all([...servers.values()].map((s) => s.stop()));

@@ -1,4 +1,4 @@
-// pgrant test <plan.yaml>... [--pg 17|14,16|all] [--deployer superuser|managed|both] [--fixture F] [--engine E] [--database-url URL] [--json] [--keep]
+// pgrant test <plan.yaml>... [--pg 17|14,16|all] [--deployer superuser|managed|both] [--fixture F] [--engine E] [--database-url URL] [--json] [--keep] [--hostile]
 import { UserError } from '../../diagnostics.js';
 import { SUPPORTED_MAJORS } from '../../harness/server.js';
 import type { EngineName } from '../../harness/engines.js';
@@ -59,7 +59,12 @@ export const testCommand: CommandModule = {
       .option('engine', { choices: ['embedded', 'testcontainers'], default: 'embedded', describe: 'where servers come from' })
       .option('database-url', { type: 'string', describe: 'use an existing server (a scratch database; refuses if a plan role exists there)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
-      .option('keep', { type: 'boolean', default: false, describe: 'keep the scratch databases for inspection' }),
+      .option('keep', { type: 'boolean', default: false, describe: 'keep the scratch databases for inspection' })
+      .option('hostile', {
+        type: 'boolean',
+        default: false,
+        describe: 'make the server hostile first (overloads of every function and operator the files call, planted where a plan login can write; standard_conforming_strings off; every statement logged; a squatter that made the roles first) and fail if any of it takes effect',
+      }),
   async run(args, io) {
     await useCatalogOption(args);
     const { runTests } = await import('../../harness/run.js');
@@ -78,6 +83,7 @@ export const testCommand: CommandModule = {
         engine: args.engine as EngineName,
         databaseUrl: args.databaseUrl as string | undefined,
         keep: args.keep as boolean,
+        hostile: args.hostile as boolean,
         onProgress: (e) => display.update(e),
       });
     } finally {
