@@ -293,7 +293,7 @@ export async function startServer(major: Major, { superuser = 'postgres', statem
   const template = await templateDataDir(major, bins, as, superuser);
   const dir = await scratchDir(join(tmpdir(), `pgrant-pg${major}-`), as);
   try {
-    return await startIn(dir, { major, bins, as, template, superuser });
+    return await startIn(dir, { major, bins, as, template, superuser, statements });
   } catch (e) {
     // A server that came up too late for pg_ctl's wait would outlive its removed folder: stop it first.
     await run(bins.pg_ctl, ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop'], as);
@@ -303,7 +303,10 @@ export async function startServer(major: Major, { superuser = 'postgres', statem
 }
 
 /** Copies the template into `dir` and starts the server there (on a free port, retried when taken). */
-async function startIn(dir: string, { major, bins, as, template, superuser }: { major: Major; bins: Binaries; as: RunAs; template: string; superuser: string }): Promise<Server> {
+async function startIn(
+  dir: string,
+  { major, bins, as, template, superuser, statements }: { major: Major; bins: Binaries; as: RunAs; template: string; superuser: string; statements: boolean },
+): Promise<Server> {
   const data = join(dir, 'data');
   const copy = await run('cp', ['-a', template, data], as);
   if (copy.code !== 0) throw new Error(`copying the PostgreSQL ${major} template failed:\n${copy.output}`);
