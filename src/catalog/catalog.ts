@@ -36,6 +36,11 @@ export const COMMON_INSTANCE_FIELDS: Record<string, Field> = {
     default: 'authoritative',
     doc: 'authoritative: deploy.sql also revokes what the plan no longer grants to the roles this pattern creates; additive: it only grants',
   },
+  merge: {
+    type: { kind: 'boolean' },
+    default: false,
+    doc: 'true: the role this instance is about may also get access from an instance of another pattern, and holds what both give; without it, that is an error',
+  },
 };
 
 const PATTERN_FILE_TYPE: Extract<TypeDesc, { kind: 'object' }> = {

@@ -44,12 +44,26 @@ export interface RoleDefinition {
   comment?: string | null;
   allowSuperuser?: boolean;
   renamedFrom?: string | null;
+  /** The access a pattern gives this role (its subject, not a member it creates); see RoleAccess. */
+  access?: RoleAccess;
+}
+
+/**
+ * The kind of access a pattern instance gives the role it is about (`readonly`, `readwrite`, …). Two
+ * instances of different kinds for one role would add up silently (read-only + read-write renders as
+ * read-write): an error, unless one of them says `merge: true`.
+ */
+export interface RoleAccess {
+  kind: string;
+  merge: boolean;
 }
 
 interface RoleEntry {
   role: Role;
   /** For each stated attribute, where it was stated, to name both places in a conflict. */
   statedAt: Map<AttributeName | 'password' | 'comment', Origin>;
+  /** The access the first pattern about this role gives it, and where. */
+  access?: RoleAccess & { origin: Origin };
 }
 
 /** The location of the nearest node on the origin's path that the file has (defaults are not in it). */
@@ -132,9 +146,11 @@ export class ModelBuilder {
           origins: [origin],
         },
         statedAt,
+        access: def.access && { ...def.access, origin },
       });
       return;
     }
+    if (!this.accessAgrees(existing, def, origin)) return;
     const { role, statedAt } = existing;
     role.origins.push(origin);
     role.allowSuperuser ||= def.allowSuperuser ?? false;
@@ -168,6 +184,23 @@ export class ModelBuilder {
         statedAt.set('comment', origin);
       }
     }
+  }
+
+  /** A second pattern giving the role another kind of access is an error, unless either says merge. */
+  private accessAgrees(existing: RoleEntry, def: RoleDefinition, origin: Origin): boolean {
+    const first = existing.access;
+    if (!def.access) return true;
+    if (!first) {
+      existing.access = { ...def.access, origin };
+      return true;
+    }
+    if (first.kind === def.access.kind || first.merge || def.access.merge) return true;
+    this.error(
+      origin,
+      `role "${def.name}" gets ${def.access.kind} access here and ${first.kind} access at ${describeOrigin(first.origin)}: it would silently hold both`,
+      'give the role one pattern, or add "merge: true" to one of the two instances if the role is meant to hold both',
+    );
+    return false;
   }
 
   private conflict(name: string, key: string, a: unknown, b: unknown, first: Origin, second: Origin): void {

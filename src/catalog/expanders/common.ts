@@ -1,5 +1,5 @@
 // Pieces shared by the expanders: turning validated parameters into model elements.
-import type { ModelBuilder, RoleDefinition } from '../../model/builder.js';
+import type { ModelBuilder, RoleAccess, RoleDefinition } from '../../model/builder.js';
 import type { AttributeName, Grant, Origin, Password, RoleAttributes, Target } from '../../model/model.js';
 import type { Plan, PlanInstance } from '../../plan/load.js';
 import type { PathSegment } from '../../plan/source.js';
@@ -195,6 +195,11 @@ export function roleDefinition(
     allowSuperuser: (values.allow_superuser as boolean | undefined) ?? false,
     renamedFrom: (values.renamed_from as string | undefined) ?? null,
   };
+}
+
+/** The access this instance gives the role it is about (`kind` defaults to the pattern's name). */
+export function accessOf(ctx: ExpandContext, kind: string = ctx.def.name): RoleAccess {
+  return { kind, merge: ctx.params.merge === true };
 }
 
 /** Defines a login from a `login` value (`name` or `{name, …attributes}`) and returns its name. */

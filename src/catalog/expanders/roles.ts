@@ -1,7 +1,7 @@
 // roles (CREATE ROLE, GRANT and ALTER DEFAULT PRIVILEGES as data): roles with every attribute, memberships with options, generic
 // grants, default privileges and revokes.
 import { PUBLIC, type DefaultObjects } from '../../model/model.js';
-import { addGrant, addMemberships, expandGrant, ownersOf, privileges, roleDefinition, type ExpandContext } from './common.js';
+import { accessOf, addGrant, addMemberships, expandGrant, ownersOf, privileges, roleDefinition, type ExpandContext } from './common.js';
 
 const ON: Record<string, { objects: DefaultObjects; kind: 'table' | 'sequence' | 'function' | 'large_object' }> = {
   tables: { objects: 'tables', kind: 'table' },
@@ -18,7 +18,7 @@ export function expandRoles(ctx: ExpandContext): void {
     const name = r.name as string;
     const origin = ctx.origin('roles', i);
     // CREATE ROLE semantics: NOLOGIN unless `login: true`.
-    b.defineRole(roleDefinition(ctx, name, r, origin, {}), origin);
+    b.defineRole({ ...roleDefinition(ctx, name, r, origin, {}), access: accessOf(ctx) }, origin);
     if (additive) b.markAdditive(name);
     addMemberships(ctx, r.member_of as Record<string, unknown>[], name, (j) => ctx.origin('roles', i, 'member_of', j));
     (r.grants as Record<string, unknown>[]).forEach((g, j) => addGrant(ctx, g, name, 'public', ctx.origin('roles', i, 'grants', j), owners));

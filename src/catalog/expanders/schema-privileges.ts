@@ -3,6 +3,7 @@ import type { DefaultObjects, Origin, Target } from '../../model/model.js';
 import type { ObjectKind } from '../../sql/privileges.js';
 import { privilegesFor } from '../../sql/privileges.js';
 import {
+  accessOf,
   checkTable,
   intentSource,
   defineLogin,
@@ -26,7 +27,7 @@ export function expandSchemaPrivileges(ctx: ExpandContext): void {
 
   const base = { login: (def.settings.login as boolean | undefined) ?? false };
   if (group) Object.assign(base, { inherit: false });
-  b.defineRole(roleDefinition(ctx, role, params, ctx.origin(), base), roleOrigin);
+  b.defineRole({ ...roleDefinition(ctx, role, params, ctx.origin(), base), access: accessOf(ctx) }, roleOrigin);
 
   // With noinherit_group, privileges go to a NOLOGIN group the role must SET ROLE to.
   let grantee = role;

@@ -1,5 +1,5 @@
 // team-hierarchy: NOLOGIN team roles, chains of inheritance, per-team grants, logins in teams.
-import { addGrant, defineLogin, ownersOf, type ExpandContext } from './common.js';
+import { accessOf, addGrant, defineLogin, ownersOf, type ExpandContext } from './common.js';
 
 export function expandTeamHierarchy(ctx: ExpandContext): void {
   const { params, b } = ctx;
@@ -10,7 +10,7 @@ export function expandTeamHierarchy(ctx: ExpandContext): void {
   teams.forEach((team, i) => {
     const role = team.role as string;
     b.defineRole(
-      { name: role, explicit: { login: false }, comment: (team.comment as string | undefined) ?? null, renamedFrom: (team.renamed_from as string | undefined) ?? null },
+      { name: role, explicit: { login: false }, comment: (team.comment as string | undefined) ?? null, renamedFrom: (team.renamed_from as string | undefined) ?? null, access: accessOf(ctx) },
       ctx.origin('teams', i, 'role'),
     );
     if (additive) b.markAdditive(role);
