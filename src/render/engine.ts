@@ -12,6 +12,7 @@ import { packagePath } from '../paths.js';
 import { flattened, templateRuntime, type Template, type TemplateFactory, type TemplateSet } from './template-runtime.js';
 import { generateTemplate } from './codegen.js';
 import { TemplateError } from './template-error.js';
+import { checkNameResolution } from './name-resolution.js';
 
 export type { Template, TemplateSet } from './template-runtime.js';
 export { TemplateError } from './template-error.js';
@@ -54,7 +55,7 @@ function helpersFor(flavor: Flavor): ReadonlySet<string> {
  * a bare or triple-stash mustache, an unknown helper, a dynamic partial, a decorator. Returns the AST it
  * checked, which is what gets compiled.
  */
-export function checkTemplate(file: string, source: string, partials: ReadonlySet<string>): hbs.AST.Program {
+export function checkTemplate(file: string, source: string, partials: ReadonlySet<string>, options: { topLevel?: boolean } = {}): hbs.AST.Program {
   const flavor = flavorOf(file);
   const escaping = helpersFor(flavor);
   const blocks = new Set([...BUILTIN_BLOCKS, ...(flavor === 'sql' ? Object.keys(SQL_BLOCK_HELPERS) : [])]);
@@ -124,6 +125,7 @@ export function checkTemplate(file: string, source: string, partials: ReadonlySe
     }
   };
   walk(ast);
+  if (flavor === 'sql') checkNameResolution(file, source, ast, options.topLevel ?? false);
   return ast;
 }
 
@@ -164,7 +166,7 @@ function checkedTemplates(dir: string): CheckedTemplate[] {
   return files.map((file) => {
     const source = readFileSync(file, 'utf8');
     const shown = relative(packagePath(), file);
-    const ast = checkTemplate(shown, source, partials);
+    const ast = checkTemplate(shown, source, partials, { topLevel: partialName(file) === undefined });
     return { rel: relative(dir, file).split('\\').join('/').replace(/\.hbs$/, ''), file: shown, partial: partialName(file), source, ast };
   });
 }
