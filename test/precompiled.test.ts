@@ -117,7 +117,8 @@ describe('compiled templates', () => {
     try {
       mkdirSync(join(dir, 'partials'));
       writeFileSync(join(dir, 'partials', 'p.sql.hbs'), 'GRANT x TO {{{name}}};\n');
-      writeFileSync(join(dir, 'deploy.sql.hbs'), '{{> p}}\n');
+      writeFileSync(join(dir, 'partials', 'pin.sql.hbs'), 'SET search_path = pg_catalog, pg_temp;\n');
+      writeFileSync(join(dir, 'deploy.sql.hbs'), '{{> pin}}\n{{> p}}\n');
       expect(() => precompileTemplates(dir)).toThrow(TemplateError);
       expect(() => precompileTemplates(dir)).toThrow(/p\.sql\.hbs:1:12: triple-stash/);
     } finally {

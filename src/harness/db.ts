@@ -13,6 +13,10 @@ export async function connect(server: ServerAddress, database: string): Promise<
     password: server.password,
     database,
     application_name: 'pgrant-harness',
+    // Names in the harness's own SQL resolve in pg_catalog only (then pg_temp), like the generated files':
+    // a function another role planted on the default search_path ("$user", public) never runs as the
+    // superuser. Objects of the plan's schemas are always named with their schema.
+    options: '-c search_path=pg_catalog,pg_temp',
     ssl: server.env?.PGSSLMODE === 'require' ? { rejectUnauthorized: false } : undefined,
   });
   await client.connect();

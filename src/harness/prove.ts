@@ -708,6 +708,9 @@ async function runCases(db: Db, model: Model): Promise<CaseCheck[]> {
   const results: CaseCheck[] = [];
   await db.query('BEGIN');
   try {
+    // The plan's cases are the user's SQL, written for a role's usual search_path (the harness's own
+    // connections resolve names in pg_catalog only).
+    await db.query(`SET LOCAL search_path = "$user", public`);
     for (const c of model.tests) {
       await db.query('SAVEPOINT pgrant_case');
       let failedWith: string | undefined;

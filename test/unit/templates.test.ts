@@ -5,6 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { checkTemplate, loadTemplates, TemplateError } from '../../src/render/engine.js';
 import { tempDir } from '../support/tmp.js';
 
+/** A template folder whose `pin` partial (which every top-level SQL template starts with) is empty. */
+function pinnedTemplateDir(): string {
+  const dir = tempDir('templates');
+  mkdirSync(join(dir, 'partials'));
+  writeFileSync(join(dir, 'partials', 'pin.sql.hbs'), '');
+  return dir;
+}
+
 function rejects(source: string, pattern: RegExp, file = 't.sql.hbs'): TemplateError {
   try {
     checkTemplate(file, source, new Set(['known']));
@@ -59,8 +67,8 @@ describe('checkTemplate', () => {
   });
 
   it('helpers throw on missing values instead of emitting an empty slot', () => {
-    const dir = tempDir('templates');
-    writeFileSync(join(dir, 'x.sql.hbs'), 'CREATE ROLE {{ident name}};\n');
+    const dir = pinnedTemplateDir();
+    writeFileSync(join(dir, 'x.sql.hbs'), '{{> pin}}CREATE ROLE {{ident name}};\n');
     const t = loadTemplates(dir).get('x.sql');
     expect(t({ name: 'a b' })).toBe('CREATE ROLE "a b";\n');
     expect(() => t({ name: null })).toThrow(/got null/);
@@ -68,8 +76,8 @@ describe('checkTemplate', () => {
   });
 
   it('DO blocks get a dollar-quote tag their body does not contain', () => {
-    const dir = tempDir('templates');
-    writeFileSync(join(dir, 'x.sql.hbs'), '{{#do}}\nBEGIN PERFORM {{literal value}}; END\n{{/do}}');
+    const dir = pinnedTemplateDir();
+    writeFileSync(join(dir, 'x.sql.hbs'), '{{> pin}}\n{{#do}}\nBEGIN PERFORM {{literal value}}; END\n{{/do}}');
     const out = loadTemplates(dir).get('x.sql')({ value: '$pgrant$; DROP TABLE t; --' });
     expect(out).toBe("DO $pgrant_1$\nBEGIN PERFORM '$pgrant$; DROP TABLE t; --'; END\n$pgrant_1$;\n");
   });
@@ -81,5 +89,50 @@ describe('checkTemplate', () => {
     expect(t({ marks: [true, false, true] })).toBe('| a | ✓ |  | ✓ | \n');
     expect(() => t({ marks: ['✓'] })).toThrow(/expects booleans/);
     expect(() => t({ marks: null })).toThrow(/got null/);
+  });
+});
+
+// A role that can create on the deployer's search_path plants better-matching overloads (public.format(text),
+// public.unnest(text[]) …): generated SQL pins search_path first and qualifies every call.
+describe('name resolution in SQL templates', () => {
+  const topLevel = (source: string): (() => unknown) => () => checkTemplate('deploy.sql.hbs', source, new Set(['pin', 'known']), { topLevel: true });
+  const partial = (source: string): (() => unknown) => () => checkTemplate('partials/p.sql.hbs', source, new Set(['known']));
+
+  it('refuses an unqualified function call, naming file, line, column and the fix', () => {
+    expect(partial('SELECT 1;\nSELECT  format(%L, x);')).toThrow(/^partials\/p\.sql\.hbs:2:9: format\(…\) is not schema-qualified: write pg_catalog\.format/);
+    for (const call of ['string_agg(x, y)', 'concat_ws(a, b)', 'unnest(x)', 'json_agg(x)', 'count(*)', 'current_database()', 'my_function ()']) {
+      expect(partial(`SELECT ${call} FROM t;`), call).toThrow(/is not schema-qualified/);
+    }
+    // inside PL/pgSQL (DO blocks are template text) and in an EXECUTE's argument
+    expect(partial('{{#do}}\nBEGIN\n  EXECUTE format({{literal q}});\nEND\n{{/do}}')).toThrow(/p\.sql\.hbs:3:11: format/);
+  });
+
+  it('accepts qualified calls, SQL syntax that looks like a call, declarations, strings and comments', () => {
+    const ok = [
+      'SELECT pg_catalog.format(%L, x), pg_temp.f(1), coalesce(a, b), greatest(1, 2), EXISTS (SELECT), x IN (1), ARRAY(SELECT 1);',
+      "SELECT CAST(x AS text), substring(x FROM 1), count FROM (VALUES (1)) AS v(count) WHERE x = ANY (y);",
+      'CREATE TEMP TABLE pgrant_x (ok boolean);\nINSERT INTO pgrant_x (ok) VALUES (true) ON CONFLICT (ok) DO NOTHING;',
+      'WITH pgrant_a(x, y) AS (SELECT 1, 2), b(z) AS MATERIALIZED (SELECT 3) SELECT 1;',
+      "SELECT 'format(x)', E'it''s format(\\' x', \"format\"(1);",
+      '-- a comment calling format(x)\n/* and unnest(y) */ SELECT 1;',
+      '\\if :{?x}\n\\endif',
+    ];
+    for (const source of ok) expect(partial(source), source).not.toThrow();
+  });
+
+  it('a top-level SQL template pins before any SQL or value, and again after \\connect', () => {
+    expect(topLevel('-- header {{comment plan.name}}\n\\set ON_ERROR_STOP on\n{{> pin}}\nSELECT {{literal x}};\n{{> known}}')).not.toThrow();
+    expect(topLevel('{{#if psql}}\n\\set ON_ERROR_STOP on\n{{/if}}\n{{> pin}}\nSELECT 1;')).not.toThrow();
+    expect(topLevel('SELECT 1;\n{{> pin}}')).toThrow(/^deploy\.sql\.hbs:1:1: SQL before \{\{> pin\}\}/);
+    expect(topLevel('{{> known}}\n{{> pin}}')).toThrow(/^deploy\.sql\.hbs:1:1: a value or partial before \{\{> pin\}\}/);
+    expect(topLevel('\\echo {{psqlarg x}}\n{{> pin}}')).not.toThrow();
+    expect(topLevel('{{> pin}}\nSELECT 1;\n\\connect {{connect db}}\nSELECT 2;')).toThrow(/^deploy\.sql\.hbs:4:1: SQL before \{\{> pin\}\}/);
+    expect(topLevel('{{> pin}}\nSELECT 1;\n\\connect {{connect db}}\n{{> pin}}\nSELECT 2;')).not.toThrow();
+    // a partial is included after its file's pin: only its calls are checked
+    expect(partial('SELECT 1;')).not.toThrow();
+  });
+
+  it('every shipped top-level SQL template passes (the build runs the same check)', () => {
+    expect(() => loadTemplates()).not.toThrow();
   });
 });
