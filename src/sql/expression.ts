@@ -39,6 +39,11 @@ export function checkExpression(expr: string): string | undefined {
     if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT') return `contains a comment (${t.text.slice(0, 20)}): write the expression alone`;
     if (t.text === ';') return 'contains ";": write one expression, not statements';
     if (t.text === '\\') return 'contains a backslash outside a string, which psql would read as a command';
+    // 'a\' ends at the backslash only when standard_conforming_strings is on: psql and the server would read
+    // the rest differently with it off. The files pin it on; an expression that depends on it is refused too.
+    if (t.tokenName === 'SCONST' && /^'/.test(t.text) && t.text.includes('\\')) {
+      return `contains a backslash in a string (${t.text.slice(0, 20)}), whose meaning depends on standard_conforming_strings: write it as E'…' with the backslash doubled`;
+    }
     if (t.text === '(' || t.text === '[') depth++;
     if (t.text === ')' || t.text === ']') depth--;
     if (depth < 0) return `closes a parenthesis it did not open (at "${expr.slice(t.start, t.start + 20)}")`;
