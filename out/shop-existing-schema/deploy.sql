@@ -97,12 +97,30 @@ BEGIN
   -- This file carries passwords: keep them out of the server log for this transaction. Only a superuser
   -- may change these settings; on a managed service (no superuser) the service's logging applies — give
   -- passwords as {env: …} or {scram: …} there, which send only a SCRAM verifier.
+  -- Each path a statement's text takes to the log or to other roles is closed: statement logging, sampled
+  -- and slow-statement logging, the statement and CONTEXT of an error (a password step that fails on a
+  -- lock or a password check), parse-tree dumps, pg_stat_activity (pg_read_all_stats members read other
+  -- sessions' queries), pg_stat_statements (it keeps a CALL's text on 14) and extensions that log queries.
   IF pg_catalog.current_setting('is_superuser') = 'on' THEN
     PERFORM pg_catalog.set_config('log_statement', 'none', true);
     PERFORM pg_catalog.set_config('log_min_duration_statement', '-1', true);
+    PERFORM pg_catalog.set_config('log_min_duration_sample', '-1', true);
+    PERFORM pg_catalog.set_config('log_transaction_sample_rate', '0', true);
     PERFORM pg_catalog.set_config('log_min_error_statement', 'panic', true);
+    PERFORM pg_catalog.set_config('log_error_verbosity', 'terse', true);
+    PERFORM pg_catalog.set_config('debug_print_parse', 'off', true);
+    PERFORM pg_catalog.set_config('debug_print_rewritten', 'off', true);
+    PERFORM pg_catalog.set_config('debug_print_plan', 'off', true);
+    PERFORM pg_catalog.set_config('track_activities', 'off', true);
+    IF pg_catalog.current_setting('pg_stat_statements.track', true) IS NOT NULL THEN
+      PERFORM pg_catalog.set_config('pg_stat_statements.track', 'none', true);
+      PERFORM pg_catalog.set_config('pg_stat_statements.track_utility', 'off', true);
+    END IF;
     IF pg_catalog.current_setting('pgaudit.log', true) IS NOT NULL THEN
       PERFORM pg_catalog.set_config('pgaudit.log', 'none', true);
+    END IF;
+    IF pg_catalog.current_setting('auto_explain.log_min_duration', true) IS NOT NULL THEN
+      PERFORM pg_catalog.set_config('auto_explain.log_min_duration', '-1', true);
     END IF;
   END IF;
 END
@@ -115,7 +133,14 @@ BEGIN
     RAISE EXCEPTION 'pgrant: psql variable % is empty; nothing was changed', variable
       USING HINT = pg_catalog.format('PostgreSQL takes an empty password as no password: give role %s a real one with -v %s=…', role_name, variable);
   END IF;
-  EXECUTE pg_catalog.format('ALTER ROLE %I WITH PASSWORD %L', role_name, password);
+  BEGIN
+    EXECUTE pg_catalog.format('ALTER ROLE %I WITH PASSWORD %L', role_name, password);
+  EXCEPTION WHEN OTHERS THEN
+    -- Raised again without the failed statement as its CONTEXT: that text holds the password.
+    RAISE EXCEPTION USING ERRCODE = SQLSTATE,
+      MESSAGE = pg_catalog.format('pgrant: setting the password of role %s failed: %s; nothing was changed', role_name, SQLERRM),
+      HINT = 'a lock on the role (another session altering it), or a password check refusing the password (passwordcheck)';
+  END;
 END
 $pgrant$;
 -- Re-runs report "already exists" notices; only warnings and errors are shown.
@@ -306,6 +331,7 @@ DO $pgrant$
 DECLARE
   r record;
   has_password boolean;
+  planned text[] := '{}';
 BEGIN
   -- One pass over pg_roles for all of them (a lookup per role would scan a growing catalog each time).
   FOR r IN
@@ -326,6 +352,7 @@ BEGIN
     LEFT JOIN pg_catalog.pg_roles old ON old.rolname = v.renamed_from
     WHERE v.name IS NOT NULL
   LOOP
+    planned := planned || r.name;
     IF NOT r.present THEN
       IF r.old_present AND r.old_recorded THEN
         -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
@@ -335,7 +362,12 @@ BEGIN
           RAISE WARNING 'pgrant: role % exists, but no deploy of plan % recorded it: it is left alone, and role % is created', r.renamed_from, 'shop-existing-schema', r.name
             USING HINT = 'renamed_from renames only a role this plan managed before';
         END IF;
-        EXECUTE pg_catalog.format('CREATE ROLE %I', r.name);
+        BEGIN
+          EXECUTE pg_catalog.format('CREATE ROLE %I', r.name);
+        EXCEPTION WHEN unique_violation OR duplicate_object THEN
+          -- A deploy in another database of this cluster created it meanwhile (and has committed).
+          NULL;
+        END;
       END IF;
     END IF;
     -- An expiry the plan no longer sets is lifted.
@@ -354,6 +386,17 @@ BEGIN
           USING HINT = pg_catalog.format('whoever set it can log in as %s: give it a password in the plan, or remove it: ALTER ROLE %I PASSWORD NULL', r.name, r.name);
       END IF;
     END IF;
+  END LOOP;
+  -- Deploys in other databases of this cluster that share these roles wait here for one another (advisory
+  -- locks are per database): COMMENT ON ROLE locks the role until COMMIT. In oid order, so that two such
+  -- deploys never wait for each other in a circle; each comment is written back as it is.
+  FOR r IN
+    SELECT ro.oid, ro.rolname, pg_catalog.shobj_description(ro.oid, 'pg_authid') AS comment
+    FROM pg_catalog.pg_roles ro
+    WHERE ro.rolname = ANY (planned)
+    ORDER BY ro.oid
+  LOOP
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.rolname, r.comment);
   END LOOP;
 END
 $pgrant$;

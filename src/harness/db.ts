@@ -5,7 +5,13 @@ import type { ServerAddress } from './server.js';
 
 export type Db = pg.Client;
 
-export async function connect(server: ServerAddress, database: string): Promise<Db> {
+/**
+ * A client connection. `pinned`: names resolve in pg_catalog only (then pg_temp), like the generated
+ * files': a function another role planted on the default search_path ("$user", public) never runs as
+ * the superuser. The harness's own connections are pinned and name the plan's objects with their schema;
+ * tests that load fixtures with unqualified names connect unpinned.
+ */
+export async function connect(server: ServerAddress, database: string, { pinned = false }: { pinned?: boolean } = {}): Promise<Db> {
   const client = new pg.Client({
     host: server.host,
     port: server.port,
@@ -13,10 +19,7 @@ export async function connect(server: ServerAddress, database: string): Promise<
     password: server.password,
     database,
     application_name: 'pgrant-harness',
-    // Names in the harness's own SQL resolve in pg_catalog only (then pg_temp), like the generated files':
-    // a function another role planted on the default search_path ("$user", public) never runs as the
-    // superuser. Objects of the plan's schemas are always named with their schema.
-    options: '-c search_path=pg_catalog,pg_temp',
+    options: pinned ? '-c search_path=pg_catalog,pg_temp' : undefined,
     ssl: server.env?.PGSSLMODE === 'require' ? { rejectUnauthorized: false } : undefined,
   });
   await client.connect();

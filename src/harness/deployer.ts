@@ -58,6 +58,6 @@ export function asDeployer(deployer: Deployer, server: ServerAddress): Partial<P
 
 /** A client connection as the deployer (the auto fixture runs through it, as the admin would load a schema). */
 export async function connectAsDeployer(server: ServerAddress, database: string, deployer: Deployer): Promise<Db> {
-  if (!deployer.login) return connect(server, database);
-  return connect({ ...server, host: server.tcpHost, user: deployer.login.user, password: deployer.login.password }, database);
+  if (!deployer.login) return connect(server, database, { pinned: true });
+  return connect({ ...server, host: server.tcpHost, user: deployer.login.user, password: deployer.login.password }, database, { pinned: true });
 }

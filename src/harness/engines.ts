@@ -101,7 +101,7 @@ export async function urlServer(url: string): Promise<Server> {
   };
   let db;
   try {
-    db = await connect(address, decodeURIComponent(parsed.pathname.slice(1)) || 'postgres');
+    db = await connect(address, decodeURIComponent(parsed.pathname.slice(1)) || 'postgres', { pinned: true });
   } catch (e) {
     throw new UserError(`cannot connect to ${parsed.host}: ${(e as Error).message}`);
   }

@@ -182,7 +182,7 @@ async function setup(run: Run): PhaseResult {
   }
   // The managed admin owns the database, as it owns the ones it creates on a provider.
   await maintenance.query(`CREATE DATABASE ${ident(database)}${managedAdmin ? ` OWNER ${ident(run.deployer.name)}` : ''}`);
-  run.admin = await connect(run.server, database);
+  run.admin = await connect(run.server, database, { pinned: true });
   if (managedAdmin && run.server.major < 15) await publicSchemaOwner(run, database, run.deployer.name);
   return who;
 }
@@ -202,7 +202,7 @@ async function createPlanRolesForFixture(run: Run): Promise<void> {
 
 /** Gives schema public of a database to a role (the managed admin before 15, and back to the superuser after the run). */
 async function publicSchemaOwner(run: Run, database: string, owner: string): Promise<void> {
-  const db = await connect(run.server, database);
+  const db = await connect(run.server, database, { pinned: true });
   try {
     await db.query(`ALTER SCHEMA public OWNER TO ${ident(owner)}`);
   } finally {
@@ -215,7 +215,7 @@ async function createDatabase(run: Run): PhaseResult {
   const result = await psqlFile(run, 'deploy.sql');
   const created = (await run.maintenance.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1;
   if (!created) throw new PhaseFailed(`deploy.sql did not create database ${database}:\n${psqlError(result)}`);
-  run.admin = await connect(run.server, database);
+  run.admin = await connect(run.server, database, { pinned: true });
   if (result.code === 0) return `database ${database} created, then deploy.sql ran there`;
   // In a new, empty database the tables the plan names cannot exist yet: deploy.sql must stop
   // before changing anything, saying so; it runs again once the schema is loaded.
@@ -513,7 +513,7 @@ export async function provePlan(options: ProveOptions): Promise<CaseReport> {
   for (const r of model.roles) {
     if (r.password?.kind === 'psql') passwords.set(r.password.variable, options.passwordFor?.(r.password.variable) ?? randomBytes(12).toString('base64url'));
   }
-  const maintenance = await connect(server, 'postgres');
+  const maintenance = await connect(server, 'postgres', { pinned: true });
   const rolesBefore = new Set((await maintenance.query<{ rolname: string }>('SELECT rolname FROM pg_roles')).rows.map((r) => r.rolname));
   const managed = model.roles.map((r) => r.name);
   const run: Run = {

@@ -250,6 +250,7 @@ DO $pgrant$
 DECLARE
   r record;
   has_password boolean;
+  planned text[] := '{}';
 BEGIN
   -- One pass over pg_roles for all of them (a lookup per role would scan a growing catalog each time).
   FOR r IN
@@ -268,6 +269,7 @@ BEGIN
     LEFT JOIN pg_catalog.pg_roles old ON old.rolname = v.renamed_from
     WHERE v.name IS NOT NULL
   LOOP
+    planned := planned || r.name;
     IF NOT r.present THEN
       IF r.old_present AND r.old_recorded THEN
         -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
@@ -277,7 +279,12 @@ BEGIN
           RAISE WARNING 'pgrant: role % exists, but no deploy of plan % recorded it: it is left alone, and role % is created', r.renamed_from, 'plan', r.name
             USING HINT = 'renamed_from renames only a role this plan managed before';
         END IF;
-        EXECUTE pg_catalog.format('CREATE ROLE %I', r.name);
+        BEGIN
+          EXECUTE pg_catalog.format('CREATE ROLE %I', r.name);
+        EXCEPTION WHEN unique_violation OR duplicate_object THEN
+          -- A deploy in another database of this cluster created it meanwhile (and has committed).
+          NULL;
+        END;
       END IF;
     END IF;
     -- An expiry the plan no longer sets is lifted.
@@ -296,6 +303,17 @@ BEGIN
           USING HINT = pg_catalog.format('whoever set it can log in as %s: give it a password in the plan, or remove it: ALTER ROLE %I PASSWORD NULL', r.name, r.name);
       END IF;
     END IF;
+  END LOOP;
+  -- Deploys in other databases of this cluster that share these roles wait here for one another (advisory
+  -- locks are per database): COMMENT ON ROLE locks the role until COMMIT. In oid order, so that two such
+  -- deploys never wait for each other in a circle; each comment is written back as it is.
+  FOR r IN
+    SELECT ro.oid, ro.rolname, pg_catalog.shobj_description(ro.oid, 'pg_authid') AS comment
+    FROM pg_catalog.pg_roles ro
+    WHERE ro.rolname = ANY (planned)
+    ORDER BY ro.oid
+  LOOP
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.rolname, r.comment);
   END LOOP;
 END
 $pgrant$;
