@@ -18,6 +18,9 @@
 -- Idempotent: running it again changes nothing. It never drops a table, a schema or data.
 
 \set ON_ERROR_STOP on
+-- pgrant pin: names resolve in pg_catalog only, and string literals are read the standard way.
+SET standard_conforming_strings = on;
+SET search_path = pg_catalog, pg_temp;
 -- pgrant preamble: the server must be PostgreSQL 17 or newer (checked before any change).
 DO $pgrant$
 BEGIN
@@ -71,20 +74,20 @@ DO $pgrant$
 DECLARE
   missing text;
 BEGIN
-  IF current_database() <> 'app' THEN
-    RAISE EXCEPTION 'pgrant: this deploy.sql is for database %, but it runs in %; no role or privilege was changed', 'app', current_database()
+  IF pg_catalog.current_database() <> 'app' THEN
+    RAISE EXCEPTION 'pgrant: this deploy.sql is for database %, but it runs in %; no role or privilege was changed', 'app', pg_catalog.current_database()
       USING HINT = 'connect with psql -d to the database the plan names';
   END IF;
-  SELECT string_agg(what, ', ') INTO missing FROM (
-    SELECT format('schema %I', s) FROM (VALUES (NULL::text), ('sales'), ('staging')) AS v(s)
+  SELECT pg_catalog.string_agg(what, ', ') INTO missing FROM (
+    SELECT pg_catalog.format('schema %I', s) FROM (VALUES (NULL::text), ('sales'), ('staging')) AS v(s)
     WHERE s IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = s)
     UNION ALL
-    SELECT format('table %I.%I', s, t) FROM (VALUES (NULL::text, NULL::text)) AS v(s, t)
+    SELECT pg_catalog.format('table %I.%I', s, t) FROM (VALUES (NULL::text, NULL::text)) AS v(s, t)
     WHERE s IS NOT NULL AND NOT EXISTS (
       SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = s AND c.relname = t)
     UNION ALL
-    SELECT format('role %I', r) FROM (VALUES (NULL::text)) AS v(r)
+    SELECT pg_catalog.format('role %I', r) FROM (VALUES (NULL::text)) AS v(r)
     WHERE r IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r)
   ) AS m(what);
   IF missing IS NOT NULL THEN
@@ -107,7 +110,7 @@ BEGIN
   END IF;
   -- SUPERUSER, REPLICATION and BYPASSRLS: only a superuser may give or take them (from 16, REPLICATION and
   -- BYPASSRLS also a role that has them), and before 16 only a superuser may alter a role that has them.
-  SELECT string_agg(format('%s for role %s (%s)', a.attr, v.name, CASE WHEN a.wanted THEN 'the plan gives it' ELSE 'the role has it' END), '; ' ORDER BY v.name, a.attr)
+  SELECT pg_catalog.string_agg(pg_catalog.format('%s for role %s (%s)', a.attr, v.name, CASE WHEN a.wanted THEN 'the plan gives it' ELSE 'the role has it' END), '; ' ORDER BY v.name, a.attr)
   INTO problems
   FROM (VALUES
     (NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -126,22 +129,22 @@ BEGIN
   END IF;
   -- Roles it alters, renames, drops or grants: before 16 CREATEROLE covers every non-superuser role; from 16
   -- a CREATEROLE role administers only the roles it has ADMIN OPTION on (it gets it on the roles it creates).
-  SELECT string_agg(r.rolname, ', ' ORDER BY r.rolname),
-         string_agg(format('GRANT %I TO %I WITH ADMIN OPTION;', r.rolname, current_user), ' ' ORDER BY r.rolname)
+  SELECT pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname),
+         pg_catalog.string_agg(pg_catalog.format('GRANT %I TO %I WITH ADMIN OPTION;', r.rolname, current_user), ' ' ORDER BY r.rolname)
   INTO problems, fixes
-  FROM unnest(ARRAY['analysts']::text[]) AS v(name)
+  FROM pg_catalog.unnest(ARRAY['analysts']::text[]) AS v(name)
   JOIN pg_catalog.pg_roles r ON r.rolname = v.name
   WHERE NOT pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION')
     AND (v16 OR NOT me.rolcreaterole);
   IF problems IS NOT NULL THEN
     RAISE EXCEPTION 'pgrant: % cannot administer these roles, which exist already: %; no role or privilege was changed', current_user, problems
       USING HINT = CASE WHEN me.rolcreaterole
-        THEN format('from PostgreSQL 16 a CREATEROLE role administers only the roles it has ADMIN OPTION on; whoever can (a superuser, or the admin that created them) runs: %s', fixes)
-        ELSE format('the role running this file needs CREATEROLE (a managed service''s admin has it), or ADMIN OPTION on each: %s', fixes) END;
+        THEN pg_catalog.format('from PostgreSQL 16 a CREATEROLE role administers only the roles it has ADMIN OPTION on; whoever can (a superuser, or the admin that created them) runs: %s', fixes)
+        ELSE pg_catalog.format('the role running this file needs CREATEROLE (a managed service''s admin has it), or ADMIN OPTION on each: %s', fixes) END;
   END IF;
   -- GRANT, REVOKE and ALTER DEFAULT PRIVILEGES FOR ROLE act as the owner: the deployer must be one of its members.
   -- (Owners that are the plan's own roles, or roles it drops, are administered: deploy.sql joins them below.)
-  SELECT string_agg(DISTINCT pg_catalog.pg_get_userbyid(o.owner), ', ') INTO problems
+  SELECT pg_catalog.string_agg(DISTINCT pg_catalog.pg_get_userbyid(o.owner), ', ') INTO problems
   FROM (
     SELECT c.relowner
     FROM (VALUES (NULL::text, NULL::text, NULL::text), ('table', 'sales', NULL), ('sequence', 'sales', NULL), ('table', 'staging', NULL), ('sequence', 'staging', NULL)) AS t(kind, schema, name)
@@ -163,16 +166,16 @@ BEGIN
     AND pg_catalog.pg_get_userbyid(o.owner) <> ALL (ARRAY['analysts']::text[]);
   IF problems IS NOT NULL THEN
     RAISE EXCEPTION 'pgrant: % is not a member of the roles that own what the plan grants on: %; no role or privilege was changed', current_user, problems
-      USING HINT = format('GRANT and REVOKE on an object act as its owner: make %s a member of each (GRANT owner TO %s, run by a superuser or an admin of that role), or run this file as a superuser', current_user, current_user);
+      USING HINT = pg_catalog.format('GRANT and REVOKE on an object act as its owner: make %s a member of each (GRANT owner TO %s, run by a superuser or an admin of that role), or run this file as a superuser', current_user, current_user);
   END IF;
   -- Roles it acts as by name: default-privilege owners, schema and database owners, reassign targets.
-  SELECT string_agg(r.rolname, ', ' ORDER BY r.rolname) INTO problems
-  FROM unnest(ARRAY[]::text[]) AS v(name)
+  SELECT pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname) INTO problems
+  FROM pg_catalog.unnest(ARRAY[]::text[]) AS v(name)
   JOIN pg_catalog.pg_roles r ON r.rolname = v.name
   WHERE NOT pg_catalog.pg_has_role(current_user, r.oid, 'USAGE') AND v.name <> ALL (ARRAY['analysts']::text[]);
   IF problems IS NOT NULL THEN
     RAISE EXCEPTION 'pgrant: % is not a member of roles the plan makes it act as (owners of default privileges, schemas or databases, or roles that receive what dropped roles own): %; no role or privilege was changed', current_user, problems
-      USING HINT = format('make %s a member of each (GRANT role TO %s, run by a superuser or an admin of that role), or run this file as a superuser', current_user, current_user);
+      USING HINT = pg_catalog.format('make %s a member of each (GRANT role TO %s, run by a superuser or an admin of that role), or run this file as a superuser', current_user, current_user);
   END IF;
 END
 $pgrant$;
@@ -198,15 +201,15 @@ BEGIN
     );
   END IF;
   -- Trusted only when a plan role can neither write it (owner or privileges) nor replace it (schema owner).
-  SELECT string_agg(DISTINCT what, '; ') INTO untrusted FROM (
-    SELECT format('%s is owned by %s', w, pg_catalog.pg_get_userbyid(o))
+  SELECT pg_catalog.string_agg(DISTINCT what, '; ') INTO untrusted FROM (
+    SELECT pg_catalog.format('%s is owned by %s', w, pg_catalog.pg_get_userbyid(o))
     FROM (VALUES ('schema pgrant', (SELECT nspowner FROM pg_catalog.pg_namespace WHERE nspname = 'pgrant')),
                  ('table pgrant.managed_role', (SELECT relowner FROM pg_catalog.pg_class WHERE oid = 'pgrant.managed_role'::regclass))) AS x(w, o)
     WHERE NOT pg_catalog.pg_has_role(current_user, o, 'USAGE')
-       OR EXISTS (SELECT FROM unnest(ARRAY['analysts']::text[]) AS p(name) JOIN pg_catalog.pg_roles r ON r.rolname = p.name
+       OR EXISTS (SELECT FROM pg_catalog.unnest(ARRAY['analysts']::text[]) AS p(name) JOIN pg_catalog.pg_roles r ON r.rolname = p.name
                   WHERE pg_catalog.pg_has_role(r.oid, o, 'MEMBER'))
     UNION ALL
-    SELECT format('table pgrant.managed_role grants %s to %s', a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END)
+    SELECT pg_catalog.format('table pgrant.managed_role grants %s to %s', a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END)
     FROM pg_catalog.pg_class c CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) AS a
     WHERE c.oid = 'pgrant.managed_role'::regclass AND a.grantee <> c.relowner
   ) AS u(what);
@@ -217,24 +220,24 @@ BEGIN
   -- The previous release recorded the plan on each role (a custom setting): read once, then removed.
   IF NOT EXISTS (SELECT FROM pgrant.managed_role WHERE plan = 'plan') THEN
     FOR legacy IN
-      SELECT s.setrole, ro.rolname, substr(c.setting, length('pgrant.managed=') + 1) AS scope
+      SELECT s.setrole, ro.rolname, pg_catalog.substr(c.setting, pg_catalog.length('pgrant.managed=') + 1) AS scope
       FROM pg_catalog.pg_db_role_setting s
-      JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND d.datname = current_database()
+      JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase AND d.datname = pg_catalog.current_database()
       JOIN pg_catalog.pg_roles ro ON ro.oid = s.setrole
-      CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting)
+      CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) AS c(setting)
       WHERE c.setting LIKE 'pgrant.managed=%'
-        AND substr(c.setting, length('pgrant.managed=') + 1)::json ->> 'plan' = 'plan'
+        AND pg_catalog.substr(c.setting, pg_catalog.length('pgrant.managed=') + 1)::json ->> 'plan' = 'plan'
     LOOP
       INSERT INTO pgrant.managed_role (plan, role_oid, role_name, scope) VALUES ('plan', legacy.setrole, legacy.rolname, legacy.scope);
       IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
-        EXECUTE format('ALTER ROLE %I IN DATABASE %I RESET pgrant.managed', legacy.rolname, current_database());
+        EXECUTE pg_catalog.format('ALTER ROLE %I IN DATABASE %I RESET pgrant.managed', legacy.rolname, pg_catalog.current_database());
       ELSE
-        kept := concat_ws(', ', kept, legacy.rolname);
+        kept := pg_catalog.concat_ws(', ', kept, legacy.rolname);
       END IF;
     END LOOP;
     IF kept IS NOT NULL THEN
       RAISE WARNING 'pgrant: the previous release''s records (setting pgrant.managed) on roles % were read into pgrant.managed_role and are no longer used; only a superuser may remove them', kept
-        USING HINT = format('harmless if left; to remove them, a superuser runs ALTER ROLE … IN DATABASE %I RESET pgrant.managed for each', current_database());
+        USING HINT = pg_catalog.format('harmless if left; to remove them, a superuser runs ALTER ROLE … IN DATABASE %I RESET pgrant.managed for each', pg_catalog.current_database());
     END IF;
   END IF;
 END
@@ -247,6 +250,7 @@ DO $pgrant$
 DECLARE
   r record;
   has_password boolean;
+  planned text[] := '{}';
 BEGIN
   -- One pass over pg_roles for all of them (a lookup per role would scan a growing catalog each time).
   FOR r IN
@@ -265,21 +269,27 @@ BEGIN
     LEFT JOIN pg_catalog.pg_roles old ON old.rolname = v.renamed_from
     WHERE v.name IS NOT NULL
   LOOP
+    planned := planned || r.name;
     IF NOT r.present THEN
       IF r.old_present AND r.old_recorded THEN
         -- Renamed in the plan: the role keeps its memberships, privileges and objects under its new name.
-        EXECUTE format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
+        EXECUTE pg_catalog.format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
       ELSE
         IF r.old_present THEN
           RAISE WARNING 'pgrant: role % exists, but no deploy of plan % recorded it: it is left alone, and role % is created', r.renamed_from, 'plan', r.name
             USING HINT = 'renamed_from renames only a role this plan managed before';
         END IF;
-        EXECUTE format('CREATE ROLE %I', r.name);
+        BEGIN
+          EXECUTE pg_catalog.format('CREATE ROLE %I', r.name);
+        EXCEPTION WHEN unique_violation OR duplicate_object THEN
+          -- A deploy in another database of this cluster created it meanwhile (and has committed).
+          NULL;
+        END;
       END IF;
     END IF;
     -- An expiry the plan no longer sets is lifted.
     IF NOT r.has_expiry AND r.valid_until <> 'infinity' THEN
-      EXECUTE format('ALTER ROLE %I VALID UNTIL %L', r.name, 'infinity');
+      EXECUTE pg_catalog.format('ALTER ROLE %I VALID UNTIL %L', r.name, 'infinity');
     END IF;
     -- A login someone else made before this plan may keep a password its maker knows (only a superuser can read it).
     IF r.existed_before AND r.login_without_password THEN
@@ -290,9 +300,20 @@ BEGIN
       IF has_password IS DISTINCT FROM false THEN
         RAISE WARNING 'pgrant: % existed before this plan and % a password pgrant did not set', r.name,
           CASE WHEN has_password THEN 'keeps' ELSE 'may keep (only a superuser can tell)' END
-          USING HINT = format('whoever set it can log in as %s: give it a password in the plan, or remove it: ALTER ROLE %I PASSWORD NULL', r.name, r.name);
+          USING HINT = pg_catalog.format('whoever set it can log in as %s: give it a password in the plan, or remove it: ALTER ROLE %I PASSWORD NULL', r.name, r.name);
       END IF;
     END IF;
+  END LOOP;
+  -- Deploys in other databases of this cluster that share these roles wait here for one another (advisory
+  -- locks are per database): COMMENT ON ROLE locks the role until COMMIT. In oid order, so that two such
+  -- deploys never wait for each other in a circle; each comment is written back as it is.
+  FOR r IN
+    SELECT ro.oid, ro.rolname, pg_catalog.shobj_description(ro.oid, 'pg_authid') AS comment
+    FROM pg_catalog.pg_roles ro
+    WHERE ro.rolname = ANY (planned)
+    ORDER BY ro.oid
+  LOOP
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.rolname, r.comment);
   END LOOP;
 END
 $pgrant$;
@@ -301,7 +322,7 @@ DECLARE
   r record;
 BEGIN
   FOR r IN
-    SELECT v.name, concat_ws(' ',
+    SELECT v.name, pg_catalog.concat_ws(' ',
              CASE WHEN ro.rolcanlogin <> v.login THEN CASE WHEN v.login THEN 'LOGIN' ELSE 'NOLOGIN' END END,
              CASE WHEN ro.rolsuper <> v.superuser THEN CASE WHEN v.superuser THEN 'SUPERUSER' ELSE 'NOSUPERUSER' END END,
              CASE WHEN ro.rolcreatedb <> v.createdb THEN CASE WHEN v.createdb THEN 'CREATEDB' ELSE 'NOCREATEDB' END END,
@@ -309,8 +330,8 @@ BEGIN
              CASE WHEN ro.rolinherit <> v.inherit THEN CASE WHEN v.inherit THEN 'INHERIT' ELSE 'NOINHERIT' END END,
              CASE WHEN ro.rolreplication <> v.replication THEN CASE WHEN v.replication THEN 'REPLICATION' ELSE 'NOREPLICATION' END END,
              CASE WHEN ro.rolbypassrls <> v.bypassrls THEN CASE WHEN v.bypassrls THEN 'BYPASSRLS' ELSE 'NOBYPASSRLS' END END,
-             CASE WHEN ro.rolconnlimit <> v.connlimit THEN format('CONNECTION LIMIT %s', v.connlimit) END,
-             CASE WHEN v.valid_until IS NOT NULL AND ro.rolvaliduntil IS DISTINCT FROM v.valid_until::timestamptz THEN format('VALID UNTIL %L', v.valid_until) END
+             CASE WHEN ro.rolconnlimit <> v.connlimit THEN pg_catalog.format('CONNECTION LIMIT %s', v.connlimit) END,
+             CASE WHEN v.valid_until IS NOT NULL AND ro.rolvaliduntil IS DISTINCT FROM v.valid_until::timestamptz THEN pg_catalog.format('VALID UNTIL %L', v.valid_until) END
            ) AS changes
     FROM (VALUES
       (NULL::text, NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, NULL::boolean, NULL::integer, NULL::text),
@@ -319,7 +340,7 @@ BEGIN
     JOIN pg_catalog.pg_roles ro ON ro.rolname = v.name
   LOOP
     IF r.changes <> '' THEN
-      EXECUTE format('ALTER ROLE %I WITH %s', r.name, r.changes);
+      EXECUTE pg_catalog.format('ALTER ROLE %I WITH %s', r.name, r.changes);
     END IF;
   END LOOP;
 END
@@ -351,7 +372,7 @@ BEGIN
       AND NOT pg_catalog.pg_has_role(current_user, ro.oid, 'USAGE')
     ORDER BY 1
   LOOP
-    EXECUTE format('GRANT %I TO CURRENT_USER', r.rolname);
+    EXECUTE pg_catalog.format('GRANT %I TO CURRENT_USER', r.rolname);
   END LOOP;
 END
 $pgrant$;
@@ -375,16 +396,16 @@ BEGIN
     RAISE NOTICE 'pgrant: removing: role %, which the plan no longer has', r.rolname;
     -- REASSIGN and DROP OWNED need the role's privileges: an admin that is not a superuser takes them first.
     IF NOT pg_catalog.pg_has_role(current_user, r.oid, 'USAGE') THEN
-      EXECUTE format('GRANT %I TO CURRENT_USER', r.rolname);
+      EXECUTE pg_catalog.format('GRANT %I TO CURRENT_USER', r.rolname);
     END IF;
-    EXECUTE format('REASSIGN OWNED BY %I TO CURRENT_USER', r.rolname);
-    EXECUTE format('DROP OWNED BY %I', r.rolname);
+    EXECUTE pg_catalog.format('REASSIGN OWNED BY %I TO CURRENT_USER', r.rolname);
+    EXECUTE pg_catalog.format('DROP OWNED BY %I', r.rolname);
     BEGIN
-      EXECUTE format('DROP ROLE %I', r.rolname);
+      EXECUTE pg_catalog.format('DROP ROLE %I', r.rolname);
     EXCEPTION WHEN dependent_objects_still_exist THEN
       RAISE WARNING 'pgrant: role % is kept, with NOLOGIN: it still owns objects or holds privileges in another database (%)', r.rolname, SQLERRM
         USING HINT = 'run REASSIGN OWNED and DROP OWNED for it there, then deploy again';
-      EXECUTE format('ALTER ROLE %I NOLOGIN', r.rolname);
+      EXECUTE pg_catalog.format('ALTER ROLE %I NOLOGIN', r.rolname);
     END;
   END LOOP;
 END
@@ -416,18 +437,18 @@ pgrant_schemas(nspname) AS (
     ('sales'),
     ('staging')
   UNION
-  SELECT json_array_elements_text(scope -> 'schemas') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
+  SELECT pg_catalog.json_array_elements_text(scope -> 'schemas') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
 pgrant_databases(datname) AS (
   VALUES (NULL::text)
   UNION
-  SELECT json_array_elements_text(scope -> 'databases') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
+  SELECT pg_catalog.json_array_elements_text(scope -> 'databases') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
 pgrant_owners(rolname) AS (
   VALUES (NULL::text),
     (current_user::text)
   UNION
-  SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
+  SELECT pg_catalog.json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
 pgrant_planned_rows(grantee, kind, schema, name, sub, privilege, grantable) AS (
   SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
@@ -440,7 +461,7 @@ pgrant_planned_rows(grantee, kind, schema, name, sub, privilege, grantable) AS (
     ('analysts', 'table', 'staging', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
     ('analysts', 'sequence', 'staging', NULL, NULL, '{SELECT,USAGE}', false)
   ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
-  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
+  CROSS JOIN LATERAL pg_catalog.unnest(v.privileges) AS p(privilege)
 ),
 -- "The sequences of table schema.name" become the sequences its serial and identity columns own now.
 pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
@@ -465,7 +486,7 @@ pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
     (NULL, 'staging', 'r', 'analysts', '{SELECT,INSERT,UPDATE,DELETE}', false),
     (NULL, 'staging', 'S', 'analysts', '{SELECT,USAGE}', false)
   ) AS v(owner, schema, objtype, grantee, privileges, grantable)
-  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
+  CROSS JOIN LATERAL pg_catalog.unnest(v.privileges) AS p(privilege)
 ),
 pgrant_created_schema_owners(nspname, owner) AS (VALUES
   (NULL::text, NULL::text)
@@ -534,7 +555,7 @@ pgrant_extra_privileges AS (
         AND (h.kind <> 'column' OR p.sub = h.sub)
         AND (h.kind <> 'function'
              OR (p.name IS NULL AND (p.sub = 'PROCEDURE') = (h.prokind = 'p'))
-             OR pg_catalog.to_regprocedure(format('%I.%I(%s)', p.schema, p.name, p.sub)) = h.fn)
+             OR pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(%s)', p.schema, p.name, p.sub)) = h.fn)
     )
 ),
 pgrant_extra_defaults AS (
@@ -571,7 +592,7 @@ pgrant_extra_memberships AS (
   LEFT JOIN pg_catalog.pg_roles gr ON gr.oid = m.grantor
   WHERE (u.rolname IN (SELECT rolname FROM pgrant_managed)
          OR (m.admin_option AND g.rolname IN (SELECT rolname FROM pgrant_managed) AND u.rolname <> current_user
-             AND u.oid <> (SELECT datdba FROM pg_catalog.pg_database WHERE datname = current_database())))
+             AND u.oid <> (SELECT datdba FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())))
     AND NOT EXISTS (
       SELECT FROM pgrant_memberships p
       WHERE p.grp = g.rolname AND p.member = u.rolname AND (p.admin OR NOT m.admin_option)
@@ -580,7 +601,7 @@ pgrant_extra_memberships AS (
 -- Grants each extra privilege's holder made from it (REVOKE … CASCADE removes them with it).
 pgrant_dependents(dep_kind, dep_objoid, dep_attnum, dep_privilege, dep_grantor, dependents) AS (
   SELECT x.kind, x.objoid, x.attnum, x.privilege, x.grantee,
-         string_agg(DISTINCT CASE WHEN d.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(d.grantee)::text END, ', ')
+         pg_catalog.string_agg(DISTINCT CASE WHEN d.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(d.grantee)::text END, ', ')
   FROM pgrant_extra_privileges x
   JOIN pgrant_acl d ON d.kind = x.kind AND d.objoid = x.objoid AND d.attnum IS NOT DISTINCT FROM x.attnum
    AND d.privilege = x.privilege AND d.grantor = x.grantee AND d.grantee <> x.grantee
@@ -592,30 +613,30 @@ pgrant_dependents(dep_kind, dep_objoid, dep_attnum, dep_privilege, dep_grantor, 
 -- grantor), the grants removed with it, and a query that finds it again if it is still there.
 pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
   SELECT rolname,
-         format('role %s holds %s%s on %s %s%s, which the plan does not grant', rolname, privilege,
+         pg_catalog.format('role %s holds %s%s on %s %s%s, which the plan does not grant', rolname, privilege,
                 CASE WHEN only_grant_option THEN ' WITH GRANT OPTION' ELSE '' END, kind,
-                CASE kind WHEN 'column' THEN format('%s.%s (%s)', schema, name, sub)
+                CASE kind WHEN 'column' THEN pg_catalog.format('%s.%s (%s)', schema, name, sub)
                           WHEN 'function' THEN fn::regprocedure::text
                           WHEN 'schema' THEN name WHEN 'database' THEN name
-                          ELSE format('%s.%s', schema, name) END,
-                CASE WHEN x.grantor <> x.owner THEN format(' (granted by %s)', pg_catalog.pg_get_userbyid(x.grantor)) ELSE '' END),
+                          ELSE pg_catalog.format('%s.%s', schema, name) END,
+                CASE WHEN x.grantor <> x.owner THEN pg_catalog.format(' (granted by %s)', pg_catalog.pg_get_userbyid(x.grantor)) ELSE '' END),
          -- The whole privilege is revoked; deploy.sql grants back what the plan says right after.
-         format('REVOKE %s %s FROM %I CASCADE', privilege,
-                CASE x.kind WHEN 'table' THEN format('ON TABLE %I.%I', schema, name)
-                          WHEN 'sequence' THEN format('ON SEQUENCE %I.%I', schema, name)
-                          WHEN 'column' THEN format('(%I) ON TABLE %I.%I', sub, schema, name)
-                          WHEN 'function' THEN format('ON ROUTINE %s', fn::regprocedure)
-                          WHEN 'schema' THEN format('ON SCHEMA %I', name)
-                          WHEN 'database' THEN format('ON DATABASE %I', name) END,
+         pg_catalog.format('REVOKE %s %s FROM %I CASCADE', privilege,
+                CASE x.kind WHEN 'table' THEN pg_catalog.format('ON TABLE %I.%I', schema, name)
+                          WHEN 'sequence' THEN pg_catalog.format('ON SEQUENCE %I.%I', schema, name)
+                          WHEN 'column' THEN pg_catalog.format('(%I) ON TABLE %I.%I', sub, schema, name)
+                          WHEN 'function' THEN pg_catalog.format('ON ROUTINE %s', fn::regprocedure)
+                          WHEN 'schema' THEN pg_catalog.format('ON SCHEMA %I', name)
+                          WHEN 'database' THEN pg_catalog.format('ON DATABASE %I', name) END,
                 rolname),
          CASE WHEN x.grantor <> x.owner THEN pg_catalog.pg_get_userbyid(x.grantor)::text END,
          dependents,
-         format('SELECT FROM pg_catalog.aclexplode((SELECT %s)) AS a WHERE a.grantee = %s AND a.grantor = %s AND a.privilege_type = %L',
-                CASE x.kind WHEN 'column' THEN format('attacl FROM pg_catalog.pg_attribute WHERE attrelid = %s AND attnum = %s', x.objoid, x.attnum)
-                            WHEN 'function' THEN format('proacl FROM pg_catalog.pg_proc WHERE oid = %s', x.objoid)
-                            WHEN 'schema' THEN format('nspacl FROM pg_catalog.pg_namespace WHERE oid = %s', x.objoid)
-                            WHEN 'database' THEN format('datacl FROM pg_catalog.pg_database WHERE oid = %s', x.objoid)
-                            ELSE format('relacl FROM pg_catalog.pg_class WHERE oid = %s', x.objoid) END,
+         pg_catalog.format('SELECT FROM pg_catalog.aclexplode((SELECT %s)) AS a WHERE a.grantee = %s AND a.grantor = %s AND a.privilege_type = %L',
+                CASE x.kind WHEN 'column' THEN pg_catalog.format('attacl FROM pg_catalog.pg_attribute WHERE attrelid = %s AND attnum = %s', x.objoid, x.attnum)
+                            WHEN 'function' THEN pg_catalog.format('proacl FROM pg_catalog.pg_proc WHERE oid = %s', x.objoid)
+                            WHEN 'schema' THEN pg_catalog.format('nspacl FROM pg_catalog.pg_namespace WHERE oid = %s', x.objoid)
+                            WHEN 'database' THEN pg_catalog.format('datacl FROM pg_catalog.pg_database WHERE oid = %s', x.objoid)
+                            ELSE pg_catalog.format('relacl FROM pg_catalog.pg_class WHERE oid = %s', x.objoid) END,
                 x.grantee, x.grantor, x.privilege)
   FROM pgrant_extra_privileges x
   LEFT JOIN pgrant_dependents ON dep_kind = x.kind AND dep_objoid = x.objoid AND dep_attnum IS NOT DISTINCT FROM x.attnum
@@ -623,24 +644,24 @@ pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
   WHERE NOT x.to_public
   UNION ALL
   SELECT rolname,
-         format('role %s gets %s%s by default on %s created by %s%s, which the plan does not grant', rolname, privilege,
-                CASE WHEN grantable THEN ' WITH GRANT OPTION' ELSE '' END, lower(objects), owner,
-                CASE WHEN schema IS NULL THEN '' ELSE format(' in schema %s', schema) END),
-         format('ALTER DEFAULT PRIVILEGES FOR ROLE %I%s REVOKE %s ON %s FROM %I', owner,
-                CASE WHEN schema IS NULL THEN '' ELSE format(' IN SCHEMA %I', schema) END, privilege, objects, rolname),
+         pg_catalog.format('role %s gets %s%s by default on %s created by %s%s, which the plan does not grant', rolname, privilege,
+                CASE WHEN grantable THEN ' WITH GRANT OPTION' ELSE '' END, pg_catalog.lower(objects), owner,
+                CASE WHEN schema IS NULL THEN '' ELSE pg_catalog.format(' in schema %s', schema) END),
+         pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I%s REVOKE %s ON %s FROM %I', owner,
+                CASE WHEN schema IS NULL THEN '' ELSE pg_catalog.format(' IN SCHEMA %I', schema) END, privilege, objects, rolname),
          NULL, NULL, NULL
   FROM (SELECT *, CASE objtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' WHEN 'f' THEN 'FUNCTIONS'
                                WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' WHEN 'L' THEN 'LARGE OBJECTS' END AS objects
         FROM pgrant_extra_defaults) AS d
   UNION ALL
   SELECT CASE WHEN squatter THEN grp ELSE member END,
-         CASE WHEN squatter THEN format('role %s, outside the plan, holds ADMIN OPTION on plan role %s (it could grant %s to anyone)', member, grp, grp)
-              WHEN only_admin THEN format('role %s holds ADMIN OPTION on role %s, which the plan does not grant', member, grp)
-              ELSE format('role %s is a member of role %s, which the plan does not state', member, grp) END,
-         format('REVOKE %s%I FROM %I%s CASCADE', CASE WHEN only_admin THEN 'ADMIN OPTION FOR ' ELSE '' END, grp, member,
-                CASE WHEN grantor IS NULL THEN '' ELSE format(' GRANTED BY %I', grantor) END),
+         CASE WHEN squatter THEN pg_catalog.format('role %s, outside the plan, holds ADMIN OPTION on plan role %s (it could grant %s to anyone)', member, grp, grp)
+              WHEN only_admin THEN pg_catalog.format('role %s holds ADMIN OPTION on role %s, which the plan does not grant', member, grp)
+              ELSE pg_catalog.format('role %s is a member of role %s, which the plan does not state', member, grp) END,
+         pg_catalog.format('REVOKE %s%I FROM %I%s CASCADE', CASE WHEN only_admin THEN 'ADMIN OPTION FOR ' ELSE '' END, grp, member,
+                CASE WHEN grantor IS NULL THEN '' ELSE pg_catalog.format(' GRANTED BY %I', grantor) END),
          NULL, NULL,
-         format('SELECT FROM pg_catalog.pg_auth_members WHERE roleid = %s AND member = %s AND grantor = %s%s', roleid, member_oid, grantor_oid,
+         pg_catalog.format('SELECT FROM pg_catalog.pg_auth_members WHERE roleid = %s AND member = %s AND grantor = %s%s', roleid, member_oid, grantor_oid,
                 CASE WHEN only_admin THEN ' AND admin_option' ELSE '' END)
   FROM pgrant_extra_memberships
 ),
@@ -648,17 +669,17 @@ pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
 -- change): PUBLIC's privileges in scope, and objects in scope owned by a managed role that is not one of
 -- the plan's owners. Each row: a message and the statement that would remove it.
 pgrant_exposure(message, statement) AS (
-  SELECT DISTINCT format('PUBLIC holds %s on %s %s, which the plan does not grant: every role has it, the plan''s too', privilege, kind,
-                CASE kind WHEN 'column' THEN format('%s.%s (%s)', schema, name, sub) ELSE format('%s.%s', schema, name) END),
-         format('REVOKE %s %s FROM PUBLIC', privilege,
-                CASE kind WHEN 'column' THEN format('(%I) ON TABLE %I.%I', sub, schema, name)
-                          WHEN 'sequence' THEN format('ON SEQUENCE %I.%I', schema, name)
-                          ELSE format('ON TABLE %I.%I', schema, name) END)
+  SELECT DISTINCT pg_catalog.format('PUBLIC holds %s on %s %s, which the plan does not grant: every role has it, the plan''s too', privilege, kind,
+                CASE kind WHEN 'column' THEN pg_catalog.format('%s.%s (%s)', schema, name, sub) ELSE pg_catalog.format('%s.%s', schema, name) END),
+         pg_catalog.format('REVOKE %s %s FROM PUBLIC', privilege,
+                CASE kind WHEN 'column' THEN pg_catalog.format('(%I) ON TABLE %I.%I', sub, schema, name)
+                          WHEN 'sequence' THEN pg_catalog.format('ON SEQUENCE %I.%I', schema, name)
+                          ELSE pg_catalog.format('ON TABLE %I.%I', schema, name) END)
   FROM pgrant_extra_privileges WHERE to_public
   UNION ALL
-  SELECT format('role %s owns %s %s.%s: as its owner it can do everything on it, which the plan does not give it', o.rolname, o.kind, o.schema, o.name),
-         format('ALTER %s %I.%I OWNER TO %I', CASE o.kind WHEN 'function' THEN 'ROUTINE' ELSE 'TABLE' END, o.schema, o.name, o.schema_owner)
-           || CASE WHEN o.kind = 'function' THEN format('(%s)', o.args) ELSE '' END
+  SELECT pg_catalog.format('role %s owns %s %s.%s: as its owner it can do everything on it, which the plan does not give it', o.rolname, o.kind, o.schema, o.name),
+         pg_catalog.format('ALTER %s %I.%I OWNER TO %I', CASE o.kind WHEN 'function' THEN 'ROUTINE' ELSE 'TABLE' END, o.schema, o.name, o.schema_owner)
+           || CASE WHEN o.kind = 'function' THEN pg_catalog.format('(%s)', o.args) ELSE '' END
   FROM (
     SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' ELSE 'table' END AS kind, n.nspname::text AS schema,
            c.relname::text AS name, NULL::text AS args, r.rolname::text AS rolname, pg_catalog.pg_get_userbyid(n.nspowner)::text AS schema_owner

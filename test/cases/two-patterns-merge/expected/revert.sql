@@ -15,6 +15,9 @@
 
 
 \set ON_ERROR_STOP on
+-- pgrant pin: names resolve in pg_catalog only, and string literals are read the standard way.
+SET standard_conforming_strings = on;
+SET search_path = pg_catalog, pg_temp;
 -- pgrant preamble: the server must be PostgreSQL 17 or newer (checked before any change).
 DO $pgrant$
 BEGIN
@@ -74,7 +77,7 @@ BEGIN
   END IF;
   -- SUPERUSER, REPLICATION and BYPASSRLS: only a superuser may give or take them (from 16, REPLICATION and
   -- BYPASSRLS also a role that has them), and before 16 only a superuser may alter a role that has them.
-  SELECT string_agg(format('%s for role %s (%s)', a.attr, v.name, 'the role has it'), '; ' ORDER BY v.name, a.attr)
+  SELECT pg_catalog.string_agg(pg_catalog.format('%s for role %s (%s)', a.attr, v.name, 'the role has it'), '; ' ORDER BY v.name, a.attr)
   INTO problems
   FROM (VALUES
     (NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
@@ -93,27 +96,27 @@ BEGIN
   END IF;
   -- Roles it alters, renames, drops or grants: before 16 CREATEROLE covers every non-superuser role; from 16
   -- a CREATEROLE role administers only the roles it has ADMIN OPTION on (it gets it on the roles it creates).
-  SELECT string_agg(r.rolname, ', ' ORDER BY r.rolname),
-         string_agg(format('GRANT %I TO %I WITH ADMIN OPTION;', r.rolname, current_user), ' ' ORDER BY r.rolname)
+  SELECT pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname),
+         pg_catalog.string_agg(pg_catalog.format('GRANT %I TO %I WITH ADMIN OPTION;', r.rolname, current_user), ' ' ORDER BY r.rolname)
   INTO problems, fixes
-  FROM unnest(ARRAY['analysts']::text[]) AS v(name)
+  FROM pg_catalog.unnest(ARRAY['analysts']::text[]) AS v(name)
   JOIN pg_catalog.pg_roles r ON r.rolname = v.name
   WHERE NOT pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION')
     AND (v16 OR NOT me.rolcreaterole);
   IF problems IS NOT NULL THEN
     RAISE EXCEPTION 'pgrant: % cannot administer these roles, which exist already: %; no role or privilege was changed', current_user, problems
       USING HINT = CASE WHEN me.rolcreaterole
-        THEN format('from PostgreSQL 16 a CREATEROLE role administers only the roles it has ADMIN OPTION on; whoever can (a superuser, or the admin that created them) runs: %s', fixes)
-        ELSE format('the role running this file needs CREATEROLE (a managed service''s admin has it), or ADMIN OPTION on each: %s', fixes) END;
+        THEN pg_catalog.format('from PostgreSQL 16 a CREATEROLE role administers only the roles it has ADMIN OPTION on; whoever can (a superuser, or the admin that created them) runs: %s', fixes)
+        ELSE pg_catalog.format('the role running this file needs CREATEROLE (a managed service''s admin has it), or ADMIN OPTION on each: %s', fixes) END;
   END IF;
   -- Roles it acts as by name: default-privilege owners, schema and database owners, reassign targets.
-  SELECT string_agg(r.rolname, ', ' ORDER BY r.rolname) INTO problems
-  FROM unnest(ARRAY[]::text[]) AS v(name)
+  SELECT pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname) INTO problems
+  FROM pg_catalog.unnest(ARRAY[]::text[]) AS v(name)
   JOIN pg_catalog.pg_roles r ON r.rolname = v.name
   WHERE NOT pg_catalog.pg_has_role(current_user, r.oid, 'USAGE') AND v.name <> ALL (ARRAY['analysts']::text[]);
   IF problems IS NOT NULL THEN
     RAISE EXCEPTION 'pgrant: % is not a member of roles the plan makes it act as (owners of default privileges, schemas or databases, or roles that receive what dropped roles own): %; no role or privilege was changed', current_user, problems
-      USING HINT = format('make %s a member of each (GRANT role TO %s, run by a superuser or an admin of that role), or run this file as a superuser', current_user, current_user);
+      USING HINT = pg_catalog.format('make %s a member of each (GRANT role TO %s, run by a superuser or an admin of that role), or run this file as a superuser', current_user, current_user);
   END IF;
 END
 $pgrant$;
@@ -140,13 +143,13 @@ DECLARE
   elsewhere text;
 BEGIN
   FOR r IN
-    SELECT ro.oid, ro.rolname FROM unnest(ARRAY['analysts']::text[]) WITH ORDINALITY AS v(name, n)
+    SELECT ro.oid, ro.rolname FROM pg_catalog.unnest(ARRAY['analysts']::text[]) WITH ORDINALITY AS v(name, n)
     JOIN pg_catalog.pg_roles ro ON ro.rolname = v.name ORDER BY v.n
   LOOP
     BEGIN
       EXECUTE pg_catalog.format('DROP ROLE %I', r.rolname);
     EXCEPTION WHEN dependent_objects_still_exist THEN
-      SELECT string_agg(DISTINCT coalesce(d.datname::text, 'no single database (it owns a database or a tablespace)'), ', ') INTO elsewhere
+      SELECT pg_catalog.string_agg(DISTINCT coalesce(d.datname::text, 'no single database (it owns a database or a tablespace)'), ', ') INTO elsewhere
       FROM pg_catalog.pg_shdepend s LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid
       WHERE s.refclassid = 'pg_catalog.pg_authid'::regclass AND s.refobjid = r.oid;
       EXECUTE pg_catalog.format('ALTER ROLE %I NOLOGIN', r.rolname);

@@ -14,6 +14,9 @@
 
 \set ON_ERROR_STOP on
 \set QUIET on
+-- pgrant pin: names resolve in pg_catalog only, and string literals are read the standard way.
+SET standard_conforming_strings = on;
+SET search_path = pg_catalog, pg_temp;
 -- pgrant preamble: the server must be PostgreSQL 17 or newer (checked before any change).
 DO $pgrant$
 BEGIN
@@ -56,18 +59,18 @@ pgrant_schemas(nspname) AS (
     ('sales'),
     ('staging')
   UNION
-  SELECT json_array_elements_text(scope -> 'schemas') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
+  SELECT pg_catalog.json_array_elements_text(scope -> 'schemas') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
 pgrant_databases(datname) AS (
   VALUES (NULL::text)
   UNION
-  SELECT json_array_elements_text(scope -> 'databases') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
+  SELECT pg_catalog.json_array_elements_text(scope -> 'databases') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
 pgrant_owners(rolname) AS (
   VALUES (NULL::text),
     (current_user::text)
   UNION
-  SELECT json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
+  SELECT pg_catalog.json_array_elements_text(scope -> 'owners') FROM pgrant_previous WHERE scope ->> 'plan' = 'plan'
 ),
 pgrant_planned_rows(grantee, kind, schema, name, sub, privilege, grantable) AS (
   SELECT v.grantee, v.kind, v.schema, v.name, v.sub, p.privilege, v.grantable
@@ -80,7 +83,7 @@ pgrant_planned_rows(grantee, kind, schema, name, sub, privilege, grantable) AS (
     ('analysts', 'table', 'staging', NULL, NULL, '{SELECT,INSERT,UPDATE,DELETE}', false),
     ('analysts', 'sequence', 'staging', NULL, NULL, '{SELECT,USAGE}', false)
   ) AS v(grantee, kind, schema, name, sub, privileges, grantable)
-  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
+  CROSS JOIN LATERAL pg_catalog.unnest(v.privileges) AS p(privilege)
 ),
 -- "The sequences of table schema.name" become the sequences its serial and identity columns own now.
 pgrant_privileges(grantee, kind, schema, name, sub, privilege, grantable) AS (
@@ -105,7 +108,7 @@ pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
     (NULL, 'staging', 'r', 'analysts', '{SELECT,INSERT,UPDATE,DELETE}', false),
     (NULL, 'staging', 'S', 'analysts', '{SELECT,USAGE}', false)
   ) AS v(owner, schema, objtype, grantee, privileges, grantable)
-  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
+  CROSS JOIN LATERAL pg_catalog.unnest(v.privileges) AS p(privilege)
 ),
 pgrant_created_schema_owners(nspname, owner) AS (VALUES
   (NULL::text, NULL::text)
@@ -174,7 +177,7 @@ pgrant_extra_privileges AS (
         AND (h.kind <> 'column' OR p.sub = h.sub)
         AND (h.kind <> 'function'
              OR (p.name IS NULL AND (p.sub = 'PROCEDURE') = (h.prokind = 'p'))
-             OR pg_catalog.to_regprocedure(format('%I.%I(%s)', p.schema, p.name, p.sub)) = h.fn)
+             OR pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(%s)', p.schema, p.name, p.sub)) = h.fn)
     )
 ),
 pgrant_extra_defaults AS (
@@ -211,7 +214,7 @@ pgrant_extra_memberships AS (
   LEFT JOIN pg_catalog.pg_roles gr ON gr.oid = m.grantor
   WHERE (u.rolname IN (SELECT rolname FROM pgrant_managed)
          OR (m.admin_option AND g.rolname IN (SELECT rolname FROM pgrant_managed) AND u.rolname <> current_user
-             AND u.oid <> (SELECT datdba FROM pg_catalog.pg_database WHERE datname = current_database())))
+             AND u.oid <> (SELECT datdba FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())))
     AND NOT EXISTS (
       SELECT FROM pgrant_memberships p
       WHERE p.grp = g.rolname AND p.member = u.rolname AND (p.admin OR NOT m.admin_option)
@@ -220,7 +223,7 @@ pgrant_extra_memberships AS (
 -- Grants each extra privilege's holder made from it (REVOKE … CASCADE removes them with it).
 pgrant_dependents(dep_kind, dep_objoid, dep_attnum, dep_privilege, dep_grantor, dependents) AS (
   SELECT x.kind, x.objoid, x.attnum, x.privilege, x.grantee,
-         string_agg(DISTINCT CASE WHEN d.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(d.grantee)::text END, ', ')
+         pg_catalog.string_agg(DISTINCT CASE WHEN d.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(d.grantee)::text END, ', ')
   FROM pgrant_extra_privileges x
   JOIN pgrant_acl d ON d.kind = x.kind AND d.objoid = x.objoid AND d.attnum IS NOT DISTINCT FROM x.attnum
    AND d.privilege = x.privilege AND d.grantor = x.grantee AND d.grantee <> x.grantee
@@ -232,30 +235,30 @@ pgrant_dependents(dep_kind, dep_objoid, dep_attnum, dep_privilege, dep_grantor, 
 -- grantor), the grants removed with it, and a query that finds it again if it is still there.
 pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
   SELECT rolname,
-         format('role %s holds %s%s on %s %s%s, which the plan does not grant', rolname, privilege,
+         pg_catalog.format('role %s holds %s%s on %s %s%s, which the plan does not grant', rolname, privilege,
                 CASE WHEN only_grant_option THEN ' WITH GRANT OPTION' ELSE '' END, kind,
-                CASE kind WHEN 'column' THEN format('%s.%s (%s)', schema, name, sub)
+                CASE kind WHEN 'column' THEN pg_catalog.format('%s.%s (%s)', schema, name, sub)
                           WHEN 'function' THEN fn::regprocedure::text
                           WHEN 'schema' THEN name WHEN 'database' THEN name
-                          ELSE format('%s.%s', schema, name) END,
-                CASE WHEN x.grantor <> x.owner THEN format(' (granted by %s)', pg_catalog.pg_get_userbyid(x.grantor)) ELSE '' END),
+                          ELSE pg_catalog.format('%s.%s', schema, name) END,
+                CASE WHEN x.grantor <> x.owner THEN pg_catalog.format(' (granted by %s)', pg_catalog.pg_get_userbyid(x.grantor)) ELSE '' END),
          -- The whole privilege is revoked; deploy.sql grants back what the plan says right after.
-         format('REVOKE %s %s FROM %I CASCADE', privilege,
-                CASE x.kind WHEN 'table' THEN format('ON TABLE %I.%I', schema, name)
-                          WHEN 'sequence' THEN format('ON SEQUENCE %I.%I', schema, name)
-                          WHEN 'column' THEN format('(%I) ON TABLE %I.%I', sub, schema, name)
-                          WHEN 'function' THEN format('ON ROUTINE %s', fn::regprocedure)
-                          WHEN 'schema' THEN format('ON SCHEMA %I', name)
-                          WHEN 'database' THEN format('ON DATABASE %I', name) END,
+         pg_catalog.format('REVOKE %s %s FROM %I CASCADE', privilege,
+                CASE x.kind WHEN 'table' THEN pg_catalog.format('ON TABLE %I.%I', schema, name)
+                          WHEN 'sequence' THEN pg_catalog.format('ON SEQUENCE %I.%I', schema, name)
+                          WHEN 'column' THEN pg_catalog.format('(%I) ON TABLE %I.%I', sub, schema, name)
+                          WHEN 'function' THEN pg_catalog.format('ON ROUTINE %s', fn::regprocedure)
+                          WHEN 'schema' THEN pg_catalog.format('ON SCHEMA %I', name)
+                          WHEN 'database' THEN pg_catalog.format('ON DATABASE %I', name) END,
                 rolname),
          CASE WHEN x.grantor <> x.owner THEN pg_catalog.pg_get_userbyid(x.grantor)::text END,
          dependents,
-         format('SELECT FROM pg_catalog.aclexplode((SELECT %s)) AS a WHERE a.grantee = %s AND a.grantor = %s AND a.privilege_type = %L',
-                CASE x.kind WHEN 'column' THEN format('attacl FROM pg_catalog.pg_attribute WHERE attrelid = %s AND attnum = %s', x.objoid, x.attnum)
-                            WHEN 'function' THEN format('proacl FROM pg_catalog.pg_proc WHERE oid = %s', x.objoid)
-                            WHEN 'schema' THEN format('nspacl FROM pg_catalog.pg_namespace WHERE oid = %s', x.objoid)
-                            WHEN 'database' THEN format('datacl FROM pg_catalog.pg_database WHERE oid = %s', x.objoid)
-                            ELSE format('relacl FROM pg_catalog.pg_class WHERE oid = %s', x.objoid) END,
+         pg_catalog.format('SELECT FROM pg_catalog.aclexplode((SELECT %s)) AS a WHERE a.grantee = %s AND a.grantor = %s AND a.privilege_type = %L',
+                CASE x.kind WHEN 'column' THEN pg_catalog.format('attacl FROM pg_catalog.pg_attribute WHERE attrelid = %s AND attnum = %s', x.objoid, x.attnum)
+                            WHEN 'function' THEN pg_catalog.format('proacl FROM pg_catalog.pg_proc WHERE oid = %s', x.objoid)
+                            WHEN 'schema' THEN pg_catalog.format('nspacl FROM pg_catalog.pg_namespace WHERE oid = %s', x.objoid)
+                            WHEN 'database' THEN pg_catalog.format('datacl FROM pg_catalog.pg_database WHERE oid = %s', x.objoid)
+                            ELSE pg_catalog.format('relacl FROM pg_catalog.pg_class WHERE oid = %s', x.objoid) END,
                 x.grantee, x.grantor, x.privilege)
   FROM pgrant_extra_privileges x
   LEFT JOIN pgrant_dependents ON dep_kind = x.kind AND dep_objoid = x.objoid AND dep_attnum IS NOT DISTINCT FROM x.attnum
@@ -263,24 +266,24 @@ pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
   WHERE NOT x.to_public
   UNION ALL
   SELECT rolname,
-         format('role %s gets %s%s by default on %s created by %s%s, which the plan does not grant', rolname, privilege,
-                CASE WHEN grantable THEN ' WITH GRANT OPTION' ELSE '' END, lower(objects), owner,
-                CASE WHEN schema IS NULL THEN '' ELSE format(' in schema %s', schema) END),
-         format('ALTER DEFAULT PRIVILEGES FOR ROLE %I%s REVOKE %s ON %s FROM %I', owner,
-                CASE WHEN schema IS NULL THEN '' ELSE format(' IN SCHEMA %I', schema) END, privilege, objects, rolname),
+         pg_catalog.format('role %s gets %s%s by default on %s created by %s%s, which the plan does not grant', rolname, privilege,
+                CASE WHEN grantable THEN ' WITH GRANT OPTION' ELSE '' END, pg_catalog.lower(objects), owner,
+                CASE WHEN schema IS NULL THEN '' ELSE pg_catalog.format(' in schema %s', schema) END),
+         pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I%s REVOKE %s ON %s FROM %I', owner,
+                CASE WHEN schema IS NULL THEN '' ELSE pg_catalog.format(' IN SCHEMA %I', schema) END, privilege, objects, rolname),
          NULL, NULL, NULL
   FROM (SELECT *, CASE objtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' WHEN 'f' THEN 'FUNCTIONS'
                                WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' WHEN 'L' THEN 'LARGE OBJECTS' END AS objects
         FROM pgrant_extra_defaults) AS d
   UNION ALL
   SELECT CASE WHEN squatter THEN grp ELSE member END,
-         CASE WHEN squatter THEN format('role %s, outside the plan, holds ADMIN OPTION on plan role %s (it could grant %s to anyone)', member, grp, grp)
-              WHEN only_admin THEN format('role %s holds ADMIN OPTION on role %s, which the plan does not grant', member, grp)
-              ELSE format('role %s is a member of role %s, which the plan does not state', member, grp) END,
-         format('REVOKE %s%I FROM %I%s CASCADE', CASE WHEN only_admin THEN 'ADMIN OPTION FOR ' ELSE '' END, grp, member,
-                CASE WHEN grantor IS NULL THEN '' ELSE format(' GRANTED BY %I', grantor) END),
+         CASE WHEN squatter THEN pg_catalog.format('role %s, outside the plan, holds ADMIN OPTION on plan role %s (it could grant %s to anyone)', member, grp, grp)
+              WHEN only_admin THEN pg_catalog.format('role %s holds ADMIN OPTION on role %s, which the plan does not grant', member, grp)
+              ELSE pg_catalog.format('role %s is a member of role %s, which the plan does not state', member, grp) END,
+         pg_catalog.format('REVOKE %s%I FROM %I%s CASCADE', CASE WHEN only_admin THEN 'ADMIN OPTION FOR ' ELSE '' END, grp, member,
+                CASE WHEN grantor IS NULL THEN '' ELSE pg_catalog.format(' GRANTED BY %I', grantor) END),
          NULL, NULL,
-         format('SELECT FROM pg_catalog.pg_auth_members WHERE roleid = %s AND member = %s AND grantor = %s%s', roleid, member_oid, grantor_oid,
+         pg_catalog.format('SELECT FROM pg_catalog.pg_auth_members WHERE roleid = %s AND member = %s AND grantor = %s%s', roleid, member_oid, grantor_oid,
                 CASE WHEN only_admin THEN ' AND admin_option' ELSE '' END)
   FROM pgrant_extra_memberships
 ),
@@ -288,17 +291,17 @@ pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
 -- change): PUBLIC's privileges in scope, and objects in scope owned by a managed role that is not one of
 -- the plan's owners. Each row: a message and the statement that would remove it.
 pgrant_exposure(message, statement) AS (
-  SELECT DISTINCT format('PUBLIC holds %s on %s %s, which the plan does not grant: every role has it, the plan''s too', privilege, kind,
-                CASE kind WHEN 'column' THEN format('%s.%s (%s)', schema, name, sub) ELSE format('%s.%s', schema, name) END),
-         format('REVOKE %s %s FROM PUBLIC', privilege,
-                CASE kind WHEN 'column' THEN format('(%I) ON TABLE %I.%I', sub, schema, name)
-                          WHEN 'sequence' THEN format('ON SEQUENCE %I.%I', schema, name)
-                          ELSE format('ON TABLE %I.%I', schema, name) END)
+  SELECT DISTINCT pg_catalog.format('PUBLIC holds %s on %s %s, which the plan does not grant: every role has it, the plan''s too', privilege, kind,
+                CASE kind WHEN 'column' THEN pg_catalog.format('%s.%s (%s)', schema, name, sub) ELSE pg_catalog.format('%s.%s', schema, name) END),
+         pg_catalog.format('REVOKE %s %s FROM PUBLIC', privilege,
+                CASE kind WHEN 'column' THEN pg_catalog.format('(%I) ON TABLE %I.%I', sub, schema, name)
+                          WHEN 'sequence' THEN pg_catalog.format('ON SEQUENCE %I.%I', schema, name)
+                          ELSE pg_catalog.format('ON TABLE %I.%I', schema, name) END)
   FROM pgrant_extra_privileges WHERE to_public
   UNION ALL
-  SELECT format('role %s owns %s %s.%s: as its owner it can do everything on it, which the plan does not give it', o.rolname, o.kind, o.schema, o.name),
-         format('ALTER %s %I.%I OWNER TO %I', CASE o.kind WHEN 'function' THEN 'ROUTINE' ELSE 'TABLE' END, o.schema, o.name, o.schema_owner)
-           || CASE WHEN o.kind = 'function' THEN format('(%s)', o.args) ELSE '' END
+  SELECT pg_catalog.format('role %s owns %s %s.%s: as its owner it can do everything on it, which the plan does not give it', o.rolname, o.kind, o.schema, o.name),
+         pg_catalog.format('ALTER %s %I.%I OWNER TO %I', CASE o.kind WHEN 'function' THEN 'ROUTINE' ELSE 'TABLE' END, o.schema, o.name, o.schema_owner)
+           || CASE WHEN o.kind = 'function' THEN pg_catalog.format('(%s)', o.args) ELSE '' END
   FROM (
     SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' ELSE 'table' END AS kind, n.nspname::text AS schema,
            c.relname::text AS name, NULL::text AS args, r.rolname::text AS rolname, pg_catalog.pg_get_userbyid(n.nspowner)::text AS schema_owner
@@ -344,7 +347,7 @@ pgrant_outside(member, member_name, grp, grp_name) AS (
 ),
 pgrant_effective(message) AS (
   -- What a role outside the plan holds in scope, used by a managed role through such a membership.
-  SELECT DISTINCT format('role %s can %s %s on %s %s via membership in %s, which the plan does not state', o.member_name,
+  SELECT DISTINCT pg_catalog.format('role %s can %s %s on %s %s via membership in %s, which the plan does not state', o.member_name,
          CASE WHEN CASE a.kind
                 WHEN 'column' THEN pg_catalog.has_column_privilege(o.member, a.objoid, a.attnum, a.privilege)
                 WHEN 'function' THEN pg_catalog.has_function_privilege(o.member, a.objoid, a.privilege)
@@ -352,13 +355,13 @@ pgrant_effective(message) AS (
                 WHEN 'database' THEN pg_catalog.has_database_privilege(o.member, a.objoid, a.privilege)
                 ELSE pg_catalog.has_table_privilege(o.member, a.objoid, a.privilege) END
               THEN 'use' ELSE 'SET ROLE to get' END, a.privilege, a.kind,
-         CASE a.kind WHEN 'column' THEN format('%s.%s (%s)', a.schema, a.name, a.sub)
+         CASE a.kind WHEN 'column' THEN pg_catalog.format('%s.%s (%s)', a.schema, a.name, a.sub)
                      WHEN 'function' THEN a.fn::regprocedure::text
                      WHEN 'schema' THEN a.name WHEN 'database' THEN a.name
-                     ELSE format('%s.%s', a.schema, a.name) END, o.grp_name)
+                     ELSE pg_catalog.format('%s.%s', a.schema, a.name) END, o.grp_name)
   FROM pgrant_outside o JOIN pgrant_acl a ON a.grantee = o.grp
   UNION ALL
-  SELECT DISTINCT format('role %s can do everything on %s %s.%s via membership in %s, its owner, which the plan does not state', o.member_name,
+  SELECT DISTINCT pg_catalog.format('role %s can do everything on %s %s.%s via membership in %s, its owner, which the plan does not state', o.member_name,
          CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' ELSE 'table' END, n.nspname, c.relname, o.grp_name)
   FROM pgrant_outside o
   JOIN pg_catalog.pg_class c ON c.relowner = o.grp AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
@@ -377,7 +380,7 @@ pgrant_inherited(rolname, via, kind, schema, name, sub, privilege, grantable, ex
   FROM (VALUES
     (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean, NULL::boolean)
   ) AS v(rolname, via, kind, schema, name, sub, privileges, grantable, expect)
-  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
+  CROSS JOIN LATERAL pg_catalog.unnest(v.privileges) AS p(privilege)
 ),
 pgrant_expect AS (
   SELECT grantee AS rolname, NULL::text AS via, kind, schema, name, sub, privilege, grantable, true AS expect
@@ -389,7 +392,7 @@ pgrant_expect AS (
 pgrant_targets AS (
   -- The objects each row of pgrant_expect names: one row per object (every table of a schema when the
   -- name is NULL), with its ACL (PostgreSQL's default when none is stored).
-  SELECT e.*, c.oid AS objoid, NULL::smallint AS attnum, format('%s %s.%s', e.kind, n.nspname, c.relname) AS what,
+  SELECT e.*, c.oid AS objoid, NULL::smallint AS attnum, pg_catalog.format('%s %s.%s', e.kind, n.nspname, c.relname) AS what,
          coalesce(c.relacl, pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner)) AS acl
   FROM pgrant_expect e
   JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
@@ -397,26 +400,26 @@ pgrant_targets AS (
    AND CASE e.kind WHEN 'table' THEN c.relkind IN ('r', 'p', 'v', 'm', 'f') ELSE c.relkind = 'S' END
   WHERE e.kind IN ('table', 'sequence')
   UNION ALL
-  SELECT e.*, c.oid, a.attnum, format('column %s.%s (%s)', n.nspname, c.relname, a.attname), coalesce(a.attacl, '{}'::aclitem[])
+  SELECT e.*, c.oid, a.attnum, pg_catalog.format('column %s.%s (%s)', n.nspname, c.relname, a.attname), coalesce(a.attacl, '{}'::aclitem[])
   FROM pgrant_expect e
   JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
   JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = e.name
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = e.sub AND NOT a.attisdropped
   WHERE e.kind = 'column'
   UNION ALL
-  SELECT e.*, p.oid, NULL, format('function %s', p.oid::regprocedure), coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))
+  SELECT e.*, p.oid, NULL, pg_catalog.format('function %s', p.oid::regprocedure), coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))
   FROM pgrant_expect e
   JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
   JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid
    AND CASE WHEN e.name IS NULL THEN (e.sub = 'PROCEDURE') = (p.prokind = 'p')
-            ELSE p.oid = pg_catalog.to_regprocedure(format('%I.%I(%s)', e.schema, e.name, e.sub)) END
+            ELSE p.oid = pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(%s)', e.schema, e.name, e.sub)) END
   WHERE e.kind = 'function'
   UNION ALL
-  SELECT e.*, n.oid, NULL, format('schema %s', n.nspname), coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))
+  SELECT e.*, n.oid, NULL, pg_catalog.format('schema %s', n.nspname), coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))
   FROM pgrant_expect e JOIN pg_catalog.pg_namespace n ON n.nspname = e.name
   WHERE e.kind = 'schema'
   UNION ALL
-  SELECT e.*, d.oid, NULL, format('database %s', d.datname), coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))
+  SELECT e.*, d.oid, NULL, pg_catalog.format('database %s', d.datname), coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))
   FROM pgrant_expect e JOIN pg_catalog.pg_database d ON d.datname = e.name
   WHERE e.kind = 'database'
 ),
@@ -426,7 +429,7 @@ pgrant_public_expect AS (
 pgrant_public_targets AS (
   -- The objects each row of pgrant_public_expect names: one row per object (every table of a schema when the
   -- name is NULL), with its ACL (PostgreSQL's default when none is stored).
-  SELECT e.*, c.oid AS objoid, NULL::smallint AS attnum, format('%s %s.%s', e.kind, n.nspname, c.relname) AS what,
+  SELECT e.*, c.oid AS objoid, NULL::smallint AS attnum, pg_catalog.format('%s %s.%s', e.kind, n.nspname, c.relname) AS what,
          coalesce(c.relacl, pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner)) AS acl
   FROM pgrant_public_expect e
   JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
@@ -434,26 +437,26 @@ pgrant_public_targets AS (
    AND CASE e.kind WHEN 'table' THEN c.relkind IN ('r', 'p', 'v', 'm', 'f') ELSE c.relkind = 'S' END
   WHERE e.kind IN ('table', 'sequence')
   UNION ALL
-  SELECT e.*, c.oid, a.attnum, format('column %s.%s (%s)', n.nspname, c.relname, a.attname), coalesce(a.attacl, '{}'::aclitem[])
+  SELECT e.*, c.oid, a.attnum, pg_catalog.format('column %s.%s (%s)', n.nspname, c.relname, a.attname), coalesce(a.attacl, '{}'::aclitem[])
   FROM pgrant_public_expect e
   JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
   JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = e.name
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = e.sub AND NOT a.attisdropped
   WHERE e.kind = 'column'
   UNION ALL
-  SELECT e.*, p.oid, NULL, format('function %s', p.oid::regprocedure), coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))
+  SELECT e.*, p.oid, NULL, pg_catalog.format('function %s', p.oid::regprocedure), coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))
   FROM pgrant_public_expect e
   JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
   JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid
    AND CASE WHEN e.name IS NULL THEN (e.sub = 'PROCEDURE') = (p.prokind = 'p')
-            ELSE p.oid = pg_catalog.to_regprocedure(format('%I.%I(%s)', e.schema, e.name, e.sub)) END
+            ELSE p.oid = pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(%s)', e.schema, e.name, e.sub)) END
   WHERE e.kind = 'function'
   UNION ALL
-  SELECT e.*, n.oid, NULL, format('schema %s', n.nspname), coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))
+  SELECT e.*, n.oid, NULL, pg_catalog.format('schema %s', n.nspname), coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))
   FROM pgrant_public_expect e JOIN pg_catalog.pg_namespace n ON n.nspname = e.name
   WHERE e.kind = 'schema'
   UNION ALL
-  SELECT e.*, d.oid, NULL, format('database %s', d.datname), coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))
+  SELECT e.*, d.oid, NULL, pg_catalog.format('database %s', d.datname), coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))
   FROM pgrant_public_expect e JOIN pg_catalog.pg_database d ON d.datname = e.name
   WHERE e.kind = 'database'
 ),
@@ -462,12 +465,12 @@ pgrant_revoked(grantee, kind, schema, name, sub, privilege, grant_option_only) A
   FROM (VALUES
     (NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::boolean)
   ) AS v(grantee, kind, schema, name, sub, privileges, grant_option_only)
-  CROSS JOIN LATERAL unnest(v.privileges) AS p(privilege)
+  CROSS JOIN LATERAL pg_catalog.unnest(v.privileges) AS p(privilege)
 ),
 pgrant_revoked_targets AS (
   -- The objects each row of pgrant_revoked names: one row per object (every table of a schema when the
   -- name is NULL), with its ACL (PostgreSQL's default when none is stored).
-  SELECT e.*, c.oid AS objoid, NULL::smallint AS attnum, format('%s %s.%s', e.kind, n.nspname, c.relname) AS what,
+  SELECT e.*, c.oid AS objoid, NULL::smallint AS attnum, pg_catalog.format('%s %s.%s', e.kind, n.nspname, c.relname) AS what,
          coalesce(c.relacl, pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner)) AS acl
   FROM pgrant_revoked e
   JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
@@ -475,26 +478,26 @@ pgrant_revoked_targets AS (
    AND CASE e.kind WHEN 'table' THEN c.relkind IN ('r', 'p', 'v', 'm', 'f') ELSE c.relkind = 'S' END
   WHERE e.kind IN ('table', 'sequence')
   UNION ALL
-  SELECT e.*, c.oid, a.attnum, format('column %s.%s (%s)', n.nspname, c.relname, a.attname), coalesce(a.attacl, '{}'::aclitem[])
+  SELECT e.*, c.oid, a.attnum, pg_catalog.format('column %s.%s (%s)', n.nspname, c.relname, a.attname), coalesce(a.attacl, '{}'::aclitem[])
   FROM pgrant_revoked e
   JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
   JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = e.name
   JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attname = e.sub AND NOT a.attisdropped
   WHERE e.kind = 'column'
   UNION ALL
-  SELECT e.*, p.oid, NULL, format('function %s', p.oid::regprocedure), coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))
+  SELECT e.*, p.oid, NULL, pg_catalog.format('function %s', p.oid::regprocedure), coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))
   FROM pgrant_revoked e
   JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
   JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid
    AND CASE WHEN e.name IS NULL THEN (e.sub = 'PROCEDURE') = (p.prokind = 'p')
-            ELSE p.oid = pg_catalog.to_regprocedure(format('%I.%I(%s)', e.schema, e.name, e.sub)) END
+            ELSE p.oid = pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(%s)', e.schema, e.name, e.sub)) END
   WHERE e.kind = 'function'
   UNION ALL
-  SELECT e.*, n.oid, NULL, format('schema %s', n.nspname), coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))
+  SELECT e.*, n.oid, NULL, pg_catalog.format('schema %s', n.nspname), coalesce(n.nspacl, pg_catalog.acldefault('n', n.nspowner))
   FROM pgrant_revoked e JOIN pg_catalog.pg_namespace n ON n.nspname = e.name
   WHERE e.kind = 'schema'
   UNION ALL
-  SELECT e.*, d.oid, NULL, format('database %s', d.datname), coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))
+  SELECT e.*, d.oid, NULL, pg_catalog.format('database %s', d.datname), coalesce(d.datacl, pg_catalog.acldefault('d', d.datdba))
   FROM pgrant_revoked e JOIN pg_catalog.pg_database d ON d.datname = e.name
   WHERE e.kind = 'database'
 ),
@@ -515,25 +518,25 @@ pgrant_results AS (
 ),
 pgrant_checks(ok, message) AS (
   -- Roles exist, with the plan's attributes.
-  SELECT r.oid IS NOT NULL, format('role %s does not exist', e.rolname)
+  SELECT r.oid IS NOT NULL, pg_catalog.format('role %s does not exist', e.rolname)
   FROM pgrant_roles e LEFT JOIN pg_catalog.pg_roles r ON r.rolname = e.rolname
   WHERE e.rolname IS NOT NULL
   UNION ALL
-  SELECT diff = '', format('role %s: %s', rolname, diff)
+  SELECT diff = '', pg_catalog.format('role %s: %s', rolname, diff)
   FROM (
-    SELECT e.rolname, concat_ws('; ',
-      CASE WHEN r.rolcanlogin <> e.login THEN format('LOGIN is %s, the plan says %s', r.rolcanlogin, e.login) END,
-      CASE WHEN r.rolsuper <> e.superuser THEN format('SUPERUSER is %s, the plan says %s', r.rolsuper, e.superuser) END,
-      CASE WHEN r.rolcreatedb <> e.createdb THEN format('CREATEDB is %s, the plan says %s', r.rolcreatedb, e.createdb) END,
-      CASE WHEN r.rolcreaterole <> e.createrole THEN format('CREATEROLE is %s, the plan says %s', r.rolcreaterole, e.createrole) END,
-      CASE WHEN r.rolinherit <> e.inherit THEN format('INHERIT is %s, the plan says %s', r.rolinherit, e.inherit) END,
-      CASE WHEN r.rolreplication <> e.replication THEN format('REPLICATION is %s, the plan says %s', r.rolreplication, e.replication) END,
-      CASE WHEN r.rolbypassrls <> e.bypassrls THEN format('BYPASSRLS is %s, the plan says %s', r.rolbypassrls, e.bypassrls) END,
-      CASE WHEN r.rolconnlimit <> e.connlimit THEN format('CONNECTION LIMIT is %s, the plan says %s', r.rolconnlimit, e.connlimit) END,
+    SELECT e.rolname, pg_catalog.concat_ws('; ',
+      CASE WHEN r.rolcanlogin <> e.login THEN pg_catalog.format('LOGIN is %s, the plan says %s', r.rolcanlogin, e.login) END,
+      CASE WHEN r.rolsuper <> e.superuser THEN pg_catalog.format('SUPERUSER is %s, the plan says %s', r.rolsuper, e.superuser) END,
+      CASE WHEN r.rolcreatedb <> e.createdb THEN pg_catalog.format('CREATEDB is %s, the plan says %s', r.rolcreatedb, e.createdb) END,
+      CASE WHEN r.rolcreaterole <> e.createrole THEN pg_catalog.format('CREATEROLE is %s, the plan says %s', r.rolcreaterole, e.createrole) END,
+      CASE WHEN r.rolinherit <> e.inherit THEN pg_catalog.format('INHERIT is %s, the plan says %s', r.rolinherit, e.inherit) END,
+      CASE WHEN r.rolreplication <> e.replication THEN pg_catalog.format('REPLICATION is %s, the plan says %s', r.rolreplication, e.replication) END,
+      CASE WHEN r.rolbypassrls <> e.bypassrls THEN pg_catalog.format('BYPASSRLS is %s, the plan says %s', r.rolbypassrls, e.bypassrls) END,
+      CASE WHEN r.rolconnlimit <> e.connlimit THEN pg_catalog.format('CONNECTION LIMIT is %s, the plan says %s', r.rolconnlimit, e.connlimit) END,
       CASE WHEN e.valid_until IS NULL AND r.rolvaliduntil IS NOT NULL AND r.rolvaliduntil <> 'infinity'
-             THEN format('VALID UNTIL is %s, the plan sets no expiry', r.rolvaliduntil)
+             THEN pg_catalog.format('VALID UNTIL is %s, the plan sets no expiry', r.rolvaliduntil)
            WHEN e.valid_until IS NOT NULL AND r.rolvaliduntil IS DISTINCT FROM e.valid_until::timestamptz
-             THEN format('VALID UNTIL is %s, the plan says %s', coalesce(r.rolvaliduntil::text, 'unset'), e.valid_until) END
+             THEN pg_catalog.format('VALID UNTIL is %s, the plan says %s', coalesce(r.rolvaliduntil::text, 'unset'), e.valid_until) END
     ) AS diff
     FROM pgrant_roles e JOIN pg_catalog.pg_roles r ON r.rolname = e.rolname
   ) AS attrs
@@ -545,19 +548,19 @@ pgrant_checks(ok, message) AS (
            JOIN pg_catalog.pg_roles u ON u.oid = m.member
            WHERE g.rolname = p.grp AND u.rolname = p.member AND m.admin_option = p.admin
              AND m.inherit_option = coalesce(p.inherit, u.rolinherit) AND m.set_option = coalesce(p.set, true)),
-         format('role %s is not a member of role %s with the plan''s options (admin %s, inherit %s, set %s)',
+         pg_catalog.format('role %s is not a member of role %s with the plan''s options (admin %s, inherit %s, set %s)',
                 p.member, p.grp, p.admin, coalesce(p.inherit::text, 'default'), coalesce(p.set::text, 'default'))
   FROM pgrant_memberships p WHERE p.grp IS NOT NULL
   UNION ALL
   -- What each role can do, directly or through its groups; and, without INHERIT, cannot do before SET ROLE.
   SELECT CASE WHEN expect THEN has ELSE NOT has OR public_has END,
-         CASE WHEN expect AND via IS NULL THEN format('role %s lacks %s%s on %s', rolname, privilege, CASE WHEN grantable THEN ' WITH GRANT OPTION' ELSE '' END, what)
-              WHEN expect THEN format('role %s lacks %s on %s, which it should have through role %s', rolname, privilege, what, via)
-              ELSE format('role %s has %s on %s without SET ROLE %s, though the plan makes it a NOINHERIT member', rolname, privilege, what, via) END
+         CASE WHEN expect AND via IS NULL THEN pg_catalog.format('role %s lacks %s%s on %s', rolname, privilege, CASE WHEN grantable THEN ' WITH GRANT OPTION' ELSE '' END, what)
+              WHEN expect THEN pg_catalog.format('role %s lacks %s on %s, which it should have through role %s', rolname, privilege, what, via)
+              ELSE pg_catalog.format('role %s has %s on %s without SET ROLE %s, though the plan makes it a NOINHERIT member', rolname, privilege, what, via) END
   FROM pgrant_results
   UNION ALL
   -- Objects the plan names explicitly exist.
-  SELECT false, format('%s %s.%s does not exist (the plan grants on it)', e.kind, e.schema, e.name)
+  SELECT false, pg_catalog.format('%s %s.%s does not exist (the plan grants on it)', e.kind, e.schema, e.name)
   FROM (SELECT DISTINCT kind, schema, name, sub FROM pgrant_expect WHERE name IS NOT NULL AND kind IN ('table', 'sequence', 'function', 'column')) AS e
   WHERE NOT EXISTS (SELECT FROM pgrant_targets t WHERE t.kind = e.kind AND t.schema = e.schema AND t.name = e.name AND t.sub IS NOT DISTINCT FROM e.sub)
   UNION ALL
@@ -571,21 +574,21 @@ pgrant_checks(ok, message) AS (
            WHERE o.rolname = coalesce(p.owner, current_user::text) AND n.nspname IS NOT DISTINCT FROM p.schema
              AND d.defaclobjtype::text = p.objtype AND r.rolname = p.grantee AND a.privilege_type = p.privilege
              AND a.is_grantable = p.grantable),
-         format('role %s does not get %s by default on %s created by %s%s', p.grantee, p.privilege,
+         pg_catalog.format('role %s does not get %s by default on %s created by %s%s', p.grantee, p.privilege,
                 CASE p.objtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' WHEN 'f' THEN 'functions' ELSE 'large objects' END,
-                coalesce(p.owner, current_user::text), CASE WHEN p.schema IS NULL THEN '' ELSE format(' in schema %s', p.schema) END)
+                coalesce(p.owner, current_user::text), CASE WHEN p.schema IS NULL THEN '' ELSE pg_catalog.format(' in schema %s', p.schema) END)
   FROM pgrant_defaults p WHERE p.grantee IS NOT NULL
   UNION ALL
   -- Schemas the plan creates exist, with their owners.
   SELECT n.oid IS NOT NULL AND (s.owner IS NULL OR pg_catalog.pg_get_userbyid(n.nspowner) = s.owner),
-         CASE WHEN n.oid IS NULL THEN format('schema %s does not exist', s.nspname)
-              ELSE format('schema %s is owned by %s, the plan says %s', s.nspname, pg_catalog.pg_get_userbyid(n.nspowner), s.owner) END
+         CASE WHEN n.oid IS NULL THEN pg_catalog.format('schema %s does not exist', s.nspname)
+              ELSE pg_catalog.format('schema %s is owned by %s, the plan says %s', s.nspname, pg_catalog.pg_get_userbyid(n.nspowner), s.owner) END
   FROM pgrant_created_schemas s LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = s.nspname
   WHERE s.nspname IS NOT NULL
   UNION ALL
   -- What the plan grants to PUBLIC is held by PUBLIC.
   SELECT EXISTS (SELECT FROM pg_catalog.aclexplode(t.acl) AS a WHERE a.grantee = 0 AND a.privilege_type = t.privilege AND (a.is_grantable OR NOT t.grantable)),
-         format('PUBLIC lacks %s on %s', t.privilege, t.what)
+         pg_catalog.format('PUBLIC lacks %s on %s', t.privilege, t.what)
   FROM pgrant_public_targets t
   UNION ALL
   -- What the plan revokes (from PUBLIC or from a role) is not held.
@@ -593,21 +596,21 @@ pgrant_checks(ok, message) AS (
            SELECT FROM pg_catalog.aclexplode(t.acl) AS a
            WHERE a.privilege_type = t.privilege AND (NOT t.grant_option_only OR a.is_grantable)
              AND a.grantee = CASE WHEN t.grantee = 'public' THEN 0::oid ELSE (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = t.grantee) END),
-         format('%s holds %s%s on %s, which the plan revokes', CASE WHEN t.grantee = 'public' THEN 'PUBLIC' ELSE 'role ' || t.grantee END,
+         pg_catalog.format('%s holds %s%s on %s, which the plan revokes', CASE WHEN t.grantee = 'public' THEN 'PUBLIC' ELSE 'role ' || t.grantee END,
                 t.privilege, CASE WHEN t.grant_option_only THEN ' WITH GRANT OPTION' ELSE '' END, t.what)
   FROM pgrant_revoked_targets t
   UNION ALL
   -- Databases exist, with their owners.
   SELECT d.oid IS NOT NULL AND (e.owner IS NULL OR pg_catalog.pg_get_userbyid(d.datdba) = e.owner),
-         CASE WHEN d.oid IS NULL THEN format('database %s does not exist', e.datname)
-              ELSE format('database %s is owned by %s, the plan says %s', e.datname, pg_catalog.pg_get_userbyid(d.datdba), e.owner) END
+         CASE WHEN d.oid IS NULL THEN pg_catalog.format('database %s does not exist', e.datname)
+              ELSE pg_catalog.format('database %s is owned by %s, the plan says %s', e.datname, pg_catalog.pg_get_userbyid(d.datdba), e.owner) END
   FROM (VALUES (NULL::text, NULL::text)) AS e(datname, owner)
   LEFT JOIN pg_catalog.pg_database d ON d.datname = e.datname
   WHERE e.datname IS NOT NULL
   UNION ALL
   -- Row-level security: enabled (and forced) on each table, with exactly the plan's policies.
   SELECT c.relrowsecurity AND c.relforcerowsecurity = e.force,
-         format('table %s.%s: row level security is %s, force is %s; the plan says enabled, force %s', e.schema, e.name,
+         pg_catalog.format('table %s.%s: row level security is %s, force is %s; the plan says enabled, force %s', e.schema, e.name,
                 CASE WHEN c.relrowsecurity THEN 'enabled' ELSE 'disabled' END, c.relforcerowsecurity, e.force)
   FROM (VALUES (NULL::text, NULL::text, NULL::boolean)) AS e(schema, name, force)
   JOIN pg_catalog.pg_namespace n ON n.nspname = e.schema
@@ -619,27 +622,27 @@ pgrant_checks(ok, message) AS (
            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
            WHERE n.nspname = e.schema AND c.relname = e.name AND p.polname = e.policy AND p.polcmd::text = e.cmd
              AND p.polpermissive = e.permissive AND (p.polqual IS NOT NULL) = e.has_using AND (p.polwithcheck IS NOT NULL) = e.has_check
-             AND ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(r)::text END FROM unnest(p.polroles) AS r ORDER BY 1)
-                 = ARRAY(SELECT x FROM unnest(e.roles) AS x ORDER BY 1)),
-         format('table %s.%s has no policy %s as the plan states it (command, permissive, roles, using, with check)', e.schema, e.name, e.policy)
+             AND ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_catalog.pg_get_userbyid(r)::text END FROM pg_catalog.unnest(p.polroles) AS r ORDER BY 1)
+                 = ARRAY(SELECT x FROM pg_catalog.unnest(e.roles) AS x ORDER BY 1)),
+         pg_catalog.format('table %s.%s has no policy %s as the plan states it (command, permissive, roles, using, with check)', e.schema, e.name, e.policy)
   FROM (VALUES (NULL::text, NULL::text, NULL::text, NULL::text, NULL::boolean, NULL::text[], NULL::boolean, NULL::boolean)
   ) AS e(schema, name, policy, cmd, permissive, roles, has_using, has_check)
   WHERE e.schema IS NOT NULL
   UNION ALL
-  SELECT false, format('table %s.%s has policy %s, which the plan does not name', p.schemaname, p.tablename, p.policyname)
+  SELECT false, pg_catalog.format('table %s.%s has policy %s, which the plan does not name', p.schemaname, p.tablename, p.policyname)
   FROM pg_catalog.pg_policies p
   JOIN (VALUES (NULL::text, NULL::text, NULL::text[])) AS e(schema, name, policies)
     ON e.schema = p.schemaname AND e.name = p.tablename
   WHERE p.policyname <> ALL (e.policies)
   UNION ALL
   -- No role left over from an earlier version of the plan (deploy.sql drops them).
-  SELECT false, format('role %s is recorded as managed by plan %s but the plan no longer has it', ro.rolname, 'plan')
+  SELECT false, pg_catalog.format('role %s is recorded as managed by plan %s but the plan no longer has it', ro.rolname, 'plan')
   FROM pgrant.managed_role m
   JOIN pg_catalog.pg_roles ro ON ro.oid = m.role_oid
   WHERE m.plan = 'plan' AND ro.rolname::text <> ALL (ARRAY['analysts']::text[])
   UNION ALL
   -- Roles the plan drops are gone.
-  SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = d.rolname), format('role %s still exists; the plan drops it', d.rolname)
+  SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = d.rolname), pg_catalog.format('role %s still exists; the plan drops it', d.rolname)
   FROM (VALUES (NULL::text)) AS d(rolname)
   WHERE d.rolname IS NOT NULL
   UNION ALL
@@ -647,19 +650,19 @@ pgrant_checks(ok, message) AS (
   SELECT false, message FROM pgrant_drift
   UNION ALL
   -- Nor access from outside the plan: through PUBLIC, ownership, or a membership the plan does not state.
-  SELECT false, format('%s (deploy.sql leaves it; to remove it: %s)', message, statement) FROM pgrant_exposure
+  SELECT false, pg_catalog.format('%s (deploy.sql leaves it; to remove it: %s)', message, statement) FROM pgrant_exposure
   UNION ALL
   SELECT false, message FROM pgrant_effective
   UNION ALL
   SELECT true, NULL FROM pgrant_managed m
   WHERE m.rolname IS NOT NULL AND NOT EXISTS (SELECT FROM pgrant_drift d WHERE d.rolname = m.rolname)
 )
-SELECT count(*) FILTER (WHERE ok) AS passed,
-       count(*) FILTER (WHERE NOT ok) AS failed,
-       count(*) FILTER (WHERE NOT ok) = 0 AS all_passed,
-       coalesce(string_agg('FAIL: ' || message, E'\n' ORDER BY message) FILTER (WHERE NOT ok), '') AS report,
-       format('BEGIN RAISE EXCEPTION %L USING HINT = %L; END',
-              format('pgrant verify: %s of %s checks failed for plan %s', count(*) FILTER (WHERE NOT ok), count(*), 'plan'),
+SELECT pg_catalog.count(*) FILTER (WHERE ok) AS passed,
+       pg_catalog.count(*) FILTER (WHERE NOT ok) AS failed,
+       pg_catalog.count(*) FILTER (WHERE NOT ok) = 0 AS all_passed,
+       coalesce(pg_catalog.string_agg('FAIL: ' || message, E'\n' ORDER BY message) FILTER (WHERE NOT ok), '') AS report,
+       pg_catalog.format('BEGIN RAISE EXCEPTION %L USING HINT = %L; END',
+              pg_catalog.format('pgrant verify: %s of %s checks failed for plan %s', pg_catalog.count(*) FILTER (WHERE NOT ok), pg_catalog.count(*), 'plan'),
               'the FAIL lines above name each role, object and privilege; deploy.sql converges the database to the plan') AS fail_block
 FROM pgrant_checks
 \gset pgrant_verify_
