@@ -12,7 +12,7 @@ import { packagePath } from '../paths.js';
 import { flattened, templateRuntime, type Template, type TemplateFactory, type TemplateSet } from './template-runtime.js';
 import { generateTemplate } from './codegen.js';
 import { TemplateError } from './template-error.js';
-import { checkNameResolution } from './name-resolution.js';
+import { checkNameResolution, PIN_PARTIAL } from './name-resolution.js';
 
 export type { Template, TemplateSet } from './template-runtime.js';
 export { TemplateError } from './template-error.js';
@@ -166,7 +166,8 @@ function checkedTemplates(dir: string): CheckedTemplate[] {
   return files.map((file) => {
     const source = readFileSync(file, 'utf8');
     const shown = relative(packagePath(), file);
-    const ast = checkTemplate(shown, source, partials, { topLevel: partialName(file) === undefined });
+    // A template set with the pin partial (pgrant's own) pins every whole file with it.
+    const ast = checkTemplate(shown, source, partials, { topLevel: partialName(file) === undefined && partials.has(PIN_PARTIAL) });
     return { rel: relative(dir, file).split('\\').join('/').replace(/\.hbs$/, ''), file: shown, partial: partialName(file), source, ast };
   });
 }

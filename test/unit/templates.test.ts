@@ -1,5 +1,5 @@
 // Templates can emit values only through escaping helpers: anything else fails when templates load.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkTemplate, loadTemplates, TemplateError } from '../../src/render/engine.js';
@@ -133,6 +133,7 @@ describe('name resolution in SQL templates', () => {
   });
 
   it('every shipped top-level SQL template passes (the build runs the same check)', () => {
+    expect(existsSync(join('templates', 'partials', 'pin.sql.hbs'))).toBe(true);
     expect(() => loadTemplates()).not.toThrow();
   });
 });
