@@ -36,15 +36,28 @@ export class UserError extends Error {
   }
 }
 
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
+const CONTROL_BUT_NEWLINE = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Text safe to print: each control character (C0, DEL, C1) as an escape (`\n`, `\x1b`), so that a name
+ * from a plan or a server can neither send the terminal an escape sequence nor fake a line of output.
+ * `keepNewlines`: for text whose line breaks are pgrant's own (a psql error quoted whole).
+ */
+export function printable(text: string, options: { keepNewlines?: boolean } = {}): string {
+  return text.replace(options.keepNewlines ? CONTROL_BUT_NEWLINE : CONTROL, (c) => NAMED_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 /** `file:line:col: path: message` then, indented, the hint. Level is shown for non-errors. */
 export function formatDiagnostic(d: Diagnostic, options: { showLevel?: boolean } = {}): string {
   const parts: string[] = [];
-  if (d.loc) parts.push(`${d.loc.file}:${d.loc.line}:${d.loc.col}`);
+  if (d.loc) parts.push(`${printable(d.loc.file)}:${d.loc.line}:${d.loc.col}`);
   if (options.showLevel || d.level !== 'error') parts.push(d.level);
-  if (d.path) parts.push(d.path);
-  let text = `${parts.join(': ')}${parts.length ? ': ' : ''}${d.message}`;
+  if (d.path) parts.push(printable(d.path));
+  let text = `${parts.join(': ')}${parts.length ? ': ' : ''}${printable(d.message)}`;
   if (d.rule) text += ` (${d.rule})`;
-  if (d.hint) text += `\n  hint: ${d.hint}`;
+  if (d.hint) text += `\n  hint: ${printable(d.hint)}`;
   return text;
 }
 

@@ -328,17 +328,23 @@ pgrant_exposure(message, statement) AS (
   FROM pgrant_extra_privileges WHERE to_public
   UNION ALL
   SELECT pg_catalog.format('role %s owns %s %s.%s: as its owner it can do everything on it, which the plan does not give it', o.rolname, o.kind, o.schema, o.name),
-         pg_catalog.format('ALTER %s %I.%I OWNER TO %I', CASE o.kind WHEN 'function' THEN 'ROUTINE' ELSE 'TABLE' END, o.schema, o.name, o.schema_owner)
-           || CASE WHEN o.kind = 'function' THEN pg_catalog.format('(%s)', o.args) ELSE '' END
+         pg_catalog.format('ALTER %s %s OWNER TO %I', o.keyword, o.object, o.schema_owner)
   FROM (
     SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' ELSE 'table' END AS kind, n.nspname::text AS schema,
-           c.relname::text AS name, NULL::text AS args, r.rolname::text AS rolname, pg_catalog.pg_get_userbyid(n.nspowner)::text AS schema_owner
+           c.relname::text AS name, r.rolname::text AS rolname, pg_catalog.pg_get_userbyid(n.nspowner)::text AS schema_owner,
+           CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END AS keyword,
+           pg_catalog.format('%I.%I', n.nspname, c.relname) AS object
     FROM pg_catalog.pg_class c
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_catalog.pg_roles r ON r.oid = c.relowner
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
+      -- A sequence owned by a column (serial, identity) changes owner only with its table: the table's row says so.
+      AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend dep
+                      WHERE dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dep.objid = c.oid
+                        AND dep.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dep.refobjsubid > 0 AND dep.deptype IN ('a', 'i'))
     UNION ALL
-    SELECT 'function', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), r.rolname, pg_catalog.pg_get_userbyid(n.nspowner)
+    SELECT 'function', n.nspname, p.proname, r.rolname, pg_catalog.pg_get_userbyid(n.nspowner), 'ROUTINE',
+           pg_catalog.format('%I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid))
     FROM pg_catalog.pg_proc p
     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
     JOIN pg_catalog.pg_roles r ON r.oid = p.proowner
@@ -703,7 +709,9 @@ pgrant_checks(ok, message) AS (
 SELECT pg_catalog.count(*) FILTER (WHERE ok) AS passed,
        pg_catalog.count(*) FILTER (WHERE NOT ok) AS failed,
        pg_catalog.count(*) FILTER (WHERE NOT ok) = 0 AS all_passed,
-       coalesce(pg_catalog.string_agg('FAIL: ' || message, E'\n' ORDER BY message) FILTER (WHERE NOT ok), '') AS report,
+       coalesce(pg_catalog.string_agg('FAIL: ' || CASE WHEN pg_catalog.textregexeq(message, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(message)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE message END, E'\n' ORDER BY message) FILTER (WHERE NOT ok), '') AS report,
        pg_catalog.format('BEGIN RAISE EXCEPTION %L USING HINT = %L; END',
               pg_catalog.format('pgrant verify: %s of %s checks failed for plan %s', pg_catalog.count(*) FILTER (WHERE NOT ok), pg_catalog.count(*), 'services'),
               'the FAIL lines above name each role, object and privilege; deploy.sql converges the database to the plan') AS fail_block

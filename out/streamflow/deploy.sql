@@ -192,6 +192,7 @@ DECLARE
   v16 boolean := pg_catalog.current_setting('server_version_num')::int >= 160000;
   problems text;
   fixes text;
+  superusers text;
 BEGIN
   SELECT rolname, rolsuper, rolcreaterole, rolreplication, rolbypassrls INTO me FROM pg_catalog.pg_roles WHERE rolname = current_user;
   IF me.rolsuper THEN
@@ -217,8 +218,10 @@ BEGIN
   ) AS a(attr, wanted, has, deployer_may)
   WHERE v.name IS NOT NULL AND (a.wanted OR coalesce(a.has, false)) AND NOT a.deployer_may;
   IF problems IS NOT NULL THEN
-    RAISE EXCEPTION 'pgrant: % is not a superuser, and this needs one: %; no role or privilege was changed', current_user, problems
-      USING HINT = 'only a superuser may give, take or keep altering SUPERUSER, REPLICATION and BYPASSRLS roles. On a managed service use what the provider offers instead (e.g. on RDS make the role a member of rds_replication; other providers document their own way), or run this file as a superuser';
+    RAISE EXCEPTION 'pgrant: % is not a superuser, and this needs one: %; no role or privilege was changed', current_user,
+CASE WHEN pg_catalog.textregexeq(problems, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(problems)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE problems END      USING HINT = 'only a superuser may give, take or keep altering SUPERUSER, REPLICATION and BYPASSRLS roles. On a managed service use what the provider offers instead (e.g. on RDS make the role a member of rds_replication; other providers document their own way), or run this file as a superuser';
   END IF;
   -- Roles it alters, renames, drops or grants: before 16 CREATEROLE covers every non-superuser role; from 16
   -- a CREATEROLE role administers only the roles it has ADMIN OPTION on (it gets it on the roles it creates).
@@ -230,14 +233,22 @@ BEGIN
   WHERE NOT pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION')
     AND (v16 OR NOT me.rolcreaterole);
   IF problems IS NOT NULL THEN
-    RAISE EXCEPTION 'pgrant: % cannot administer these roles, which exist already: %; no role or privilege was changed', current_user, problems
-      USING HINT = CASE WHEN me.rolcreaterole
-        THEN pg_catalog.format('from PostgreSQL 16 a CREATEROLE role administers only the roles it has ADMIN OPTION on; whoever can (a superuser, or the admin that created them) runs: %s', fixes)
-        ELSE pg_catalog.format('the role running this file needs CREATEROLE (a managed service''s admin has it), or ADMIN OPTION on each: %s', fixes) END;
+    RAISE EXCEPTION 'pgrant: % cannot administer these roles, which exist already: %; no role or privilege was changed', current_user,
+CASE WHEN pg_catalog.textregexeq(problems, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(problems)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE problems END      USING HINT = CASE WHEN me.rolcreaterole
+        THEN pg_catalog.format('from PostgreSQL 16 a CREATEROLE role administers only the roles it has ADMIN OPTION on; whoever can (a superuser, or the admin that created them) runs: %s',
+CASE WHEN pg_catalog.textregexeq(fixes, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(fixes)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE fixes END)
+        ELSE pg_catalog.format('the role running this file needs CREATEROLE (a managed service''s admin has it), or ADMIN OPTION on each: %s',
+CASE WHEN pg_catalog.textregexeq(fixes, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(fixes)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE fixes END) END;
   END IF;
   -- GRANT, REVOKE and ALTER DEFAULT PRIVILEGES FOR ROLE act as the owner: the deployer must be one of its members.
   -- (Owners that are the plan's own roles, or roles it drops, are administered: deploy.sql joins them below.)
-  SELECT pg_catalog.string_agg(DISTINCT pg_catalog.pg_get_userbyid(o.owner), ', ') INTO problems
+  SELECT pg_catalog.string_agg(DISTINCT r.rolname, ', '), pg_catalog.string_agg(DISTINCT r.rolname, ', ') FILTER (WHERE r.rolsuper) INTO problems, superusers
   FROM (
     SELECT c.relowner
     FROM (VALUES (NULL::text, NULL::text, NULL::text), ('table', 'public', 'artists'), ('owned-sequences', 'public', 'artists'), ('table', 'public', 'tracks'), ('owned-sequences', 'public', 'tracks'), ('table', 'public', 'streams'), ('owned-sequences', 'public', 'streams'), ('table', 'public', 'users'), ('owned-sequences', 'public', 'users'), ('table', 'public', NULL), ('sequence', 'public', NULL), ('function', 'public', NULL)) AS t(kind, schema, name)
@@ -255,20 +266,36 @@ BEGIN
     UNION
     SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = ANY (ARRAY['streamflow']::text[])
   ) AS o(owner)
+  JOIN pg_catalog.pg_roles r ON r.oid = o.owner
   WHERE NOT pg_catalog.pg_has_role(current_user, o.owner, 'USAGE')
-    AND pg_catalog.pg_get_userbyid(o.owner) <> ALL (ARRAY['alice', 'streamflow_admin', 'streamflow_app', 'streamflow_dba', 'streamflow_readonly']::text[]);
+    AND r.rolname <> ALL (ARRAY['alice', 'streamflow_admin', 'streamflow_app', 'streamflow_dba', 'streamflow_readonly']::text[]);
   IF problems IS NOT NULL THEN
-    RAISE EXCEPTION 'pgrant: % is not a member of the roles that own what the plan grants on: %; no role or privilege was changed', current_user, problems
-      USING HINT = pg_catalog.format('GRANT and REVOKE on an object act as its owner: make %s a member of each (GRANT owner TO %s, run by a superuser or an admin of that role), or run this file as a superuser', current_user, current_user);
+    RAISE EXCEPTION 'pgrant: % is not a member of the roles that own what the plan grants on: %; no role or privilege was changed', current_user,
+CASE WHEN pg_catalog.textregexeq(problems, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(problems)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE problems END      USING HINT = CASE WHEN superusers IS NULL
+        THEN pg_catalog.format('GRANT and REVOKE on an object act as its owner: make %s a member of each (GRANT owner TO %s, run by a superuser or an admin of that role), or run this file as a superuser', current_user, current_user)
+        -- Never propose making the admin a member of a superuser: a superuser runs the file, or moves the objects.
+        ELSE pg_catalog.format('what a superuser (%s) owns only a superuser may grant on: run this file as a superuser, or have one give those objects an owner that is not a superuser (for schema public: ALTER SCHEMA public OWNER TO pg_database_owner, as PostgreSQL 15 does)',
+CASE WHEN pg_catalog.textregexeq(superusers, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(superusers)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE superusers END) END;
   END IF;
   -- Roles it acts as by name: default-privilege owners, schema and database owners, reassign targets.
-  SELECT pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname) INTO problems
+  SELECT pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname), pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname) FILTER (WHERE r.rolsuper) INTO problems, superusers
   FROM pg_catalog.unnest(ARRAY['streamflow_owner']::text[]) AS v(name)
   JOIN pg_catalog.pg_roles r ON r.rolname = v.name
   WHERE NOT pg_catalog.pg_has_role(current_user, r.oid, 'USAGE') AND v.name <> ALL (ARRAY['alice', 'streamflow_admin', 'streamflow_app', 'streamflow_dba', 'streamflow_readonly']::text[]);
   IF problems IS NOT NULL THEN
-    RAISE EXCEPTION 'pgrant: % is not a member of roles the plan makes it act as (owners of default privileges, schemas or databases, or roles that receive what dropped roles own): %; no role or privilege was changed', current_user, problems
-      USING HINT = pg_catalog.format('make %s a member of each (GRANT role TO %s, run by a superuser or an admin of that role), or run this file as a superuser', current_user, current_user);
+    RAISE EXCEPTION 'pgrant: % is not a member of roles the plan makes it act as (owners of default privileges, schemas or databases, or roles that receive what dropped roles own): %; no role or privilege was changed', current_user,
+CASE WHEN pg_catalog.textregexeq(problems, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(problems)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE problems END      USING HINT = CASE WHEN superusers IS NULL
+        THEN pg_catalog.format('make %s a member of each (GRANT role TO %s, run by a superuser or an admin of that role), or run this file as a superuser', current_user, current_user)
+        ELSE pg_catalog.format('only a superuser may act as a superuser (%s): run this file as a superuser, or name a role in the plan that is not one',
+CASE WHEN pg_catalog.textregexeq(superusers, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(superusers)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE superusers END) END;
   END IF;
 END
 $pgrant$;
@@ -536,6 +563,7 @@ DECLARE
   drift record;
   me text := current_user;
   still boolean;
+  error text;
 BEGIN
   FOR drift IN
     WITH
@@ -815,17 +843,23 @@ pgrant_exposure(message, statement) AS (
   FROM pgrant_extra_privileges WHERE to_public
   UNION ALL
   SELECT pg_catalog.format('role %s owns %s %s.%s: as its owner it can do everything on it, which the plan does not give it', o.rolname, o.kind, o.schema, o.name),
-         pg_catalog.format('ALTER %s %I.%I OWNER TO %I', CASE o.kind WHEN 'function' THEN 'ROUTINE' ELSE 'TABLE' END, o.schema, o.name, o.schema_owner)
-           || CASE WHEN o.kind = 'function' THEN pg_catalog.format('(%s)', o.args) ELSE '' END
+         pg_catalog.format('ALTER %s %s OWNER TO %I', o.keyword, o.object, o.schema_owner)
   FROM (
     SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' ELSE 'table' END AS kind, n.nspname::text AS schema,
-           c.relname::text AS name, NULL::text AS args, r.rolname::text AS rolname, pg_catalog.pg_get_userbyid(n.nspowner)::text AS schema_owner
+           c.relname::text AS name, r.rolname::text AS rolname, pg_catalog.pg_get_userbyid(n.nspowner)::text AS schema_owner,
+           CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END AS keyword,
+           pg_catalog.format('%I.%I', n.nspname, c.relname) AS object
     FROM pg_catalog.pg_class c
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     JOIN pg_catalog.pg_roles r ON r.oid = c.relowner
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
+      -- A sequence owned by a column (serial, identity) changes owner only with its table: the table's row says so.
+      AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend dep
+                      WHERE dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dep.objid = c.oid
+                        AND dep.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dep.refobjsubid > 0 AND dep.deptype IN ('a', 'i'))
     UNION ALL
-    SELECT 'function', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid), r.rolname, pg_catalog.pg_get_userbyid(n.nspowner)
+    SELECT 'function', n.nspname, p.proname, r.rolname, pg_catalog.pg_get_userbyid(n.nspowner), 'ROUTINE',
+           pg_catalog.format('%I.%I(%s)', n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid))
     FROM pg_catalog.pg_proc p
     JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
     JOIN pg_catalog.pg_roles r ON r.oid = p.proowner
@@ -837,18 +871,33 @@ pgrant_exposure(message, statement) AS (
     -- The schema's own owner owning what is in it is the schema's normal state, not a path around the plan.
     AND o.rolname <> o.schema_owner
 )
-    SELECT rolname, message, statement, act_as, dependents, recheck, false AS leave FROM pgrant_drift
-    UNION ALL
-    SELECT NULL, message, statement, NULL, NULL, NULL, true FROM pgrant_exposure
+    SELECT d.*,
+CASE WHEN pg_catalog.textregexeq(message, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(message)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE message END AS shown_message,
+CASE WHEN pg_catalog.textregexeq(statement, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(statement)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE statement END AS shown_statement,
+CASE WHEN pg_catalog.textregexeq(dependents, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(dependents)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE dependents END AS shown_dependents,
+CASE WHEN pg_catalog.textregexeq(act_as, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(act_as)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE act_as END AS shown_act_as
+    FROM (
+      SELECT rolname, message, statement, act_as, dependents, recheck, false AS leave FROM pgrant_drift
+      UNION ALL
+      SELECT NULL, message, statement, NULL, NULL, NULL, true FROM pgrant_exposure
+    ) AS d
     ORDER BY leave, rolname, message
   LOOP
     IF drift.leave THEN
-      RAISE WARNING 'pgrant: left as it is: %', drift.message
-        USING HINT = pg_catalog.format('it is not the plan''s to change; to remove it: %s;', drift.statement);
+      RAISE WARNING 'pgrant: left as it is: %', drift.shown_message
+        USING HINT = pg_catalog.format('it is not the plan''s to change; to remove it: %s;', drift.shown_statement);
       CONTINUE;
     END IF;
-    RAISE NOTICE 'pgrant: removing: %', drift.message ||
-      CASE WHEN drift.dependents IS NULL THEN '' ELSE pg_catalog.format(', and the grants it made from it to %s (CASCADE)', drift.dependents) END;
+    RAISE NOTICE 'pgrant: removing: %', drift.shown_message ||
+      CASE WHEN drift.dependents IS NULL THEN '' ELSE pg_catalog.format(', and the grants it made from it to %s (CASCADE)', drift.shown_dependents) END;
     BEGIN
       -- REVOKE removes only grants made by the role running it: another grantor's grant is revoked as that grantor.
       IF drift.act_as IS NULL THEN
@@ -859,14 +908,17 @@ pgrant_exposure(message, statement) AS (
         EXECUTE pg_catalog.format('SET LOCAL ROLE %I', me);
       END IF;
     EXCEPTION WHEN insufficient_privilege THEN
-      RAISE WARNING 'pgrant: could not remove it: %', SQLERRM
-        USING HINT = pg_catalog.format('run deploy.sql as a superuser, or this as %s: %s;', coalesce(drift.act_as, 'the grantor'), drift.statement);
+      error := SQLERRM;
+      RAISE WARNING 'pgrant: could not remove it: %',
+CASE WHEN pg_catalog.textregexeq(error, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(error)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE error END        USING HINT = pg_catalog.format('run deploy.sql as a superuser, or this as %s: %s;', coalesce(drift.shown_act_as, 'the grantor'), drift.shown_statement);
       CONTINUE;
     END;
     IF drift.recheck IS NOT NULL THEN
       EXECUTE pg_catalog.format('SELECT EXISTS (%s)', drift.recheck) INTO still;
       IF still THEN
-        RAISE EXCEPTION 'pgrant: still there after %: %; nothing was changed', drift.statement, drift.message;
+        RAISE EXCEPTION 'pgrant: still there after %: %; nothing was changed', drift.shown_statement, drift.shown_message;
       END IF;
     END IF;
   END LOOP;

@@ -22,6 +22,8 @@ const MARKS_SCHEMA = 'pgrant_hostile';
 /** psql runs with this variable in its environment: a meta-command smuggled into a file can only name it. */
 export const MARKER_VARIABLE = 'PGRANT_HOSTILE_MARKER';
 const ON_PURPOSE = 'pgrant hostile: this deploy is stopped on purpose after its password step';
+/** What a planted overload says (with its id and overload) where it cannot move a sequence. */
+const WARNED_MARK = 'pgrant hostile mark';
 
 /** One planted name in one schema: its overloads, and the sequences that count its runs. */
 interface Planted {
@@ -213,8 +215,10 @@ function marksStatements(attacker: string, planted: Planted[]): string[] {
     `CREATE SCHEMA ${ident(MARKS_SCHEMA)}`,
     `GRANT USAGE ON SCHEMA ${ident(MARKS_SCHEMA)} TO PUBLIC`,
     // Runs by the attacker itself (while planting) are no attack.
+    // In a read-only transaction (audit.sql) a sequence cannot move: the mark is a warning there.
     `CREATE FUNCTION ${qualified(MARKS_SCHEMA, 'mark')}(id int, overload int) RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS ${literal(
-      `BEGIN IF current_user <> ${literal(attacker)} THEN PERFORM nextval(format('${MARKS_SCHEMA}.runs_%s', id)::regclass); PERFORM setval(format('${MARKS_SCHEMA}.last_%s', id)::regclass, overload); END IF; END`,
+      `BEGIN IF current_user <> ${literal(attacker)} THEN PERFORM nextval(format('${MARKS_SCHEMA}.runs_%s', id)::regclass); PERFORM setval(format('${MARKS_SCHEMA}.last_%s', id)::regclass, overload); END IF;
+       EXCEPTION WHEN read_only_sql_transaction THEN RAISE WARNING '${WARNED_MARK} % %', id, overload; END`,
     )}`,
   ];
   for (const p of planted) {
@@ -355,8 +359,25 @@ async function squat(db: Db, o: HostileSetupOptions, squatter: string): Promise<
   if (o.squatterOwnsDatabase) await db.query(`ALTER DATABASE ${ident(o.database)} OWNER TO ${ident(squatter)}`);
 }
 
-/** Planted names that ran since the last look, charged to `during` (a generated file, or the harness itself). */
-export async function takeMarks(db: Db, hostile: Hostile, during: string): Promise<void> {
+/** Marks a planted overload printed as warnings (in read-only transactions) in psql's output or the log. */
+function warnedMarks(text: string): Map<number, { runs: number; last: number }> {
+  const marks = new Map<number, { runs: number; last: number }>();
+  for (const m of text.matchAll(new RegExp(`${WARNED_MARK} (\\d+) (\\d+)`, 'g'))) {
+    const id = Number(m[1]);
+    marks.set(id, { runs: (marks.get(id)?.runs ?? 0) + 1, last: Number(m[2]) });
+  }
+  return marks;
+}
+
+/**
+ * Planted names that ran since the last look, charged to `during` (a generated file, or the harness
+ * itself): moved sequences, and warnings in `output` (psql's, for a generated file).
+ */
+export async function takeMarks(db: Db, hostile: Hostile, during: string, output = ''): Promise<void> {
+  for (const [id, { runs, last }] of warnedMarks(output)) {
+    const planted = hostile.planted.find((p) => p.id === id);
+    if (planted) hostile.found.push({ during, planted, runs, last });
+  }
   const rows = await db.query<{ name: string; v: string | null }>(
     `SELECT c.relname AS name, pg_sequence_last_value(c.oid) AS v FROM pg_class c
      WHERE c.relnamespace = $1::regnamespace AND c.relkind = 'S'`,
@@ -438,6 +459,12 @@ export async function hostileFindings(
 
   if (hostile.logFile) {
     const log = (await readFile(hostile.logFile, 'utf8').catch(() => '')).slice(hostile.logOffset);
+    // A warned mark psql did not show (a file that hides warnings) is still in the log.
+    const shown = new Set(hostile.found.map((f) => f.planted.id));
+    for (const [id, { runs, last }] of warnedMarks(log)) {
+      const planted = hostile.planted.find((p) => p.id === id);
+      if (planted && !shown.has(id)) problems.push(describeFound({ during: 'a generated file (its warning is in the server log)', planted, runs, last }));
+    }
     const leaks = log.split('\n').filter((line) => [...secrets.values()].some((p) => line.includes(p)));
     for (const line of leaks.slice(0, 5)) leak(`a password is in the server log: ${redact(line, secrets)}`);
     checked.push(`server log (${log.split('\n').length} lines) searched for ${secrets.size} password${secrets.size === 1 ? '' : 's'}`);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../diagnostics.js';
 import type { Model } from '../model/model.js';
+import { auditSql } from '../audit/audit.js';
 import { renderPlanFile, type Rendered } from '../pipeline.js';
 import { connect, ident, literal, type Db } from './db.js';
 import { asDeployer, connectAsDeployer, createManagedAdmin, dropManagedAdmin, superuserDeployer, type Deployer, type DeployerKind } from './deployer.js';
@@ -147,7 +148,7 @@ async function psqlFile(run: Run, file: string, extra: { vars?: Record<string, s
   if (as.env?.PGOPTIONS && extra.env?.PGOPTIONS) env.PGOPTIONS = `${as.env.PGOPTIONS} ${extra.env.PGOPTIONS}`;
   if (run.hostile) await takeMarks(run.hostileDb!, run.hostile, "the harness's own SQL");
   const result = await runPsql(run.server, { database, file: join(run.dir, file), vars: { ...Object.fromEntries(run.passwords), ...extra.vars }, ...as, env });
-  if (run.hostile) await takeMarks(run.hostileDb!, run.hostile, file);
+  if (run.hostile) await takeMarks(run.hostileDb!, run.hostile, file, result.stderr);
   return result;
 }
 
@@ -392,7 +393,9 @@ async function revert(run: Run): PhaseResult {
 /** `--hostile`: the attacker plants its overloads, the database's settings change, a squatter takes the roles. */
 async function hostileServer(run: Run): PhaseResult {
   run.hostileDb = await pinnedConnection(run.server, run.database);
-  const files = [...(await Promise.all(['deploy.sql', 'verify.sql', 'revert.sql', 'migrate.sql'].map((f) => readFile(join(run.dir, f), 'utf8').catch(() => ''))))];
+  // audit.sql (what `pgrant import --database-url` runs) is attacked too: it runs after the deploys.
+  await writeFile(join(run.dir, 'audit.sql'), run.options.editFile ? run.options.editFile('audit.sql', auditSql()) : auditSql());
+  const files = await Promise.all(['deploy.sql', 'verify.sql', 'revert.sql', 'migrate.sql', 'audit.sql'].map((f) => readFile(join(run.dir, f), 'utf8').catch(() => '')));
   run.hostile = await makeHostile(
     {
       server: run.server,
@@ -438,6 +441,13 @@ async function failedDeploys(run: Run): PhaseResult {
   return said.join('; ');
 }
 
+/** `--hostile`: audit.sql, the reader of `pgrant import`, on the hostile database (its runs are charged to it). */
+async function auditRead(run: Run): PhaseResult {
+  const r = await psqlFile(run, 'audit.sql');
+  if (r.code !== 0) throw new PhaseFailed(psqlError(r));
+  return `read ${r.stdout.length} bytes of state`;
+}
+
 /** `--hostile`: after deploy.sql, the squatter has no power left over the plan's roles. */
 async function squatterChecked(run: Run): PhaseResult {
   const logins = run.model.roles.filter((r) => r.attrs.login).map((r) => r.name);
@@ -478,6 +488,7 @@ const PHASES: Phase[] = [
   { name: 'deploy again (idempotent)', run: deployAgain },
   { name: 'hostile: deploys stopped at and after the password step', run: failedDeploys, applies: hostile, fatal: false },
   { name: 'hostile: the squatter has no power left', run: squatterChecked, applies: hostile, fatal: false },
+  { name: 'hostile: audit.sql (pgrant import) runs', run: auditRead, applies: hostile, fatal: false },
   { name: 'objects created after deploy (default privileges)', run: objectsCreatedLater },
   { name: 'verify.sql', run: verify, fatal: false },
   { name: 'probes (act as each role)', run: probes, fatal: false },

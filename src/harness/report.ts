@@ -2,6 +2,7 @@
 // then every failure with its statement and PostgreSQL's message.
 import type { RunReport } from './run.js';
 import type { CaseReport } from './prove.js';
+import { printable } from '../diagnostics.js';
 
 export interface Style {
   ok(text: string): string;
@@ -33,7 +34,7 @@ export function formatReport(report: RunReport, style: Style = plainStyle, optio
     const label = (c: CaseReport) => `pg${c.major}${both ? (c.deployer === 'managed' ? ' mgd' : ' su') : ''}`;
     const W = both ? 10 : 8;
     const cell = (c: CaseReport | undefined, text: (c: CaseReport) => string) => (c ? text(c) : '');
-    lines.push(style.bold(`${cases[0]!.plan} (${file})`) + style.dim(cases.some((c) => c.renderedFor !== cases[0]!.renderedFor) ? '  SQL rendered for each server older than the plan\'s target' : ''));
+    lines.push(style.bold(printable(`${cases[0]!.plan} (${file})`)) + style.dim(cases.some((c) => c.renderedFor !== cases[0]!.renderedFor) ? '  SQL rendered for each server older than the plan\'s target' : ''));
     const phaseNames = [...new Set(cases.flatMap((c) => c.phases.map((p) => p.name)))];
     const w = Math.max(30, ...phaseNames.map((n) => n.length)) + 2;
     lines.push(`  ${pad('phase', w)}${cases.map((c) => pad(label(c), W)).join('')}`);
@@ -55,10 +56,11 @@ export function formatReport(report: RunReport, style: Style = plainStyle, optio
     }
     // Role × capability × major.
     const keys = [...new Set(cases.flatMap((c) => c.probes.map((p) => `${p.role}\0${p.capability}`)))];
+    const shown = (key: string) => key.split('\0').map((part) => printable(part)) as [string, string];
     if (keys.length) {
-      const rw = Math.max(4, ...keys.map((k) => k.split('\0')[0]!.length)) + 2;
+      const rw = Math.max(4, ...keys.map((k) => shown(k)[0].length)) + 2;
       const header = 'capability (intent: yes = allowed, no = denied)';
-      const cw = Math.max(header.length, ...keys.map((k) => k.split('\0')[1]!.length)) + 2;
+      const cw = Math.max(header.length, ...keys.map((k) => shown(k)[1].length)) + 2;
       lines.push('');
       lines.push(`  ${pad('role', rw)}${pad(header, cw)}${cases.map((c) => pad(label(c), W)).join('')}`);
       for (const key of keys) {
@@ -68,14 +70,14 @@ export function formatReport(report: RunReport, style: Style = plainStyle, optio
           if (!p) return pad('', W);
           return pad(p.ok ? style.ok(`✓ ${p.expected ? 'yes' : 'no'}`) : style.bad(`✗ ${p.expected ? 'yes' : 'no'}`), W);
         });
-        lines.push(`  ${pad(role, rw)}${pad(capability, cw)}${cells.join('')}`);
+        lines.push(`  ${pad(shown(key)[0], rw)}${pad(shown(key)[1], cw)}${cells.join('')}`);
       }
     }
     if (cases.some((c) => c.cases.length)) {
       lines.push('');
       lines.push("  plan's test cases");
       const first = cases.find((c) => c.cases.length)!;
-      const label = (tc: (typeof first.cases)[number]) => `as ${tc.as}: ${tc.sql.replace(/\s+/g, ' ')} → ${tc.expected}`;
+      const label = (tc: (typeof first.cases)[number]) => printable(`as ${tc.as}: ${tc.sql.replace(/\s+/g, ' ')} → ${tc.expected}`);
       const lw = Math.max(...first.cases.map((tc) => label(tc).length)) + 2;
       first.cases.forEach((tc, i) => {
         const marks = cases.map((run) => {
@@ -88,27 +90,27 @@ export function formatReport(report: RunReport, style: Style = plainStyle, optio
     const hints = [...new Set(cases.flatMap((c) => c.hints))];
     if (hints.length) {
       lines.push('');
-      for (const h of hints) lines.push(style.dim(`  hint: ${h}`));
+      for (const h of hints) lines.push(style.dim(`  hint: ${printable(h)}`));
     }
     if (options.verbose) {
       for (const c of cases) {
         lines.push('', `  ${label(c)} (SQL for PostgreSQL ${c.renderedFor}, run as ${c.deployer === 'managed' ? 'a managed service\'s admin' : 'the superuser'}, ${c.durationMs} ms):`);
-        for (const p of c.phases) lines.push(`    ${p.status === 'pass' ? '✓' : p.status === 'fail' ? '✗' : '-'} ${p.name}${p.detail && p.status !== 'fail' ? `: ${p.detail.split('\n')[0]}` : ''}`);
+        for (const p of c.phases) lines.push(`    ${p.status === 'pass' ? '✓' : p.status === 'fail' ? '✗' : '-'} ${p.name}${p.detail && p.status !== 'fail' ? `: ${printable(p.detail.split('\n')[0]!)}` : ''}`);
       }
     }
     // Failures, in full; then skipped phases, which never count as passed.
     for (const c of cases) {
       for (const p of c.phases.filter((x) => x.status === 'fail')) {
         lines.push(style.bad(`  ✗ pg${c.major} as ${c.deployer === 'managed' ? 'managed admin' : 'superuser'}: ${p.name}:`));
-        for (const l of (p.detail ?? '').split('\n')) lines.push(`      ${l}`);
-        if (options.verbose && p.stack) for (const l of p.stack.split('\n')) lines.push(style.dim(`      ${l}`));
+        for (const l of (p.detail ?? '').split('\n')) lines.push(`      ${printable(l)}`);
+        if (options.verbose && p.stack) for (const l of p.stack.split('\n')) lines.push(style.dim(`      ${printable(l)}`));
       }
     }
     const skipped = [...new Set(cases.flatMap((c) => c.phases.filter((p) => p.status === 'skip').map((p) => `${p.name}: ${p.detail ?? 'skipped'}`)))];
-    for (const s of skipped) lines.push(style.dim(`  - skipped: ${s}`));
+    for (const s of skipped) lines.push(style.dim(`  - skipped: ${printable(s)}`));
     lines.push('');
   }
-  for (const e of report.errors) lines.push(style.bad(`✗ pg${e.major}: ${e.message}`));
+  for (const e of report.errors) lines.push(style.bad(`✗ pg${e.major}: ${printable(e.message, { keepNewlines: true })}`));
   const total = report.cases.length;
   const passed = report.cases.filter((c) => c.ok).length;
   const probes = report.cases.reduce((n, c) => n + c.probes.length, 0);

@@ -436,7 +436,7 @@ export function buildView(model: Model, options: { planFile: string; psql?: bool
      * Per role, not the whole scope, so the file grows linearly with the plan.
      */
     markers,
-    createdDatabase: model.databases.find((d) => d.create) ?? null,
+    createdDatabase: createdDatabaseView(model),
     databases: model.databases.map((d) => ({ name: d.name, owner: d.owner, revokePublic: d.revokePublic, connect: d.connect })),
     publicRevokes: model.publicRevokes.map((r) => ({ ...r, what: describeTarget(r.target) })),
     revokedRows: revokedRowsList,
@@ -471,4 +471,16 @@ export function fileView(view: View, model: Model, file: string): View | (View &
     default:
       return view;
   }
+}
+
+/**
+ * The database deploy.sql creates. Its owner is named in CREATE DATABASE only when the plan does not create
+ * that role: a role the plan creates does not exist yet on the first deploy (roles come after the database,
+ * in it), so the database is created by the deployer and handed over by ALTER DATABASE … OWNER TO later on.
+ */
+function createdDatabaseView(model: Model): { name: string; owner: string | null; ownerLater: boolean } | null {
+  const db = model.databases.find((d) => d.create);
+  if (!db) return null;
+  const ownerLater = db.owner !== null && model.roles.some((r) => r.name === db.owner);
+  return { name: db.name, owner: ownerLater ? null : db.owner, ownerLater };
 }

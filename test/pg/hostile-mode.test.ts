@@ -43,7 +43,14 @@ describe.each(MAJORS)('PostgreSQL %i: pgrant test --hostile', (major) => {
     const safe = await prove(major, deployer, (_, content) => pinned(content));
     const after = detail(safe, CHECK);
     expect(after?.status, JSON.stringify(safe.phases, null, 2)).toBeDefined();
-    expect(after?.detail ?? '').not.toMatch(/during (deploy|verify|revert)\.sql/);
+    expect(after?.detail ?? '').not.toMatch(/during (deploy|verify|revert|audit)\.sql/);
+    expect(safe.phases.find((p) => p.name === 'hostile: audit.sql (pgrant import) runs')?.status).toBe('pass');
+  }, 240_000);
+
+  it('audit.sql (what pgrant import runs, in a read-only transaction) is attacked too: without its pin it fails, naming the overload', async () => {
+    const report = await prove(major, 'superuser', (name, content) => (name === 'audit.sql' ? unpinned(content) : pinned(content)));
+    expect(detail(report, 'hostile: audit.sql (pgrant import) runs')?.status).toBe('pass');
+    expect(detail(report, CHECK)?.detail).toMatch(/planted (function|aggregate|operator) (public|postgres)\.\S+\(.*\) ran \d+ times? during audit\.sql/);
   }, 240_000);
 
   it('a meta-command smuggled past psql by standard_conforming_strings = off is caught by its marker file; with the pin it stays text', async () => {

@@ -161,6 +161,29 @@ describe.each(MAJORS)('PostgreSQL %i, files run by hand as a managed service\'s 
     });
   });
 
+  it('a database the plan creates, owned by a role the plan creates: the first deploy creates both (superuser and admin), the owner as said', async () => {
+    const plan = await files(
+      'pgrant: 1\nname: m_owned\ndatabase: m_owned\npatterns:\n  - {pattern: database, name: m_owned, owner: c_dbowner, create: true}\n  - pattern: roles\n    roles: [{name: c_dbowner, login: true}]\n',
+      major,
+    );
+    const server = servers.get(major)!;
+    await withManagedDatabase(server, async ({ su }) => {
+      for (const login of [undefined, DBA]) {
+        try {
+          const first = await runPsql(server, { database: 'postgres', file: plan['deploy.sql']!, login });
+          expect(first.code, first.stderr).toBe(0);
+          const again = await runPsql(server, { database: 'postgres', file: plan['deploy.sql']!, login });
+          expect(again.code, again.stderr).toBe(0);
+          const owner = await su.query<{ owner: string }>("SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = 'm_owned'");
+          expect(owner.rows).toEqual([{ owner: 'c_dbowner' }]);
+        } finally {
+          await su.query('DROP DATABASE IF EXISTS m_owned WITH (FORCE)');
+          await su.query('DROP ROLE IF EXISTS c_dbowner');
+        }
+      }
+    });
+  });
+
   it('an owner the admin is not a member of stops the deploy, naming it', async () => {
     const plan = await files(edit((p) => (pattern(p, 'readonly').owners = ['c_owner2'])), major);
     await withManagedDatabase(servers.get(major)!, async ({ su, asDba }) => {

@@ -1,6 +1,6 @@
 // pgrant diff <plan.yaml> (--audit state.json | --database-url URL) [--json]: drift between plan and server.
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../../diagnostics.js';
+import { UserError, printable } from '../../diagnostics.js';
 import type { AuditState } from '../../audit/drift.js';
 import { useCatalogOption } from '../catalog-option.js';
 import type { CommandModule } from '../main.js';
@@ -40,12 +40,12 @@ export const diffCommand: CommandModule = {
     const serverMajor = Number.parseInt(String((state as { server_version?: string }).server_version ?? ''), 10);
     let { model } = await renderPlanFile(args.plan as string);
     if (serverMajor >= 14 && serverMajor < model.plan.postgres) ({ model } = await renderPlanFile(args.plan as string, { postgres: serverMajor }));
-    if (state.database !== model.plan.database) io.err(`note: the audit is of database ${state.database}; the plan's is ${model.plan.database}`);
+    if (state.database !== model.plan.database) io.err(printable(`note: the audit is of database ${state.database}; the plan's is ${model.plan.database}`));
     const found = drift(model, state);
     if (args.json) io.out(JSON.stringify({ plan: model.plan.name, database: state.database, drift: found }, null, 2));
     else {
-      for (const d of found) io.out(`${d.kind}: ${d.what}`);
-      io.out(found.length ? `pgrant diff: ${found.length} difference(s) between plan ${model.plan.name} and database ${state.database}` : `pgrant diff: no drift between plan ${model.plan.name} and database ${state.database}`);
+      for (const d of found) io.out(printable(`${d.kind}: ${d.what}`));
+      io.out(printable(found.length ? `pgrant diff: ${found.length} difference(s) between plan ${model.plan.name} and database ${state.database}` : `pgrant diff: no drift between plan ${model.plan.name} and database ${state.database}`));
     }
     return found.length ? 1 : 0;
   },

@@ -1,7 +1,7 @@
 // pgrant import (--database-url URL | --audit state.json) [-o plan.yaml] …: the plan that describes a database.
 import { lstatSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { UserError } from '../../diagnostics.js';
+import { UserError, printable } from '../../diagnostics.js';
 import type { CommandModule } from '../main.js';
 
 /** A --roles / --exclude-roles pattern, refused with its problem when it is not a regular expression. */
@@ -62,10 +62,10 @@ export const importCommand: CommandModule = {
     if (args.json) {
       io.out(JSON.stringify({ plan: result.name, database: result.database, postgres: result.postgres, file: output ?? null, instances: result.instances, not_expressed: result.gaps, left_alone: result.notes, ...(output ? {} : { yaml: result.yaml }) }, null, 2));
     } else if (!output) io.out(result.yaml.replace(/\n$/, ''));
-    else if (!args.quiet) io.err(`pgrant import: wrote ${output} (plan ${result.name}: ${result.instances.map((i) => `${i.pattern} ${i.roles.length === 1 ? i.roles[0] : `(${i.roles.length} roles)`}`).join(', ') || 'no roles'})`);
+    else if (!args.quiet) io.err(printable(`pgrant import: wrote ${output} (plan ${result.name}: ${result.instances.map((i) => `${i.pattern} ${i.roles.length === 1 ? i.roles[0] : `(${i.roles.length} roles)`}`).join(', ') || 'no roles'})`));
     if (partial) {
       io.err(`pgrant import: ${result.gaps.length} thing(s) in scope the plan cannot express (listed at its end)${args.allowPartial ? '' : '; --allow-partial accepts them'}`);
-      for (const g of result.gaps) io.err(`  ${g.what}: ${g.why}`);
+      for (const g of result.gaps) io.err(printable(`  ${g.what}: ${g.why}`));
     }
     return partial && !args.allowPartial ? 1 : 0;
   },

@@ -70,6 +70,7 @@ DECLARE
   v16 boolean := pg_catalog.current_setting('server_version_num')::int >= 160000;
   problems text;
   fixes text;
+  superusers text;
 BEGIN
   SELECT rolname, rolsuper, rolcreaterole, rolreplication, rolbypassrls INTO me FROM pg_catalog.pg_roles WHERE rolname = current_user;
   IF me.rolsuper THEN
@@ -93,8 +94,10 @@ BEGIN
   ) AS a(attr, wanted, has, deployer_may)
   WHERE v.name IS NOT NULL AND (coalesce(a.has, false)) AND NOT a.deployer_may;
   IF problems IS NOT NULL THEN
-    RAISE EXCEPTION 'pgrant: % is not a superuser, and this needs one: %; no role or privilege was changed', current_user, problems
-      USING HINT = 'only a superuser may give, take or keep altering SUPERUSER, REPLICATION and BYPASSRLS roles. On a managed service use what the provider offers instead (e.g. on RDS make the role a member of rds_replication; other providers document their own way), or run this file as a superuser';
+    RAISE EXCEPTION 'pgrant: % is not a superuser, and this needs one: %; no role or privilege was changed', current_user,
+CASE WHEN pg_catalog.textregexeq(problems, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(problems)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE problems END      USING HINT = 'only a superuser may give, take or keep altering SUPERUSER, REPLICATION and BYPASSRLS roles. On a managed service use what the provider offers instead (e.g. on RDS make the role a member of rds_replication; other providers document their own way), or run this file as a superuser';
   END IF;
   -- Roles it alters, renames, drops or grants: before 16 CREATEROLE covers every non-superuser role; from 16
   -- a CREATEROLE role administers only the roles it has ADMIN OPTION on (it gets it on the roles it creates).
@@ -106,19 +109,34 @@ BEGIN
   WHERE NOT pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION')
     AND (v16 OR NOT me.rolcreaterole);
   IF problems IS NOT NULL THEN
-    RAISE EXCEPTION 'pgrant: % cannot administer these roles, which exist already: %; no role or privilege was changed', current_user, problems
-      USING HINT = CASE WHEN me.rolcreaterole
-        THEN pg_catalog.format('from PostgreSQL 16 a CREATEROLE role administers only the roles it has ADMIN OPTION on; whoever can (a superuser, or the admin that created them) runs: %s', fixes)
-        ELSE pg_catalog.format('the role running this file needs CREATEROLE (a managed service''s admin has it), or ADMIN OPTION on each: %s', fixes) END;
+    RAISE EXCEPTION 'pgrant: % cannot administer these roles, which exist already: %; no role or privilege was changed', current_user,
+CASE WHEN pg_catalog.textregexeq(problems, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(problems)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE problems END      USING HINT = CASE WHEN me.rolcreaterole
+        THEN pg_catalog.format('from PostgreSQL 16 a CREATEROLE role administers only the roles it has ADMIN OPTION on; whoever can (a superuser, or the admin that created them) runs: %s',
+CASE WHEN pg_catalog.textregexeq(fixes, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(fixes)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE fixes END)
+        ELSE pg_catalog.format('the role running this file needs CREATEROLE (a managed service''s admin has it), or ADMIN OPTION on each: %s',
+CASE WHEN pg_catalog.textregexeq(fixes, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(fixes)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE fixes END) END;
   END IF;
   -- Roles it acts as by name: default-privilege owners, schema and database owners, reassign targets.
-  SELECT pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname) INTO problems
+  SELECT pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname), pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname) FILTER (WHERE r.rolsuper) INTO problems, superusers
   FROM pg_catalog.unnest(ARRAY[]::text[]) AS v(name)
   JOIN pg_catalog.pg_roles r ON r.rolname = v.name
   WHERE NOT pg_catalog.pg_has_role(current_user, r.oid, 'USAGE') AND v.name <> ALL (ARRAY['alice', 'analysts', 'writers']::text[]);
   IF problems IS NOT NULL THEN
-    RAISE EXCEPTION 'pgrant: % is not a member of roles the plan makes it act as (owners of default privileges, schemas or databases, or roles that receive what dropped roles own): %; no role or privilege was changed', current_user, problems
-      USING HINT = pg_catalog.format('make %s a member of each (GRANT role TO %s, run by a superuser or an admin of that role), or run this file as a superuser', current_user, current_user);
+    RAISE EXCEPTION 'pgrant: % is not a member of roles the plan makes it act as (owners of default privileges, schemas or databases, or roles that receive what dropped roles own): %; no role or privilege was changed', current_user,
+CASE WHEN pg_catalog.textregexeq(problems, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(problems)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE problems END      USING HINT = CASE WHEN superusers IS NULL
+        THEN pg_catalog.format('make %s a member of each (GRANT role TO %s, run by a superuser or an admin of that role), or run this file as a superuser', current_user, current_user)
+        ELSE pg_catalog.format('only a superuser may act as a superuser (%s): run this file as a superuser, or name a role in the plan that is not one',
+CASE WHEN pg_catalog.textregexeq(superusers, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(superusers)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE superusers END) END;
   END IF;
 END
 $pgrant$;
