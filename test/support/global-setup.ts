@@ -4,6 +4,8 @@
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { allToolsRequired, missingTools, skipLine } from './tools.js';
 
 /** Made once per run and reused on purpose (PostgreSQL's initdb output, copied for every server). */
 const CACHE = `pgrant-cache-${userInfo().uid}`;
@@ -11,7 +13,20 @@ const CACHE = `pgrant-cache-${userInfo().uid}`;
 let runDir: string | undefined;
 let previous: string | undefined;
 
-export function setup(): void {
+/**
+ * One line per optional tool that is missing and whose tests are part of this run (the file filters on
+ * the command line, if any): their tests are skipped, or fail when PGRANT_REQUIRE_ALL_TOOLS=1.
+ */
+async function reportMissingTools(project: TestProject): Promise<void> {
+  const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
+  for (const tool of await missingTools()) {
+    if (filters && !tool.files.some((f) => filters.some((pattern) => f.includes(pattern)))) continue;
+    console.log(allToolsRequired() ? `fails ${tool.files.join(', ')} (PGRANT_REQUIRE_ALL_TOOLS=1): needs ${tool.what}, not found here; install: ${tool.install}` : skipLine(tool));
+  }
+}
+
+export async function setup(project: TestProject): Promise<void> {
+  await reportMissingTools(project);
   runDir = mkdtempSync(join(tmpdir(), 'pgrant-testrun-'));
   // As root the servers run as the postgres OS user, which must reach its data directories in here.
   chmodSync(runDir, 0o755);
