@@ -16,7 +16,8 @@ export interface RunOptions {
   fixture?: string;
   /** Who runs the generated files: the superuser, a managed service's admin, or each in turn (default: both). */
   deployers?: DeployerKind[];
-  engine: EngineName;
+  /** Where servers come from: an engine by name, or one given (e.g. a test suite's running servers). */
+  engine: EngineName | Engine;
   databaseUrl?: string;
   keep?: boolean;
   /** Make each server hostile before the plan's files run, and fail on what that catches (see hostile.ts). */
@@ -61,7 +62,7 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
   // Validate every plan before starting anything: a plan error is the user's, reported with its location.
   const targets = new Map(options.plans.map((file) => [file, loadPlan(file).postgres]));
   const deployers = options.deployers ?? [...DEPLOYER_KINDS];
-  const report: RunReport = { ok: false, engine: options.databaseUrl ? 'database-url' : options.engine, majors: [], deployers, cases: [], errors: [] };
+  const report: RunReport = { ok: false, engine: options.databaseUrl ? 'database-url' : typeof options.engine === 'string' ? options.engine : options.engine.name, majors: [], deployers, cases: [], errors: [] };
 
   if (options.databaseUrl) {
     let major = 0;
@@ -88,7 +89,7 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
     for (const major of options.majors ?? [targets.get(file)!]) byMajor.set(major, [...(byMajor.get(major) ?? []), file]);
   }
   report.majors = [...byMajor.keys()].sort();
-  const engine: Engine = options.engine === 'testcontainers' ? await testcontainersEngine() : embeddedEngine;
+  const engine: Engine = typeof options.engine !== 'string' ? options.engine : options.engine === 'testcontainers' ? await testcontainersEngine() : embeddedEngine;
   if (engine === embeddedEngine) {
     // Name every missing major at once, with the command that adds it, before starting anything.
     for (const major of report.majors) {
