@@ -17,14 +17,14 @@
 // run BENCH_RUNS_LONG times, default 1), BENCH_TIMEOUT_S (per process, default 300), BENCH_SKIP_APPLY=1
 // (no PostgreSQL: sections 4–5 say "not measured"). Sections 6–7 (`pgrant test` on every example, the
 // suite per file) are in scripts/bench-test.js; BENCH_ONLY=test runs only them, BENCH_SUITE_JSON names
-// the suite's vitest JSON report.
+// the suite's vitest JSON report (BENCH_SUITE_NOTE says how that run was made).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { minimalDeploySql, PLAN, planYaml, projects } from './bench-floor.js';
-import { benchPgrantTest, readSuite, spliceTestSections, testMarkdown } from './bench-test.js';
+import { benchCaseCpu, benchPgrantTest, readSuite, spliceTestSections, testMarkdown } from './bench-test.js';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const ROOT = resolve(dirname(SCRIPT), '..');
@@ -552,8 +552,10 @@ function report({ machine, results, profiles, heap, cold, apply, applyNote }) {
 async function testSections() {
   progress('pgrant test: every example, 5 majors × 2 deployers');
   const test = SKIP_APPLY ? null : await benchPgrantTest({ root: ROOT, pgrant: PGRANT, examples: EXAMPLES });
+  progress('pgrant test: CPU time by phase, every example × 2 deployers on PostgreSQL 17');
+  const perCase = SKIP_APPLY ? null : await benchCaseCpu({ root: ROOT, examples: EXAMPLES });
   const suiteFile = process.env.BENCH_SUITE_JSON;
-  return testMarkdown({ test, suite: readSuite(suiteFile, ROOT), suiteFile, load: load() });
+  return testMarkdown({ test, perCase, suite: readSuite(suiteFile, ROOT), suiteFile, suiteNote: process.env.BENCH_SUITE_NOTE, load: load() });
 }
 
 async function main() {
