@@ -15,13 +15,16 @@
 // On a machine shared with other work, times are noisy: the load average at the start and end of the run
 // is part of the report. Environment: BENCH_RUNS (runs per measurement, default 5; a render over 10 s is
 // run BENCH_RUNS_LONG times, default 1), BENCH_TIMEOUT_S (per process, default 300), BENCH_SKIP_APPLY=1
-// (no PostgreSQL: sections 4–5 say "not measured").
+// (no PostgreSQL: sections 4–5 say "not measured"). Sections 6–7 (`pgrant test` on every example, the
+// suite per file) are in scripts/bench-test.js; BENCH_ONLY=test runs only them, BENCH_SUITE_JSON names
+// the suite's vitest JSON report (BENCH_SUITE_NOTE says how that run was made).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { minimalDeploySql, PLAN, planYaml, projects } from './bench-floor.js';
+import { benchCaseCpu, benchPgrantTest, readSuite, spliceTestSections, testMarkdown } from './bench-test.js';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const ROOT = resolve(dirname(SCRIPT), '..');
@@ -545,8 +548,24 @@ function report({ machine, results, profiles, heap, cold, apply, applyNote }) {
 
 // ---------------------------------------------------------------------------------------------------
 
+/** Sections 6–7: `pgrant test` on every example, and the suite per file (from BENCH_SUITE_JSON). */
+async function testSections() {
+  progress('pgrant test: every example, 5 majors × 2 deployers');
+  const test = SKIP_APPLY ? null : await benchPgrantTest({ root: ROOT, pgrant: PGRANT, examples: EXAMPLES });
+  progress('pgrant test: CPU time by phase, every example × 2 deployers on PostgreSQL 17');
+  const perCase = SKIP_APPLY ? null : await benchCaseCpu({ root: ROOT, examples: EXAMPLES });
+  const suiteFile = process.env.BENCH_SUITE_JSON;
+  return testMarkdown({ test, perCase, suite: readSuite(suiteFile, ROOT), suiteFile, suiteNote: process.env.BENCH_SUITE_NOTE, load: load() });
+}
+
 async function main() {
   if (!existsSync(join(ROOT, 'dist', 'templates', 'index.cjs'))) throw new Error('dist/ is not built: run "npm run bench", which builds');
+  if (process.env.BENCH_ONLY === 'test') {
+    const doc = spliceTestSections(existsSync(DOC) ? readFileSync(DOC, 'utf8') : '# Performance\n', await testSections());
+    writeFileSync(DOC, doc);
+    progress(`wrote sections 6–7 of ${DOC}`);
+    return;
+  }
   const loadStart = load();
   const work = mkdtempSync(join(tmpdir(), 'pgrant-bench-'));
   // Interrupted (Ctrl-C): the temporary folder goes too.
@@ -598,7 +617,7 @@ async function main() {
     };
     const { markdown, targets } = report({ machine, results, profiles, heap, cold, apply, applyNote });
     mkdirSync(dirname(DOC), { recursive: true });
-    writeFileSync(DOC, markdown);
+    writeFileSync(DOC, `${markdown}\n${await testSections()}`);
     process.stdout.write(markdown + '\n');
     progress(`wrote ${DOC}`);
     const missed = targets.filter((x) => x.met !== true);

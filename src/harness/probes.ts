@@ -184,20 +184,19 @@ export async function runProbes(db: Db, probes: Probe[]): Promise<ProbeResult[]>
   const warnings: string[] = [];
   const onNotice = (n: { message?: string }) => warnings.push(n.message ?? '');
   db.on('notice', onNotice);
-  await db.query('BEGIN');
+  // Two round trips per probe: rolling back to the savepoint (which stays) undoes the previous probe and
+  // its SET ROLE, and the next SET ROLE travels with it.
+  await db.query("BEGIN; SET LOCAL statement_timeout = '10s'; SAVEPOINT pgrant_probe");
   try {
-    await db.query("SET LOCAL statement_timeout = '10s'");
     for (const probe of probes) {
-      await db.query('SAVEPOINT pgrant_probe');
       warnings.length = 0;
       let error: { code?: string; message: string; where?: string } | undefined;
       try {
-        await db.query(`SET ROLE ${ident(probe.role)}`);
+        await db.query(`ROLLBACK TO SAVEPOINT pgrant_probe; SET ROLE ${ident(probe.role)}`);
         await db.query(probe.statement);
       } catch (e) {
         error = e as { code?: string; message: string; where?: string };
       }
-      await db.query('ROLLBACK TO SAVEPOINT pgrant_probe');
       const outcome = classify(probe, error, warnings);
       const actual = outcome === 'allowed';
       const ok = outcome !== 'error' && actual === probe.expected;

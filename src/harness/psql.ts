@@ -1,5 +1,7 @@
 // Runs the real psql client: generated files are proven with the tool DBAs will use.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { basename, delimiter, join } from 'node:path';
 import { UserError } from '../diagnostics.js';
 import type { ServerAddress } from './server.js';
 
@@ -27,12 +29,40 @@ export interface PsqlOptions {
   tuplesOnly?: boolean;
 }
 
-const found = new Set<string>();
+const found = new Map<string, string>();
+
+/** Where a command without a slash is found on PATH, following links; undefined when it is not there. */
+function onPath(command: string): string | undefined {
+  if (command.includes('/')) return undefined;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    try {
+      return realpathSync(join(dir, command));
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Debian's and Ubuntu's `psql` is pg_wrapper, a Perl script that picks a client version on every call
+ * (about 60 ms of CPU each, and a test run calls psql hundreds of times). With one client installed
+ * there is nothing to pick: run it directly.
+ */
+function unwrapped(candidate: string): string {
+  if (basename(onPath(candidate) ?? '') !== 'pg_wrapper' || process.env.PGCLUSTER !== undefined) return candidate;
+  const clients = existsSync(DEBIAN_CLIENTS) ? readdirSync(DEBIAN_CLIENTS).map((v) => join(DEBIAN_CLIENTS, v, 'bin', 'psql')).filter((p) => existsSync(p)) : [];
+  return clients.length === 1 ? clients[0]! : candidate;
+}
+
+const DEBIAN_CLIENTS = '/usr/lib/postgresql';
 
 /** The psql binary: $PGRANT_PSQL, else `psql` on PATH. Fails with a clear message when missing. */
 export function findPsql(): string {
   const candidate = process.env.PGRANT_PSQL ?? 'psql';
-  if (found.has(candidate)) return candidate;
+  const known = found.get(candidate);
+  if (known) return known;
   const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     throw new UserError({
@@ -42,8 +72,8 @@ export function findPsql(): string {
       hint: 'install it (Debian/Ubuntu: apt-get install postgresql-client) or set PGRANT_PSQL to its path',
     });
   }
-  found.add(candidate);
-  return candidate;
+  found.set(candidate, unwrapped(candidate));
+  return found.get(candidate)!;
 }
 
 export function runPsql(server: ServerAddress, options: PsqlOptions): Promise<PsqlResult> {

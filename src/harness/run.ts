@@ -1,6 +1,5 @@
 // A test run: plans × majors, majors in parallel (one server each), cases on a server one after another.
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { loadPlan } from '../plan/load.js';
 import { embeddedEngine, testcontainersEngine, urlServer, type Engine, type EngineName } from './engines.js';
 import { provePlan, type CaseReport } from './prove.js';
@@ -16,7 +15,8 @@ export interface RunOptions {
   fixture?: string;
   /** Who runs the generated files: the superuser, a managed service's admin, or each in turn (default: both). */
   deployers?: DeployerKind[];
-  engine: EngineName;
+  /** Where servers come from: an engine by name, or one given (e.g. a test suite's running servers). */
+  engine: EngineName | Engine;
   databaseUrl?: string;
   keep?: boolean;
   /** Make each server hostile before the plan's files run, and fail on what that catches (see hostile.ts). */
@@ -61,7 +61,7 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
   // Validate every plan before starting anything: a plan error is the user's, reported with its location.
   const targets = new Map(options.plans.map((file) => [file, loadPlan(file).postgres]));
   const deployers = options.deployers ?? [...DEPLOYER_KINDS];
-  const report: RunReport = { ok: false, engine: options.databaseUrl ? 'database-url' : options.engine, majors: [], deployers, cases: [], errors: [] };
+  const report: RunReport = { ok: false, engine: options.databaseUrl ? 'database-url' : typeof options.engine === 'string' ? options.engine : options.engine.name, majors: [], deployers, cases: [], errors: [] };
 
   if (options.databaseUrl) {
     let major = 0;
@@ -88,7 +88,7 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
     for (const major of options.majors ?? [targets.get(file)!]) byMajor.set(major, [...(byMajor.get(major) ?? []), file]);
   }
   report.majors = [...byMajor.keys()].sort();
-  const engine: Engine = options.engine === 'testcontainers' ? await testcontainersEngine() : embeddedEngine;
+  const engine: Engine = typeof options.engine !== 'string' ? options.engine : options.engine === 'testcontainers' ? await testcontainersEngine() : embeddedEngine;
   if (engine === embeddedEngine) {
     // Name every missing major at once, with the command that adds it, before starting anything.
     for (const major of report.majors) {
@@ -98,7 +98,9 @@ export async function runTests(options: RunOptions): Promise<RunReport> {
     await checkTemporaryFolder();
   }
 
-  await pool(report.majors, availableParallelism(), async (major) => {
+  // Every major at once: each has its own server, and with fewer cores than majors a last round of one
+  // major would leave cores idle (a case alternates between psql, pgrant and the server, one at a time).
+  await pool(report.majors, report.majors.length, async (major) => {
     let server: Server | undefined;
     try {
       options.onProgress?.({ major, phase: 'starting server' });

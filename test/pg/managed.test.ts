@@ -13,11 +13,12 @@ import { formatReport } from '../../src/harness/report.js';
 import type { Server } from '../../src/harness/server.js';
 import { snapshot } from '../../src/harness/snapshot.js';
 import { renderPlanFile } from '../../src/pipeline.js';
-import { TEST_MAJORS, useServers } from '../support/servers.js';
+import { sharedEngine, TEST_MAJORS, useServers } from '../support/servers.js';
 
 const wanted = TEST_MAJORS.filter((m) => m === 15 || m === 17);
 const MAJORS = wanted.length ? wanted : [TEST_MAJORS[0]!];
 const servers = useServers(MAJORS);
+const allServers = useServers();
 const BASE = readFileSync('test/converge/v1.yaml', 'utf8');
 const FIXTURE = 'test/converge/fixture.sql';
 const PREVIOUS_DEPLOY = 'test/managed/previous-release-deploy.sql';
@@ -291,7 +292,7 @@ describe.each(MAJORS)('PostgreSQL %i, files run by hand as a managed service\'s 
 
 describe('a plan with readonly + members, app-user, team-hierarchy, project and drop-role', () => {
   it(`passes pgrant test --deployer both on PostgreSQL ${TEST_MAJORS.join(', ')}`, async () => {
-    const report = await runTests({ plans: ['test/managed/patterns.yaml'], majors: TEST_MAJORS, deployers: ['superuser', 'managed'], engine: 'embedded' });
+    const report = await runTests({ plans: ['test/managed/patterns.yaml'], majors: TEST_MAJORS, deployers: ['superuser', 'managed'], engine: sharedEngine(allServers) });
     const text = formatReport(report).join('\n');
     expect(report.errors).toEqual([]);
     expect(report.cases.map((c) => `${c.major} ${c.deployer}`)).toEqual(TEST_MAJORS.flatMap((m) => [`${m} superuser`, `${m} managed`]));
