@@ -113,7 +113,7 @@ export function testMarkdown({ test, perCase, suite, suiteFile, suiteNote, load 
   const L = [START, '', '## 6. `pgrant test`: every example on 5 majors × 2 deployers', ''];
   L.push(
     'One process, `node bin/pgrant.js test examples/*.yaml --pg all --quiet`: one embedded server per major (started from the cached data directory), ' +
-      'the majors side by side up to the core count, and on each server every plan as the superuser and as a managed service\'s admin, each in a ' +
+      'all majors side by side, and on each server every plan as the superuser and as a managed service\'s admin, each in a ' +
       'database of its own. CPU time is pgrant\'s and its children\'s (psql, pg_ctl); the servers\' own CPU time is not in it.',
     '',
   );

@@ -2,7 +2,7 @@
 // files run. An attacker role (with no more power than a plan login may have) plants, in `public` and in
 // a schema named like the deployer ("$user", first on the default search_path), an overload that beats
 // pg_catalog's for every function and operator the generated files call; each leaves a mark if it ever
-// runs as anyone else. The database gets standard_conforming_strings = off and the most verbose logging;
+// runs with the deployer's powers (a superuser, or CREATEROLE). The database gets standard_conforming_strings = off and the most verbose logging;
 // a CREATEROLE squatter made the plan's roles first. The check phase then fails, naming the cause, if a
 // mark appeared, a password reached the log or pg_stat_statements, a psql meta-command ran, or the
 // squatter kept power. Marks are sequence increments: nextval and setval survive a rolled-back deploy.
@@ -214,10 +214,10 @@ function marksStatements(attacker: string, planted: Planted[]): string[] {
   const statements = [
     `CREATE SCHEMA ${ident(MARKS_SCHEMA)}`,
     `GRANT USAGE ON SCHEMA ${ident(MARKS_SCHEMA)} TO PUBLIC`,
-    // Runs by the attacker itself (while planting) are no attack.
-    // In a read-only transaction (audit.sql) a sequence cannot move: the mark is a warning there.
+    // Only runs with the deployer's powers count (a plan role running a test case or a probe is no
+    // escalation). In a read-only transaction (audit.sql) a sequence cannot move: the mark is a warning there.
     `CREATE FUNCTION ${qualified(MARKS_SCHEMA, 'mark')}(id int, overload int) RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS ${literal(
-      `BEGIN IF current_user <> ${literal(attacker)} THEN PERFORM nextval(format('${MARKS_SCHEMA}.runs_%s', id)::regclass); PERFORM setval(format('${MARKS_SCHEMA}.last_%s', id)::regclass, overload); END IF;
+      `BEGIN IF current_user <> ${literal(attacker)} AND EXISTS (SELECT FROM pg_roles WHERE rolname = current_user AND (rolsuper OR rolcreaterole)) THEN PERFORM nextval(format('${MARKS_SCHEMA}.runs_%s', id)::regclass); PERFORM setval(format('${MARKS_SCHEMA}.last_%s', id)::regclass, overload); END IF;
        EXCEPTION WHEN read_only_sql_transaction THEN RAISE WARNING '${WARNED_MARK} % %', id, overload; END`,
     )}`,
   ];
@@ -428,7 +428,7 @@ function describeFound(f: Hostile['found'][number]): string {
   const p = f.planted;
   const types = p.overloads[f.last - 1] ?? [];
   const what = p.kind === 'operator' ? `operator ${p.schema}.${p.name}(${types.join(', ')})` : `${p.kind} ${p.schema}.${p.name}(${types.join(', ')})`;
-  return `planted ${what} ran ${f.runs} time${f.runs === 1 ? '' : 's'} during ${f.during}, as the role running it: it resolved through a schema a plan login can write`;
+  return `planted ${what} ran ${f.runs} time${f.runs === 1 ? '' : 's'} during ${f.during}, with the powers of a superuser or CREATEROLE: it resolved through a schema a plan login can write`;
 }
 
 /** A line of text with every password replaced by its variable's name (the report never prints one). */
