@@ -73,7 +73,7 @@ patterns:
       await db.query('SET ROLE shop_owner; GRANT DELETE ON public.orders TO shop_readonly; RESET ROLE');
       const failure = await migrate('R__pgrant_shop_verify.sql').then(() => undefined, (e: { message: string; detail?: string }) => e);
       expect(failure?.message).toMatch(/pgrant verify: 1 checks failed for plan shop/);
-      expect(failure?.detail).toBe('FAIL: role shop_readonly holds DELETE on table public.orders, which the plan does not grant');
+      expect(failure?.detail).toBe('FAIL: role shop_readonly holds DELETE on table public.orders, which the plan does not grant (deploy.sql removes it; to remove it: REVOKE DELETE ON TABLE public.orders FROM shop_readonly CASCADE)');
       await migrate('U1__pgrant_shop.sql');
       expect((await db.query("SELECT 1 FROM pg_roles WHERE rolname IN ('shop_readonly', 'shop_app')")).rowCount).toBe(0);
     } finally {

@@ -11,9 +11,11 @@
 --   1. checks that it runs in the right database, that what the plan grants on exists, and that the role
 --      running it may do all of it (a superuser, or an admin that administers the roles and owners);
 --   2. creates the plan's roles when missing and sets each attribute that differs from the plan;
---   3. removes privileges and memberships the plan's roles hold in its scope but the plan does not give
---      them, each as its grantor, and ADMIN OPTION on them held by roles outside the plan (other roles'
---      own privileges are never touched); reports, and leaves, what PUBLIC or an owner gives them;
+--   3. removes privileges, default privileges and memberships the plan's roles hold in its scope but the
+--      plan does not give them, each as its grantor, and ADMIN OPTION on them held by roles outside the
+--      plan (other roles' own privileges are never touched, but for grants made from what is removed);
+--      stops, changing nothing, when it may not remove one; reports, and leaves, what PUBLIC or an owner
+--      gives them;
 --   4. grants memberships, privileges on existing objects, and default privileges for future ones.
 -- Idempotent: running it again changes nothing. It never drops a table, a schema or data.
 
@@ -500,9 +502,13 @@ DO $pgrant$
 DECLARE
   drift record;
   me text := current_user;
+  v16 boolean := pg_catalog.current_setting('server_version_num')::int >= 160000;
   still boolean;
   error text;
 BEGIN
+  -- Pass 2 removes the column grants whose grantor no longer holds the grant option they were made from
+  -- (pass 1 may take such options away: PostgreSQL's CASCADE does not reach column grants).
+  FOR pass IN 1..2 LOOP
   FOR drift IN
     WITH
 -- What the plan says, as rows (a NULL row first gives each column its type; it never matches).
@@ -579,6 +585,9 @@ pgrant_defaults(owner, schema, objtype, grantee, privilege, grantable) AS (
 pgrant_created_schema_owners(nspname, owner) AS (VALUES
   (NULL::text, NULL::text)
 ),
+pgrant_database_owners(datname, owner) AS (VALUES
+  (NULL::text, NULL::text)
+),
 pgrant_memberships(grp, member, admin, inherit, set) AS (VALUES
   (NULL::text, NULL::text, NULL::boolean, NULL::boolean, NULL::boolean),
   ('Sales Team', 'window', false, NULL, NULL),
@@ -635,7 +644,11 @@ pgrant_extra_privileges AS (
          ) AND h.grantable AS only_grant_option
   FROM pgrant_acl h
   LEFT JOIN pg_catalog.pg_roles r ON r.oid = h.grantee
-  WHERE (r.rolname IN (SELECT rolname FROM pgrant_managed) OR (h.grantee = 0 AND h.kind IN ('table', 'sequence', 'column')))
+  WHERE (r.rolname IN (SELECT rolname FROM pgrant_managed) OR (h.grantee = 0 AND h.kind IN ('table', 'sequence', 'column'))
+         -- CREATE held by PUBLIC on a schema lets every role, the plan's too, add objects there (schema
+         -- public's default before PostgreSQL 15 aside, for now).
+         OR (h.grantee = 0 AND h.kind = 'schema' AND h.privilege = 'CREATE'
+             AND NOT (h.name = 'public' AND pg_catalog.current_setting('server_version_num')::int < 150000)))
     AND NOT EXISTS (
       SELECT FROM pgrant_privileges p
       WHERE p.grantee = coalesce(r.rolname, 'public') AND p.kind = h.kind AND p.privilege = h.privilege
@@ -648,6 +661,8 @@ pgrant_extra_privileges AS (
              OR pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(%s)', p.schema, p.name, p.sub)) = h.fn)
     )
 ),
+-- Default privileges granting a managed role in scope, whoever set them (the plan's owners or any other role:
+-- what that role creates here would reach the plan's roles).
 pgrant_extra_defaults AS (
   SELECT DISTINCT o.rolname::text AS owner, n.nspname::text AS schema, d.defaclobjtype::text AS objtype,
          r.rolname::text AS rolname, a.privilege_type AS privilege, a.is_grantable AS grantable
@@ -657,7 +672,6 @@ pgrant_extra_defaults AS (
   CROSS JOIN LATERAL pg_catalog.aclexplode(d.defaclacl) AS a
   JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
   WHERE r.rolname IN (SELECT rolname FROM pgrant_managed) AND a.grantee <> d.defaclrole
-    AND o.rolname IN (SELECT rolname FROM pgrant_owners)
     AND (d.defaclnamespace = 0 OR n.nspname IN (SELECT nspname FROM pgrant_schemas))
     AND NOT EXISTS (
       SELECT FROM pgrant_defaults p
@@ -669,9 +683,9 @@ pgrant_extra_defaults AS (
 pgrant_extra_memberships AS (
   -- Memberships of managed roles that the plan does not state, in any role (the plan is authoritative
   -- for its roles: a membership in a role outside it gives that role's access); and ADMIN OPTION on a
-  -- managed role held by a role outside the plan other than the one running this script or the database's
-  -- owner (a managed service's admin deploys as that): a squatter that could grant the role to itself or,
-  -- on 16+, change its password.
+  -- managed role held by a role outside the plan other than the one running this script (the database's
+  -- owner is no exception: a squatter that owns it could grant the role to itself or, on 16+, change its
+  -- password).
   SELECT DISTINCT g.rolname::text AS grp, u.rolname::text AS member, gr.rolname::text AS grantor,
          m.roleid, m.member AS member_oid, m.grantor AS grantor_oid,
          NOT EXISTS (SELECT FROM pgrant_managed x WHERE x.rolname = u.rolname) AS squatter,
@@ -681,8 +695,7 @@ pgrant_extra_memberships AS (
   JOIN pg_catalog.pg_roles u ON u.oid = m.member
   LEFT JOIN pg_catalog.pg_roles gr ON gr.oid = m.grantor
   WHERE (u.rolname IN (SELECT rolname FROM pgrant_managed)
-         OR (m.admin_option AND g.rolname IN (SELECT rolname FROM pgrant_managed) AND u.rolname <> current_user
-             AND u.oid <> (SELECT datdba FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())))
+         OR (m.admin_option AND g.rolname IN (SELECT rolname FROM pgrant_managed) AND u.rolname <> current_user))
     AND NOT EXISTS (
       SELECT FROM pgrant_memberships p
       WHERE p.grp = g.rolname AND p.member = u.rolname AND (p.admin OR NOT m.admin_option)
@@ -698,27 +711,59 @@ pgrant_dependents(dep_kind, dep_objoid, dep_attnum, dep_privilege, dep_grantor, 
   WHERE NOT x.to_public AND x.grantable
   GROUP BY 1, 2, 3, 4, 5
 ),
+-- Column grants whose grantor no longer holds the grant option they were made from (PostgreSQL keeps them
+-- when the option is revoked on the whole table, CASCADE or not), made by or to a managed role. Only their
+-- grantor may revoke them, and only while it holds the option: it gets it back (as the owner) for that
+-- moment (restore), and loses it again (unrestore), as it was.
+pgrant_lapsed(l_objoid, l_attnum, l_grantee, l_grantor, l_privilege, l_grantee_name, restore, unrestore) AS (
+  SELECT h.objoid, h.attnum, h.grantee, h.grantor, h.privilege,
+         CASE WHEN h.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(h.grantee)::text END,
+         pg_catalog.format('GRANT %s (%I) ON TABLE %I.%I TO %I WITH GRANT OPTION', h.privilege, h.sub, h.schema, h.name, pg_catalog.pg_get_userbyid(h.grantor)),
+         pg_catalog.format(CASE WHEN EXISTS (SELECT FROM pgrant_acl o WHERE o.kind = 'column' AND o.objoid = h.objoid AND o.attnum = h.attnum
+                                  AND o.grantee = h.grantor AND o.grantor = h.owner AND o.privilege = h.privilege)
+                     THEN 'REVOKE GRANT OPTION FOR %s (%I) ON TABLE %I.%I FROM %I CASCADE' ELSE 'REVOKE %s (%I) ON TABLE %I.%I FROM %I CASCADE' END,
+                h.privilege, h.sub, h.schema, h.name, pg_catalog.pg_get_userbyid(h.grantor))
+  FROM pgrant_acl h
+  WHERE h.kind = 'column' AND h.grantor <> h.owner
+    AND NOT pg_catalog.has_column_privilege(h.grantor, h.objoid, h.attnum, h.privilege || ' WITH GRANT OPTION')
+    AND EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid IN (h.grantee, h.grantor) AND r.rolname IN (SELECT rolname FROM pgrant_managed))
+),
+-- What converge revokes, each as its grantor: the extra privileges of managed roles, and lapsed column grants
+-- the plan does not otherwise cover (made by a managed role to a role outside the plan, or to one the plan grants).
+pgrant_revocable AS (
+  SELECT x.*, false AS lapsed_only FROM pgrant_extra_privileges x WHERE NOT x.to_public
+  UNION ALL
+  SELECT h.*, CASE WHEN r.rolname IN (SELECT rolname FROM pgrant_managed) THEN l_grantee_name ELSE pg_catalog.pg_get_userbyid(h.grantor)::text END,
+         h.grantee = 0, false, true
+  FROM pgrant_lapsed
+  JOIN pgrant_acl h ON h.kind = 'column' AND h.objoid = l_objoid AND h.attnum = l_attnum AND h.grantee = l_grantee AND h.grantor = l_grantor AND h.privilege = l_privilege
+  LEFT JOIN pg_catalog.pg_roles r ON r.oid = h.grantee
+  WHERE NOT EXISTS (SELECT FROM pgrant_extra_privileges x WHERE x.kind = 'column' AND x.objoid = l_objoid AND x.attnum = l_attnum
+                      AND x.grantee = l_grantee AND x.grantor = l_grantor AND x.privilege = l_privilege AND NOT x.to_public)
+),
 -- Each row: the role it concerns, a message, the statement that removes it, the role to act as (REVOKE
 -- removes only the grants of the role that runs it: a grant made by another grantor is revoked as that
--- grantor), the grants removed with it, and a query that finds it again if it is still there.
-pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
+-- grantor), the grants removed with it, a query that finds it again if it is still there, and for a lapsed
+-- column grant the statements that give its grantor the option back and take it away again.
+pgrant_drift(rolname, message, statement, act_as, dependents, recheck, restore, unrestore) AS (
   SELECT rolname,
-         pg_catalog.format('role %s holds %s%s on %s %s%s, which the plan does not grant', rolname, privilege,
+         pg_catalog.format('role %s holds %s%s on %s %s%s%s', CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(x.grantee)::text END, privilege,
                 CASE WHEN only_grant_option THEN ' WITH GRANT OPTION' ELSE '' END, kind,
                 CASE kind WHEN 'column' THEN pg_catalog.format('%s.%s (%s)', schema, name, sub)
                           WHEN 'function' THEN fn::regprocedure::text
                           WHEN 'schema' THEN name WHEN 'database' THEN name
                           ELSE pg_catalog.format('%s.%s', schema, name) END,
-                CASE WHEN x.grantor <> x.owner THEN pg_catalog.format(' (granted by %s)', pg_catalog.pg_get_userbyid(x.grantor)) ELSE '' END),
+                CASE WHEN x.grantor <> x.owner THEN pg_catalog.format(' (granted by %s)', pg_catalog.pg_get_userbyid(x.grantor)) ELSE '' END,
+                CASE WHEN x.lapsed_only THEN ', made from a grant option its grantor no longer holds' ELSE ', which the plan does not grant' END),
          -- The whole privilege is revoked; deploy.sql grants back what the plan says right after.
-         pg_catalog.format('REVOKE %s %s FROM %I CASCADE', privilege,
+         pg_catalog.format('REVOKE %s %s FROM %s CASCADE', privilege,
                 CASE x.kind WHEN 'table' THEN pg_catalog.format('ON TABLE %I.%I', schema, name)
                           WHEN 'sequence' THEN pg_catalog.format('ON SEQUENCE %I.%I', schema, name)
                           WHEN 'column' THEN pg_catalog.format('(%I) ON TABLE %I.%I', sub, schema, name)
                           WHEN 'function' THEN pg_catalog.format('ON ROUTINE %s', fn::regprocedure)
                           WHEN 'schema' THEN pg_catalog.format('ON SCHEMA %I', name)
                           WHEN 'database' THEN pg_catalog.format('ON DATABASE %I', name) END,
-                rolname),
+                CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END),
          CASE WHEN x.grantor <> x.owner THEN pg_catalog.pg_get_userbyid(x.grantor)::text END,
          dependents,
          pg_catalog.format('SELECT FROM pg_catalog.aclexplode((SELECT %s)) AS a WHERE a.grantee = %s AND a.grantor = %s AND a.privilege_type = %L',
@@ -727,11 +772,13 @@ pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
                             WHEN 'schema' THEN pg_catalog.format('nspacl FROM pg_catalog.pg_namespace WHERE oid = %s', x.objoid)
                             WHEN 'database' THEN pg_catalog.format('datacl FROM pg_catalog.pg_database WHERE oid = %s', x.objoid)
                             ELSE pg_catalog.format('relacl FROM pg_catalog.pg_class WHERE oid = %s', x.objoid) END,
-                x.grantee, x.grantor, x.privilege)
-  FROM pgrant_extra_privileges x
+                x.grantee, x.grantor, x.privilege),
+         restore, unrestore
+  FROM pgrant_revocable x
   LEFT JOIN pgrant_dependents ON dep_kind = x.kind AND dep_objoid = x.objoid AND dep_attnum IS NOT DISTINCT FROM x.attnum
    AND dep_privilege = x.privilege AND dep_grantor = x.grantee
-  WHERE NOT x.to_public
+  LEFT JOIN pgrant_lapsed ON x.kind = 'column' AND l_objoid = x.objoid AND l_attnum = x.attnum AND l_grantee = x.grantee
+   AND l_grantor = x.grantor AND l_privilege = x.privilege
   UNION ALL
   SELECT rolname,
          pg_catalog.format('role %s gets %s%s by default on %s created by %s%s, which the plan does not grant', rolname, privilege,
@@ -739,7 +786,7 @@ pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
                 CASE WHEN schema IS NULL THEN '' ELSE pg_catalog.format(' in schema %s', schema) END),
          pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I%s REVOKE %s ON %s FROM %I', owner,
                 CASE WHEN schema IS NULL THEN '' ELSE pg_catalog.format(' IN SCHEMA %I', schema) END, privilege, objects, rolname),
-         NULL, NULL, NULL
+         NULL, NULL, NULL, NULL, NULL
   FROM (SELECT *, CASE objtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' WHEN 'f' THEN 'FUNCTIONS'
                                WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' WHEN 'L' THEN 'LARGE OBJECTS' END AS objects
         FROM pgrant_extra_defaults) AS d
@@ -752,20 +799,56 @@ pgrant_drift(rolname, message, statement, act_as, dependents, recheck) AS (
                 CASE WHEN grantor IS NULL THEN '' ELSE pg_catalog.format(' GRANTED BY %I', grantor) END),
          NULL, NULL,
          pg_catalog.format('SELECT FROM pg_catalog.pg_auth_members WHERE roleid = %s AND member = %s AND grantor = %s%s', roleid, member_oid, grantor_oid,
-                CASE WHEN only_admin THEN ' AND admin_option' ELSE '' END)
+                CASE WHEN only_admin THEN ' AND admin_option' ELSE '' END),
+         NULL, NULL
   FROM pgrant_extra_memberships
 ),
 -- Access the plan's roles get from outside the plan that deploy.sql reports and leaves (not the plan's to
--- change): PUBLIC's privileges in scope, and objects in scope owned by a managed role that is not one of
--- the plan's owners. Each row: a message and the statement that would remove it.
+-- change): PUBLIC's privileges in scope, SECURITY DEFINER functions in scope that PUBLIC may run, and
+-- objects, schemas in scope and databases owned by a managed role that is not one of the plan's owners.
+-- Each row: a message and the statement that would remove it.
 pgrant_exposure(message, statement) AS (
   SELECT DISTINCT pg_catalog.format('PUBLIC holds %s on %s %s, which the plan does not grant: every role has it, the plan''s too', privilege, kind,
-                CASE kind WHEN 'column' THEN pg_catalog.format('%s.%s (%s)', schema, name, sub) ELSE pg_catalog.format('%s.%s', schema, name) END),
+                CASE kind WHEN 'column' THEN pg_catalog.format('%s.%s (%s)', schema, name, sub) WHEN 'schema' THEN name ELSE pg_catalog.format('%s.%s', schema, name) END),
          pg_catalog.format('REVOKE %s %s FROM PUBLIC', privilege,
                 CASE kind WHEN 'column' THEN pg_catalog.format('(%I) ON TABLE %I.%I', sub, schema, name)
                           WHEN 'sequence' THEN pg_catalog.format('ON SEQUENCE %I.%I', schema, name)
+                          WHEN 'schema' THEN pg_catalog.format('ON SCHEMA %I', name)
                           ELSE pg_catalog.format('ON TABLE %I.%I', schema, name) END)
   FROM pgrant_extra_privileges WHERE to_public
+  UNION ALL
+  -- A SECURITY DEFINER function runs with its owner's privileges: whoever may run it reads and changes what
+  -- its owner may (PUBLIC may run every function unless that is revoked), unless the plan grants it to PUBLIC.
+  SELECT pg_catalog.format('PUBLIC can run SECURITY DEFINER %s %I.%I(%s), which runs with the privileges of its owner %s: every role, the plan''s too, gets what it reads or changes',
+                CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END, n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid),
+                pg_catalog.pg_get_userbyid(p.proowner)),
+         pg_catalog.format('REVOKE EXECUTE ON %s %I.%I(%s) FROM PUBLIC', CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
+                n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid))
+  FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  WHERE p.prosecdef AND n.nspname IN (SELECT nspname FROM pgrant_schemas)
+    AND EXISTS (SELECT FROM pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) AS a
+                WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')
+    AND NOT EXISTS (SELECT FROM pgrant_privileges g
+                    WHERE g.grantee = 'public' AND g.kind = 'function' AND g.schema = n.nspname
+                      AND (g.name IS NULL OR pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(%s)', g.schema, g.name, g.sub)) = p.oid))
+  UNION ALL
+  -- The owner of a schema may drop anything in it and grant itself anything on it; the owner of a database may drop it.
+  SELECT pg_catalog.format('role %s owns %s %s: as its owner it can %s, which the plan does not give it', r.rolname, o.kind, o.name,
+                CASE o.kind WHEN 'schema' THEN 'drop what is in it and grant itself anything on it' ELSE 'drop it and change who may connect' END),
+         pg_catalog.format('ALTER %s %I OWNER TO %I', pg_catalog.upper(o.kind), o.name, current_user)
+  FROM (
+    SELECT 'schema' AS kind, n.nspname::text AS name, n.nspowner AS owner FROM pg_catalog.pg_namespace n
+    WHERE n.nspname IN (SELECT nspname FROM pgrant_schemas)
+      AND NOT EXISTS (SELECT FROM pgrant_created_schema_owners s WHERE s.nspname = n.nspname AND s.owner = pg_catalog.pg_get_userbyid(n.nspowner))
+    UNION ALL
+    SELECT 'database', d.datname, d.datdba FROM pg_catalog.pg_database d
+    WHERE (d.datname = pg_catalog.current_database() OR d.datname IN (SELECT datname FROM pgrant_databases))
+      AND NOT EXISTS (SELECT FROM pgrant_database_owners e WHERE e.datname = d.datname AND e.owner = pg_catalog.pg_get_userbyid(d.datdba))
+  ) AS o
+  JOIN pg_catalog.pg_roles r ON r.oid = o.owner
+  WHERE r.rolname IN (SELECT rolname FROM pgrant_managed)
+    AND r.rolname NOT IN (SELECT rolname FROM pgrant_owners WHERE rolname IS NOT NULL)
   UNION ALL
   SELECT pg_catalog.format('role %s owns %s %s.%s: as its owner it can do everything on it, which the plan does not give it', o.rolname, o.kind, o.schema, o.name),
          pg_catalog.format('ALTER %s %s OWNER TO %I', o.keyword, o.object, o.schema_owner)
@@ -810,9 +893,10 @@ CASE WHEN pg_catalog.textregexeq(act_as, E'[\\x01-\\x1f\\x7f-\\x9f]')
 THEN pg_catalog.regexp_replace(pg_catalog.to_json(act_as)::text, E'[\\x7f-\\x9f]', '?', 'g')
 ELSE act_as END AS shown_act_as
     FROM (
-      SELECT rolname, message, statement, act_as, dependents, recheck, false AS leave FROM pgrant_drift
+      SELECT rolname, message, statement, act_as, dependents, recheck, restore, unrestore, false AS leave FROM pgrant_drift
+      WHERE (restore IS NOT NULL) = (pass = 2)
       UNION ALL
-      SELECT NULL, message, statement, NULL, NULL, NULL, true FROM pgrant_exposure
+      SELECT NULL, message, statement, NULL, NULL, NULL, NULL, NULL, true FROM pgrant_exposure WHERE pass = 1
     ) AS d
     ORDER BY leave, rolname, message
   LOOP
@@ -824,21 +908,36 @@ ELSE act_as END AS shown_act_as
     RAISE NOTICE 'pgrant: removing: %', drift.shown_message ||
       CASE WHEN drift.dependents IS NULL THEN '' ELSE pg_catalog.format(', and the grants it made from it to %s (CASCADE)', drift.shown_dependents) END;
     BEGIN
+      -- A lapsed column grant: its grantor gets the grant option back (from the owner) for this revoke only.
+      IF drift.restore IS NOT NULL THEN
+        EXECUTE drift.restore;
+      END IF;
       -- REVOKE removes only grants made by the role running it: another grantor's grant is revoked as that grantor.
       IF drift.act_as IS NULL THEN
         EXECUTE drift.statement;
       ELSE
+        -- A plan role the deployer administers but may not act as yet: it joins it (as for the owners above).
+        IF drift.act_as = ANY (ARRAY['Sales Team', 'données', 'window', 'x; DROP TABLE t; --']::text[])
+           AND NOT pg_catalog.pg_has_role(me, drift.act_as, CASE WHEN v16 THEN 'SET' ELSE 'MEMBER' END) THEN
+          EXECUTE pg_catalog.format('GRANT %I TO CURRENT_USER', drift.act_as);
+        END IF;
         EXECUTE pg_catalog.format('SET LOCAL ROLE %I', drift.act_as);
         EXECUTE drift.statement;
         EXECUTE pg_catalog.format('SET LOCAL ROLE %I', me);
       END IF;
+      IF drift.unrestore IS NOT NULL THEN
+        EXECUTE drift.unrestore;
+      END IF;
     EXCEPTION WHEN insufficient_privilege THEN
+      -- Left in place it would stay a path around the plan: stop, and say who can remove it.
       error := SQLERRM;
-      RAISE WARNING 'pgrant: could not remove it: %',
+      RAISE EXCEPTION 'pgrant: could not remove: %: %; nothing was changed', drift.shown_message,
 CASE WHEN pg_catalog.textregexeq(error, E'[\\x01-\\x1f\\x7f-\\x9f]')
 THEN pg_catalog.regexp_replace(pg_catalog.to_json(error)::text, E'[\\x7f-\\x9f]', '?', 'g')
-ELSE error END        USING HINT = pg_catalog.format('run deploy.sql as a superuser, or this as %s: %s;', coalesce(drift.shown_act_as, 'the grantor'), drift.shown_statement);
-      CONTINUE;
+ELSE error END        USING HINT = CASE
+          WHEN (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = me) THEN pg_catalog.format('run this as role %s, then this file again: %s;', coalesce(drift.shown_act_as, me), drift.shown_statement)
+          WHEN drift.act_as IS NOT NULL THEN pg_catalog.format('it must be removed as role %s, which %s may not act as: make %s a member of %s (GRANT %I TO %I;, run by a superuser or an admin of that role) or run this file as a superuser', drift.shown_act_as, me, me, drift.shown_act_as, drift.act_as, me)
+          ELSE pg_catalog.format('run this file as a superuser, or have one run: %s;', drift.shown_statement) END;
     END;
     IF drift.recheck IS NOT NULL THEN
       EXECUTE pg_catalog.format('SELECT EXISTS (%s)', drift.recheck) INTO still;
@@ -846,6 +945,7 @@ ELSE error END        USING HINT = pg_catalog.format('run deploy.sql as a superu
         RAISE EXCEPTION 'pgrant: still there after %: %; nothing was changed', drift.shown_statement, drift.shown_message;
       END IF;
     END IF;
+  END LOOP;
   END LOOP;
 END
 $pgrant$;
