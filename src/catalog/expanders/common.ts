@@ -197,9 +197,9 @@ export function roleDefinition(
   };
 }
 
-/** The access this instance gives the role it is about (`kind` defaults to the pattern's name). */
-export function accessOf(ctx: ExpandContext, kind: string = ctx.def.name): RoleAccess {
-  return { kind, merge: ctx.params.merge === true };
+/** The access this instance gives the role it is about: its pattern's kind (and whether it may merge). */
+export function accessOf(ctx: ExpandContext): RoleAccess {
+  return { kind: ctx.def.name, merge: ctx.params.merge === true };
 }
 
 /** Defines a login from a `login` value (`name` or `{name, …attributes}`) and returns its name. */

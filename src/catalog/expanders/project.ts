@@ -29,8 +29,8 @@ export function expandProject(ctx: ExpandContext): void {
   if (!derivedOk) return;
   const owner = defineLogin(ctx, ownerValue, ctx.origin('owner'));
   const comment = (key: string) => (params[key] as string | undefined) ?? null;
-  b.defineRole({ name: rw, explicit: { login: false }, comment: comment('readwrite_comment'), access: accessOf(ctx, 'project read-write') }, ctx.origin('readwrite_role'));
-  b.defineRole({ name: ro, explicit: { login: false }, comment: comment('readonly_comment'), access: accessOf(ctx, 'project read-only') }, ctx.origin('readonly_role'));
+  b.defineRole({ name: rw, explicit: { login: false }, comment: comment('readwrite_comment'), access: accessOf(ctx) }, ctx.origin('readwrite_role'));
+  b.defineRole({ name: ro, explicit: { login: false }, comment: comment('readonly_comment'), access: accessOf(ctx) }, ctx.origin('readonly_role'));
   if (additive) [owner, rw, ro].forEach((r) => b.markAdditive(r));
 
   const privs = (role: 'readwrite' | 'readonly', kind: ObjectKind, key: string): string[] => {
