@@ -10,10 +10,14 @@ export interface AuditState {
   current_user: string;
   roles: { name: string; login: boolean; superuser: boolean; createdb: boolean; createrole: boolean; inherit: boolean; replication: boolean; bypassrls: boolean; connection_limit: number; valid_until: string | null }[];
   memberships: { role: string; member: string; admin: boolean; inherit: boolean | null; set: boolean | null }[];
-  /** `owned_by`: for a sequence behind a serial or identity column, its table as "schema.table". */
-  objects: { kind: string; schema: string | null; name: string; signature: string | null; owner: string; owned_by?: string | null }[];
-  privileges: { kind: string; schema: string | null; name: string; signature: string | null; column: string | null; grantee: string; privilege: string; grantable: boolean }[];
-  default_privileges: { owner: string; schema: string | null; objects: string; grantee: string; privilege: string; grantable: boolean }[];
+  /**
+   * `owned_by_schema`, `owned_by_table`: for a sequence behind a serial or identity column, its table.
+   * Older audits wrote `owned_by` as "schema.table" instead (ambiguous when a name holds a dot).
+   */
+  objects: { kind: string; schema: string | null; name: string; signature: string | null; owner: string; owned_by_schema?: string | null; owned_by_table?: string | null; owned_by?: string | null }[];
+  /** `public`: the row is PUBLIC's (every role), and `grantee` is null; older audits wrote grantee "PUBLIC" instead. */
+  privileges: { kind: string; schema: string | null; name: string; signature: string | null; column: string | null; grantee: string | null; public?: boolean; privilege: string; grantable: boolean }[];
+  default_privileges: { owner: string; schema: string | null; objects: string; grantee: string | null; public?: boolean; privilege: string; grantable: boolean }[];
   row_security: { schema: string; table: string; enabled: boolean; forced: boolean; policies: { name: string; permissive: boolean; command: string; roles: string[] }[] }[];
 }
 
@@ -54,6 +58,22 @@ function objectLabel(kind: string, schema: string | null, name: string, extra: s
   if (kind === 'function' || kind === 'procedure') return `${kind} ${schema}.${name}(${extra ?? ''})`;
   if (kind === 'schema' || kind === 'database') return `${kind} ${name}`;
   return `${kind} ${schema}.${name}`;
+}
+
+/**
+ * The role a privilege row is for; null for PUBLIC, the pseudo-role of every role. An older audit has no
+ * `public` field and names PUBLIC "PUBLIC", as a real role may be named: read as it meant it, PUBLIC.
+ */
+export function granteeOf(row: { grantee: string | null; public?: boolean }): string | null {
+  if (row.public !== undefined) return row.public ? null : row.grantee;
+  return row.grantee === 'PUBLIC' ? null : row.grantee;
+}
+
+/** True when `o` is a sequence that the table `schema`.`table` owns (a serial or identity column's). */
+export function sequenceOwnedBy(o: AuditState['objects'][number], schema: string, table: string): boolean {
+  if (o.kind !== 'sequence') return false;
+  if (o.owned_by_table !== undefined) return o.owned_by_schema === schema && o.owned_by_table === table;
+  return o.owned_by === `${schema}.${table}`;
 }
 
 export function checkAuditState(value: unknown, source: string): AuditState {
@@ -113,7 +133,7 @@ export function drift(model: Model, state: AuditState): Drift[] {
       case 'sequence':
         return [{ kind: t.kind, label: objectLabel(t.kind, t.schema, t.name, null) }];
       case 'owned-sequences':
-        return objects.filter((o) => o.kind === 'sequence' && o.owned_by === `${t.schema}.${t.table}`).map((o) => ({ kind: 'sequence', label: objectLabel('sequence', o.schema, o.name, null) }));
+        return objects.filter((o) => sequenceOwnedBy(o, t.schema, t.table)).map((o) => ({ kind: 'sequence', label: objectLabel('sequence', o.schema, o.name, null) }));
       case 'all-tables':
       case 'all-sequences': {
         const kind = t.kind === 'all-tables' ? 'table' : 'sequence';
@@ -141,11 +161,12 @@ export function drift(model: Model, state: AuditState): Drift[] {
   }
   const actual = new Map<string, Atom>();
   for (const p of state.privileges) {
-    if (!managedNames.has(p.grantee)) continue;
+    const grantee = granteeOf(p);
+    if (grantee === null || !managedNames.has(grantee)) continue;
     const inScope = p.kind === 'database' ? model.scope.databases.includes(p.name) : p.kind === 'schema' ? scope.has(p.name) : scope.has(p.schema ?? '');
     if (!inScope) continue;
     const label = objectLabel(p.kind, p.schema, p.name, p.kind === 'column' ? p.column : p.signature);
-    actual.set(`${p.grantee}\0${label}\0${p.privilege}`, { grantee: p.grantee, kind: p.kind, object: label, privilege: p.privilege, grantable: p.grantable });
+    actual.set(`${grantee}\0${label}\0${p.privilege}`, { grantee, kind: p.kind, object: label, privilege: p.privilege, grantable: p.grantable });
   }
   for (const [key, e] of expected) {
     if (!managedNames.has(e.grantee) && !roles.has(e.grantee)) continue;
@@ -160,7 +181,10 @@ export function drift(model: Model, state: AuditState): Drift[] {
   const dkey = (owner: string, schema: string | null, objects: string, grantee: string, privilege: string) => JSON.stringify([owner, schema, objects, grantee, privilege]);
   const plannedDefaults = new Set(model.defaults.flatMap((d) => d.privileges.map((p) => dkey(d.owner ?? state.current_user, d.schema, d.objects, d.grantee, p))));
   const actualDefaults = new Set(
-    state.default_privileges.filter((d) => managedNames.has(d.grantee) && owners.has(d.owner) && (d.schema === null || scope.has(d.schema))).map((d) => dkey(d.owner, d.schema, d.objects, d.grantee, d.privilege)),
+    state.default_privileges.flatMap((d) => {
+      const grantee = granteeOf(d);
+      return grantee !== null && managedNames.has(grantee) && owners.has(d.owner) && (d.schema === null || scope.has(d.schema)) ? [dkey(d.owner, d.schema, d.objects, grantee, d.privilege)] : [];
+    }),
   );
   const describeDefault = (k: string) => {
     const [owner, schema, objects, grantee, privilege] = JSON.parse(k) as string[];

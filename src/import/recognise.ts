@@ -2,6 +2,7 @@
 // that pattern. A match is exact or it is not made: the pattern's expansion over the audited objects
 // must equal what the role holds (privileges and default privileges), so the plan stays exact.
 // Memberships, and grants on the database, are left for the `roles` pattern (see emit.ts).
+import { sequenceOwnedBy } from '../audit/drift.js';
 import { unite } from '../model/builder.js';
 import { privilegesFor } from '../sql/privileges.js';
 import { atomKey, compare, defaultKey, type Atom, type DefaultFact, type RoleFacts, type Scoped } from './scope.js';
@@ -113,12 +114,12 @@ interface SchemaShape {
 /**
  * The sequences the serial and identity columns of `tables` own, as deploy.sql finds them when it runs
  * (partials/owned-sequences.sql.hbs). Undefined when that cannot be told exactly from the audit: a name
- * holding a dot (the audit writes the owning table as "schema.table"), or a sequence outside `schemas`.
+ * holding a dot in an older audit (which wrote the owning table as "schema.table"), or a sequence outside `schemas`.
  */
 function ownedSequences(scoped: Scoped, tables: { schema: string | null; name: string }[], schemas: string[]) {
-  if (tables.some((t) => t.schema!.includes('.') || t.name.includes('.'))) return undefined;
-  const names = new Set(tables.map((t) => `${t.schema}.${t.name}`));
-  const owned = scoped.state.objects.filter((o) => o.kind === 'sequence' && o.owned_by && names.has(o.owned_by));
+  const older = scoped.state.objects.some((o) => o.kind === 'sequence' && o.owned_by_table === undefined);
+  if (older && tables.some((t) => t.schema!.includes('.') || t.name.includes('.'))) return undefined;
+  const owned = scoped.state.objects.filter((o) => tables.some((t) => sequenceOwnedBy(o, t.schema!, t.name)));
   if (owned.some((o) => !schemas.includes(o.schema ?? ''))) return undefined;
   return owned.sort((a, b) => compare(a.schema ?? '', b.schema ?? '') || compare(a.name, b.name));
 }

@@ -2,6 +2,7 @@
 // database in scope — as per-role facts (attributes, memberships, privileges, default privileges),
 // plus what the plan format cannot say (gaps) and what deploy.sql will leave alone (notes).
 import { UserError } from '../diagnostics.js';
+import { granteeOf } from '../audit/drift.js';
 import type { ImportState } from './state.js';
 
 export interface ScopeOptions {
@@ -10,6 +11,11 @@ export interface ScopeOptions {
   /** Roles to describe (default: every role but pg_*, superusers, provider roles and the auditing role). */
   roles?: RegExp;
   excludeRoles?: RegExp;
+  /**
+   * --manage-owners: describe the roles that own objects in scope too. Without it they stay outside the
+   * plan (referenced as owners only), so that its deploy.sql never alters them and revert.sql never drops them.
+   */
+  manageOwners?: boolean;
 }
 
 /** Something in scope that the plan cannot say: listed in the plan and in --json; import exits 1. */
@@ -116,18 +122,23 @@ export function scope(state: ImportState, options: ScopeOptions): Scoped {
   // pgrant's own bookkeeping schema is not access state to describe.
   const schemas = (options.schemas ?? allSchemas.filter((s) => s !== 'pgrant')).sort(compare);
   const inSchemas = new Set(schemas);
-  const roleStates = state.roles.filter((r) => roleInScope(r, state, options)).sort((a, b) => compare(a.name, b.name));
-  const names = new Set(roleStates.map((r) => r.name));
   const objects = state.objects.filter((o) => (o.kind === 'schema' ? inSchemas.has(o.name) : o.kind === 'database' ? o.name === state.database : inSchemas.has(o.schema ?? '')));
+  const owning = options.manageOwners ? new Set<string>() : new Set(objects.map((o) => o.owner));
+  const roleStates = state.roles.filter((r) => roleInScope(r, state, options)).sort((a, b) => compare(a.name, b.name));
+  for (const r of roleStates.filter((r) => owning.has(r.name))) {
+    notes.push(`role ${r.name} owns objects in scope: the plan refers to it and never alters or drops it (--manage-owners describes it too)`);
+  }
+  const described = roleStates.filter((r) => !owning.has(r.name));
+  const names = new Set(described.map((r) => r.name));
   const ownerOf = new Map(objects.map((o) => [objectId(o.kind === 'procedure' ? 'function' : o.kind, o.schema, o.name, o.signature), o]));
 
-  const facts = new Map<string, RoleFacts>(roleStates.map((r) => [r.name, { name: r.name, attrs: r, memberOf: [], atoms: [], defaults: [] }]));
+  const facts = new Map<string, RoleFacts>(described.map((r) => [r.name, { name: r.name, attrs: r, memberOf: [], atoms: [], defaults: [] }]));
   collectMemberships(state, major, facts, names, gaps, notes);
   collectPrivileges(state, facts, inSchemas, ownerOf, gaps);
   collectDefaults(state, major, facts, inSchemas, gaps);
   collectUnsayable(state, inSchemas, names, gaps);
   const { extra: publicExtra, missing: publicMissing } = collectPublic(state, major, objects, ownerOf, gaps);
-  for (const r of roleStates) {
+  for (const r of described) {
     const settings = (r.settings ?? []).filter((s) => !s.startsWith('pgrant.'));
     if (settings.length) notes.push(`role ${r.name} has settings in this database (${settings.join(', ')}): deploy.sql leaves them alone`);
   }
@@ -171,7 +182,8 @@ function collectMemberships(state: ImportState, major: number, facts: Map<string
 function collectPrivileges(state: ImportState, facts: Map<string, RoleFacts>, inSchemas: Set<string>, objects: Map<string, ImportState['objects'][number]>, gaps: Gap[]): void {
   const argumentsOf = new Map(state.objects.filter((o) => o.kind === 'function' || o.kind === 'procedure').map((o) => [objectId(o.kind, o.schema, o.name, o.signature), o.arguments ?? null]));
   for (const p of state.privileges) {
-    const role = facts.get(p.grantee);
+    const grantee = granteeOf(p);
+    const role = grantee === null ? undefined : facts.get(grantee);
     if (!role) continue;
     const inScope = p.kind === 'database' ? p.name === state.database : p.kind === 'schema' ? inSchemas.has(p.name) : inSchemas.has(p.schema ?? '');
     if (!inScope) continue;
@@ -187,7 +199,8 @@ function collectPrivileges(state: ImportState, facts: Map<string, RoleFacts>, in
 
 function collectDefaults(state: ImportState, major: number, facts: Map<string, RoleFacts>, inSchemas: Set<string>, gaps: Gap[]): void {
   for (const d of state.default_privileges) {
-    const role = facts.get(d.grantee);
+    const grantee = granteeOf(d);
+    const role = grantee === null ? undefined : facts.get(grantee);
     if (!role || (d.schema !== null && !inSchemas.has(d.schema))) continue;
     const objects = DEFAULT_KINDS[d.objects];
     if (!objects || (objects === 'large objects' && major < 18)) {
@@ -240,7 +253,7 @@ function collectPublic(state: ImportState, major: number, objects: ImportState['
   const held = new Map<string, Set<string>>();
   const extra: Atom[] = [];
   for (const p of state.privileges) {
-    if (p.grantee !== 'PUBLIC') continue;
+    if (granteeOf(p) !== null) continue;
     const id = objectId(p.kind === 'column' ? 'table' : p.kind, p.schema, p.name, p.kind === 'column' ? null : p.signature);
     const object = owners.get(id);
     if (!object) continue;

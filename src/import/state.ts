@@ -63,7 +63,7 @@ export function withDatabase(url: string, database: string): string {
 /** An older audit.sql lacks what import needs (grantors, comments, the tables owning sequences): say to use the current one. */
 function checkImportState(state: AuditState, source: string): ImportState {
   const s = state as ImportState;
-  const current = typeof s.server_version === 'string' && s.privileges.every((p) => 'grantor' in p) && s.roles.every((r) => 'comment' in r) && Array.isArray(s.large_objects) && s.objects.every((o) => o.kind !== 'sequence' || 'owned_by' in o);
+  const current = typeof s.server_version === 'string' && s.privileges.every((p) => 'grantor' in p) && s.roles.every((r) => 'comment' in r) && Array.isArray(s.large_objects) && s.objects.every((o) => o.kind !== 'sequence' || 'owned_by_table' in o || 'owned_by' in o);
   if (!current) {
     throw new UserError({ level: 'error', path: '', message: `${source} was printed by an older audit.sql, which lacks facts import needs`, hint: 'write audit.sql again with this pgrant (pgrant audit) and run it again' });
   }

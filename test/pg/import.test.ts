@@ -88,7 +88,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
     const s = await scratch(server);
     try {
       const database = await deployExample(major, example, s, server);
-      const r = await roundTrip(server, s.dir, database, example);
+      const r = await roundTrip(server, s.dir, database, example, ['--manage-owners']);
       expect((parse(r.yaml) as PlanDoc).patterns.map((p) => p.pattern)).toEqual(RECOGNISED[example]);
       // Listed tables come back as listed, their sequences with them (read from the examples).
       const instance = (role: string) => (parse(r.yaml) as PlanDoc).patterns.find((p) => p.role === role);
@@ -101,7 +101,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i', (major) => {
       if (example === 'offboarding') expect(r.yaml).toContain('owners: [reports_owner]');
       if (example === 'streamflow') {
         // A role the earlier deploy of plan "streamflow" managed, left out: its deploy.sql would drop it.
-        const partial = await cli('import', '--audit', join(s.dir, 'state.json'), '--exclude-roles', '^alice$', '-o', join(s.dir, 'streamflow.yaml'), '--force', '--json');
+        const partial = await cli('import', '--audit', join(s.dir, 'state.json'), '--exclude-roles', '^alice$', '-o', join(s.dir, 'streamflow.yaml'), '--manage-owners', '--force', '--json');
         expect(partial.code).toBe(1);
         expect(JSON.parse(partial.stdout).not_expressed).toEqual([
           { what: 'role alice, managed by an earlier deploy of a plan named streamflow', why: 'deploy.sql of this plan would drop it: include it (--roles) or name the plan differently (-o other.yaml)' },
@@ -137,7 +137,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i, a database set up by hand', (major) =
     const server = servers.get(major)!;
     const s = await scratch(server);
     try {
-      const r = await roundTrip(server, s.dir, await handmade(server, s), 'handmade');
+      const r = await roundTrip(server, s.dir, await handmade(server, s), 'handmade', ['--manage-owners']);
       expect(r.live.code, r.live.stderr).toBe(0);
       expect(r.lint.code, r.lint.stdout).toBe(0);
       expect(r.deployStderr).not.toMatch(/removing/);
@@ -190,7 +190,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i, a database set up by hand', (major) =
     const server = servers.get(major)!;
     const s = await scratch(server);
     try {
-      const r = await roundTrip(server, s.dir, await handmade(server, s), 'handmade');
+      const r = await roundTrip(server, s.dir, await handmade(server, s), 'handmade', ['--manage-owners']);
       const plan = parse(r.yaml) as PlanDoc;
       expect(plan.patterns.filter((p) => p.pattern !== 'roles')).toEqual([
         {
@@ -276,7 +276,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i, a database set up by hand', (major) =
       const audit = await runPsql(server, { database, file: join(s.dir, 'audit.sql') });
       writeFileSync(join(s.dir, 'state.json'), audit.stdout);
       const plan = join(s.dir, 'plan.yaml');
-      const refused = await cli('import', '--audit', join(s.dir, 'state.json'), '-o', plan, '--json');
+      const refused = await cli('import', '--audit', join(s.dir, 'state.json'), '-o', plan, '--manage-owners', '--json');
       expect(refused.code).toBe(1);
       const json = JSON.parse(refused.stdout) as { not_expressed: { what: string; why: string }[] };
       expect(json.not_expressed).toEqual([
@@ -286,9 +286,54 @@ describe.each(TEST_MAJORS)('PostgreSQL %i, a database set up by hand', (major) =
         { what: `type sales.mood (ACL ${server.user}=U/${server.user})`, why: 'plans cannot grant on types' },
       ]);
       expect(readFileSync(plan, 'utf8')).toMatch(/^# - SELECT on table sales.orders to hm_clerk, granted by hm_lead: deploy.sql grants as/m);
-      const accepted = await cli('import', '--audit', join(s.dir, 'state.json'), '-o', plan, '--allow-partial', '--force');
+      const accepted = await cli('import', '--audit', join(s.dir, 'state.json'), '-o', plan, '--manage-owners', '--allow-partial', '--force');
       expect(accepted.code).toBe(0);
       expect(accepted.stderr).toMatch(/\d thing\(s\) in scope the plan cannot express/);
+    } finally {
+      await s.done();
+    }
+  });
+});
+
+describe.each(TEST_MAJORS)('PostgreSQL %i, what import takes over', (major) => {
+  it('roles owning objects in scope stay outside the plan, so revert.sql keeps them and what they own; real roles named PUBLIC and Public are not PUBLIC', async () => {
+    const server = servers.get(major)!;
+    const s = await scratch(server);
+    try {
+      const database = await handmade(server, s);
+      const db = await connect(server, database);
+      await db.query('CREATE ROLE "PUBLIC" NOLOGIN');
+      await db.query('CREATE ROLE "Public" NOLOGIN');
+      await db.query('GRANT USAGE ON SCHEMA sales TO "PUBLIC", "Public"');
+      await db.query('GRANT SELECT, DELETE ON sales.orders TO "PUBLIC"');
+      await db.end();
+      const r = await roundTrip(server, s.dir, database, 'handmade');
+      expect(r.live.code, r.live.stderr).toBe(0);
+      expect(r.changes, r.yaml).toEqual([]);
+      expect(r.verify.code, r.verify.stdout + r.verify.stderr).toBe(0);
+      // The schemas' owners (test/import/handmade.sql) are referenced, not described.
+      const { model } = await renderPlanFile(join(s.dir, 'handmade.yaml'));
+      const planRoles = model.roles.map((x) => x.name);
+      for (const owner of ['hm_owner1', 'hm_owner2', 'acme_owner']) expect(planRoles).not.toContain(owner);
+      expect(r.yaml).toMatch(/role hm_owner1 owns objects in scope: the plan refers to it and never alters or drops it/);
+      // The real role "PUBLIC" keeps its DELETE; PUBLIC (every role) gets nothing from it.
+      const plan = parse(r.yaml) as PlanDoc;
+      expect(JSON.stringify(plan.patterns.find((p) => p.pattern === 'roles')!.public_grants ?? [])).not.toContain('DELETE');
+      expect(JSON.stringify(entry(plan, 'PUBLIC'))).toContain('DELETE');
+      expect(entry(plan, 'Public')).toBeDefined();
+
+      const revert = await runPsql(server, { database, file: join(s.dir, 'revert.sql') });
+      expect(revert.code, revert.stderr).toBe(0);
+      const after = await connect(server, database);
+      try {
+        const owners = await after.query<{ nspname: string; owner: string }>("SELECT nspname, pg_get_userbyid(nspowner) AS owner FROM pg_namespace WHERE nspname IN ('acme', 'hr', 'sales') ORDER BY 1");
+        expect(owners.rows).toEqual([{ nspname: 'acme', owner: 'acme_owner' }, { nspname: 'hr', owner: 'hm_owner2' }, { nspname: 'sales', owner: 'hm_owner1' }]);
+        // Everything PUBLIC may do on sales.orders is what it could before: no DELETE.
+        const publicDelete = await after.query<{ n: number }>("SELECT count(*)::int AS n FROM aclexplode((SELECT relacl FROM pg_class WHERE oid = 'sales.orders'::regclass)) a WHERE a.grantee = 0 AND a.privilege_type = 'DELETE'");
+        expect(publicDelete.rows[0]!.n).toBe(0);
+      } finally {
+        await after.end();
+      }
     } finally {
       await s.done();
     }
@@ -303,7 +348,7 @@ describe.each(TEST_MAJORS)('PostgreSQL %i, hostile names', (major) => {
       await s.createDatabase('Odd DB');
       const load = await runPsql(server, { database: 'Odd DB', file: 'test/import/hostile.sql' });
       expect(load.code, load.stderr).toBe(0);
-      const r = await roundTrip(server, s.dir, 'Odd DB', 'hostile');
+      const r = await roundTrip(server, s.dir, 'Odd DB', 'hostile', ['--manage-owners']);
       expect(r.live.code, r.live.stderr + r.yaml).toBe(0);
       expect(r.lint.code, r.lint.stdout).toBe(0);
       expect(r.deployStderr).not.toMatch(/removing/);

@@ -33,6 +33,7 @@ export const importCommand: CommandModule = {
       .option('roles', { type: 'string', describe: 'describe only roles matching this regular expression' })
       .option('exclude-roles', { type: 'string', describe: 'leave out roles matching this regular expression' })
       .option('force', { type: 'boolean', default: false, describe: 'overwrite the -o file when it exists' })
+      .option('manage-owners', { type: 'boolean', default: false, describe: 'describe the roles that own objects in scope too (default: referenced as owners, never altered or dropped)' })
       .option('flat', { type: 'boolean', default: false, describe: 'only the roles pattern, no pattern recognition' })
       .option('allow-partial', { type: 'boolean', default: false, describe: 'exit 0 even when some things cannot be expressed (they are listed)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the result (plan, instances, what cannot be expressed) as JSON' }),
@@ -48,7 +49,7 @@ export const importCommand: CommandModule = {
     const excludeRoles = regex('exclude-roles', args.excludeRoles);
     const state = args.audit ? await readStateFile(args.audit as string) : await readLiveState(args.databaseUrl as string, args.database as string | undefined);
     const schemas = args.schemas === undefined ? undefined : String(args.schemas).split(',').map((s) => s.trim()).filter(Boolean);
-    const result = await importPlan(state, { schemas, roles, excludeRoles, flat: args.flat as boolean, output: args.output as string | undefined });
+    const result = await importPlan(state, { schemas, roles, excludeRoles, flat: args.flat as boolean, manageOwners: args.manageOwners as boolean, output: args.output as string | undefined });
     if (output) {
       try {
         // 'wx' fails when the file appeared meanwhile: the check above holds to the end.
