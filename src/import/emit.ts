@@ -141,7 +141,9 @@ function rolesInstance(scoped: Scoped, planName: string, recognised: Recognised[
   // A revoke takes the grant's object keys, not `future` (PUBLIC gets no default privileges from it).
   const revokes = grantsOf(scoped, 'PUBLIC', scoped.publicMissing, gaps).map(({ value: { future: _f, ...rest } }) => ({ ...rest, from: ['PUBLIC'] }));
   if (!entries.length && !publicGrants.length && !revokes.length) return undefined;
-  const value: Record<string, unknown> = { pattern: 'roles', roles: entries };
+  // Entries that add grants to a role a recognised instance defines: the plan says the two merge.
+  const adds = entries.some((e) => defined.has(e.name as string) && (e.grants !== undefined || e.default_privileges !== undefined));
+  const value: Record<string, unknown> = { pattern: 'roles', ...(adds ? { merge: true } : {}), roles: entries };
   const names = entries.map((e) => e.name as string).filter((n) => !defined.has(n)).join(', ') || 'none';
   if (publicGrants.length) value.public_grants = publicGrants;
   if (revokes.length) value.revokes = revokes;

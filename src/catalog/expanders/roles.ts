@@ -18,7 +18,9 @@ export function expandRoles(ctx: ExpandContext): void {
     const name = r.name as string;
     const origin = ctx.origin('roles', i);
     // CREATE ROLE semantics: NOLOGIN unless `login: true`.
-    b.defineRole({ ...roleDefinition(ctx, name, r, origin, {}), access: accessOf(ctx) }, origin);
+    // An entry that only adds memberships or attributes to a role another pattern gives access gives none itself.
+    const grantsSomething = (r.grants as unknown[]).length > 0 || (r.default_privileges as unknown[]).length > 0;
+    b.defineRole({ ...roleDefinition(ctx, name, r, origin, {}), access: grantsSomething ? accessOf(ctx) : undefined }, origin);
     if (additive) b.markAdditive(name);
     addMemberships(ctx, r.member_of as Record<string, unknown>[], name, (j) => ctx.origin('roles', i, 'member_of', j));
     (r.grants as Record<string, unknown>[]).forEach((g, j) => addGrant(ctx, g, name, 'public', ctx.origin('roles', i, 'grants', j), owners));
