@@ -335,8 +335,10 @@ BEGIN
     WHERE c.oid = 'pgrant.managed_role'::regclass AND a.grantee <> c.relowner
   ) AS u(what);
   IF untrusted IS NOT NULL THEN
-    RAISE EXCEPTION 'pgrant: the bookkeeping in schema pgrant cannot be trusted: %; no role or privilege was changed', untrusted
-      USING HINT = 'it must belong to the role that deploys (or a group of it) and to no role of the plan, with nothing granted: fix it, or drop schema pgrant and deploy again (the next deploy then cleans only the current scope)';
+    RAISE EXCEPTION 'pgrant: the bookkeeping in schema pgrant cannot be trusted: %; no role or privilege was changed',
+CASE WHEN pg_catalog.textregexeq(untrusted, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(untrusted)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE untrusted END      USING HINT = 'it must belong to the role that deploys (or a group of it) and to no role of the plan, with nothing granted: fix it, or drop schema pgrant and deploy again (the next deploy then cleans only the current scope)';
   END IF;
   -- The previous release recorded the plan on each role (a custom setting): read once, then removed.
   IF NOT EXISTS (SELECT FROM pgrant.managed_role WHERE plan = 'shop-migrations') THEN
@@ -357,8 +359,10 @@ BEGIN
       END IF;
     END LOOP;
     IF kept IS NOT NULL THEN
-      RAISE WARNING 'pgrant: the previous release''s records (setting pgrant.managed) on roles % were read into pgrant.managed_role and are no longer used; only a superuser may remove them', kept
-        USING HINT = pg_catalog.format('harmless if left; to remove them, a superuser runs ALTER ROLE … IN DATABASE %I RESET pgrant.managed for each', pg_catalog.current_database());
+      RAISE WARNING 'pgrant: the previous release''s records (setting pgrant.managed) on roles % were read into pgrant.managed_role and are no longer used; only a superuser may remove them',
+CASE WHEN pg_catalog.textregexeq(kept, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(kept)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE kept END        USING HINT = pg_catalog.format('harmless if left; to remove them, a superuser runs ALTER ROLE … IN DATABASE %I RESET pgrant.managed for each', pg_catalog.current_database());
     END IF;
   END IF;
 END
@@ -400,8 +404,13 @@ BEGIN
         EXECUTE pg_catalog.format('ALTER ROLE %I RENAME TO %I', r.renamed_from, r.name);
       ELSE
         IF r.old_present THEN
-          RAISE WARNING 'pgrant: role % exists, but no deploy of plan % recorded it: it is left alone, and role % is created', r.renamed_from, 'shop-migrations', r.name
-            USING HINT = 'renamed_from renames only a role this plan managed before';
+          RAISE WARNING 'pgrant: role % exists, but no deploy of plan % recorded it: it is left alone, and role % is created',
+CASE WHEN pg_catalog.textregexeq(r.renamed_from, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(r.renamed_from)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE r.renamed_from END, 'shop-migrations',
+CASE WHEN pg_catalog.textregexeq(r.name, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(r.name)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE r.name END            USING HINT = 'renamed_from renames only a role this plan managed before';
         END IF;
         BEGIN
           EXECUTE pg_catalog.format('CREATE ROLE %I', r.name);
@@ -422,7 +431,10 @@ BEGIN
         EXECUTE 'SELECT rolpassword IS NOT NULL FROM pg_catalog.pg_authid WHERE oid = $1' INTO has_password USING r.oid;
       END IF;
       IF has_password IS DISTINCT FROM false THEN
-        RAISE WARNING 'pgrant: % existed before this plan and % a password pgrant did not set', r.name,
+        RAISE WARNING 'pgrant: % existed before this plan and % a password pgrant did not set',
+CASE WHEN pg_catalog.textregexeq(r.name, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(r.name)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE r.name END,
           CASE WHEN has_password THEN 'keeps' ELSE 'may keep (only a superuser can tell)' END
           USING HINT = pg_catalog.format('whoever set it can log in as %s: give it a password in the plan, or remove it: ALTER ROLE %I PASSWORD NULL', r.name, r.name);
       END IF;
@@ -532,7 +544,10 @@ BEGIN
     WHERE m.plan = 'shop-migrations' AND ro.rolname::text <> ALL (ARRAY['shop_migrator', 'shop_app', 'shop_readonly', 'ben']::text[])
     ORDER BY 2
   LOOP
-    RAISE NOTICE 'pgrant: removing: role %, which the plan no longer has', r.rolname;
+    RAISE NOTICE 'pgrant: removing: role %, which the plan no longer has',
+CASE WHEN pg_catalog.textregexeq(r.rolname, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(r.rolname)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE r.rolname END;
     -- REASSIGN and DROP OWNED need the role's privileges: an admin that is not a superuser takes them first.
     IF NOT pg_catalog.pg_has_role(current_user, r.oid, 'USAGE') THEN
       EXECUTE pg_catalog.format('GRANT %I TO CURRENT_USER', r.rolname);
@@ -542,7 +557,10 @@ BEGIN
     BEGIN
       EXECUTE pg_catalog.format('DROP ROLE %I', r.rolname);
     EXCEPTION WHEN dependent_objects_still_exist THEN
-      RAISE WARNING 'pgrant: role % is kept, with NOLOGIN: it still owns objects or holds privileges in another database (%)', r.rolname, SQLERRM
+      RAISE WARNING 'pgrant: role % is kept, with NOLOGIN: it still owns objects or holds privileges in another database (%)',
+CASE WHEN pg_catalog.textregexeq(r.rolname, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(r.rolname)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE r.rolname END, SQLERRM
         USING HINT = 'run REASSIGN OWNED and DROP OWNED for it there, then deploy again';
       EXECUTE pg_catalog.format('ALTER ROLE %I NOLOGIN', r.rolname);
     END;

@@ -46,6 +46,7 @@ async function withDatabase(server: Server, database: string, roles: string[], f
 
 const NEWLINE_TABLE = 'x\nFAIL: a line verify.sql never wrote';
 const ESC_TABLE = 'e\x1b[2J\x1b]0;title\x07';
+const CREATEROLE_SQUATTER = 'sq\x1b[8m\nuat';
 
 const PLAN = `pgrant: 1
 name: hygiene
@@ -62,7 +63,7 @@ patterns:
 describe.each(MAJORS)('PostgreSQL %i', (major) => {
   it('verify.sql and deploy.sql print control characters in names escaped; each remediation runs as written', async () => {
     const server = servers.get(major)!;
-    await withDatabase(server, 'oh_db', ['oh_reader', 'oh_app', 'oh_owner'], async (db) => {
+    await withDatabase(server, 'oh_db', ['oh_reader', 'oh_app', 'oh_owner', CREATEROLE_SQUATTER], async (db) => {
       await db.query('CREATE ROLE oh_owner NOLOGIN; CREATE SCHEMA app AUTHORIZATION oh_owner; SET ROLE oh_owner; CREATE TABLE app.t (n int); RESET ROLE');
       const files = await renderTo(PLAN, major);
       const deploy = await runPsql(server, { database: 'oh_db', file: files['deploy.sql']! });
@@ -73,6 +74,8 @@ describe.each(MAJORS)('PostgreSQL %i', (major) => {
       await db.query(`GRANT INSERT ON app.${ident(NEWLINE_TABLE)}, app.${ident(ESC_TABLE)} TO oh_reader`);
       await db.query('CREATE FUNCTION app.f(a integer, b text) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$; ALTER FUNCTION app.f(integer, text) OWNER TO oh_app');
       await db.query('CREATE TABLE app.s (id serial); ALTER TABLE app.s OWNER TO oh_app');
+      // Before 16 deploy.sql warns about every CREATEROLE role, by name.
+      await db.query(`CREATE ROLE ${ident(CREATEROLE_SQUATTER)} CREATEROLE`);
 
       const verify = await runPsql(server, { database: 'oh_db', file: files['verify.sql']! });
       expect(verify.code).not.toBe(0);
@@ -94,6 +97,7 @@ describe.each(MAJORS)('PostgreSQL %i', (major) => {
       expect(again.stdout + again.stderr).not.toMatch(RAW_CONTROL);
       expect(again.stderr).toContain('pgrant: removing: "role oh_reader holds INSERT on table app.x\\nFAIL: a line verify.sql never wrote, which the plan does not grant"');
       expect(again.stderr).toContain('ALTER ROUTINE app.f(a integer, b text) OWNER TO oh_owner;');
+      if (major < 16) expect(again.stderr).toContain('pgrant: role "sq\\u001b[8m\\nuat" has CREATEROLE');
 
       for (const statement of statements) {
         const r = await runPsql(server, { database: 'oh_db', command: statement });

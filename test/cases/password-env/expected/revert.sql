@@ -171,8 +171,13 @@ BEGIN
       FROM pg_catalog.pg_shdepend s LEFT JOIN pg_catalog.pg_database d ON d.oid = s.dbid
       WHERE s.refclassid = 'pg_catalog.pg_authid'::regclass AND s.refobjid = r.oid;
       EXECUTE pg_catalog.format('ALTER ROLE %I NOLOGIN', r.rolname);
-      RAISE WARNING 'pgrant: role % is kept, with NOLOGIN: it still owns objects or holds privileges in: %', r.rolname, elsewhere
-        USING HINT = 'run this revert.sql in each of those databases too (psql -d …): it hands them over the same way, and the last run drops the role';
+      RAISE WARNING 'pgrant: role % is kept, with NOLOGIN: it still owns objects or holds privileges in: %',
+CASE WHEN pg_catalog.textregexeq(r.rolname, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(r.rolname)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE r.rolname END,
+CASE WHEN pg_catalog.textregexeq(elsewhere, E'[\\x01-\\x1f\\x7f-\\x9f]')
+THEN pg_catalog.regexp_replace(pg_catalog.to_json(elsewhere)::text, E'[\\x7f-\\x9f]', '?', 'g')
+ELSE elsewhere END        USING HINT = 'run this revert.sql in each of those databases too (psql -d …): it hands them over the same way, and the last run drops the role';
     END;
   END LOOP;
 END
