@@ -84,7 +84,7 @@ describe.each(MAJORS)('PostgreSQL %i', (major) => {
       const fails = verify.stdout.split('\n').filter((l) => l.startsWith('FAIL: '));
       // One line per failure, the newline shown as \n inside it: no line of its own.
       expect(fails.filter((l) => l.includes('never wrote'))).toHaveLength(1);
-      expect(fails).toContain('FAIL: "role oh_reader holds INSERT on table app.x\\nFAIL: a line verify.sql never wrote, which the plan does not grant"');
+      expect(fails.some((l) => l.startsWith('FAIL: "role oh_reader holds INSERT on table app.x\\nFAIL: a line verify.sql never wrote, which the plan does not grant')), fails.join('\n')).toBe(true);
       expect(fails.join('\n')).toContain('\\u001b[2J\\u001b]0;title\\u0007');
       // The function and the table owned by the plan login, each with a statement that fixes it; none for
       // the serial's sequence (it changes owner with its table).
@@ -95,7 +95,7 @@ describe.each(MAJORS)('PostgreSQL %i', (major) => {
       const again = await runPsql(server, { database: 'oh_db', file: files['deploy.sql']! });
       expect(again.code, again.stderr).toBe(0);
       expect(again.stdout + again.stderr).not.toMatch(RAW_CONTROL);
-      expect(again.stderr).toContain('pgrant: removing: "role oh_reader holds INSERT on table app.x\\nFAIL: a line verify.sql never wrote, which the plan does not grant"');
+      expect(again.stderr).toContain('pgrant: removing: "role oh_reader holds INSERT on table app.x\\nFAIL: a line verify.sql never wrote, which the plan does not grant');
       expect(again.stderr).toContain('ALTER ROUTINE app.f(a integer, b text) OWNER TO oh_owner;');
       if (major < 16) expect(again.stderr).toContain('pgrant: role "sq\\u001b[8m\\nuat" has CREATEROLE');
 
