@@ -1,9 +1,7 @@
 // Every example passes `pgrant test --hostile` on the oldest and the newest major, as both deployers
-// (issue 23). It needs every generated file (and the harness's own SQL) pinned to search_path =
-// pg_catalog, pg_temp and standard_conforming_strings = on, no password in the log or pg_stat_statements
-// when deploy.sql fails after its password step, and no power left to a squatter that owns the database.
-// Until those fixes are all on main it runs only with PGRANT_HOSTILE_EXAMPLES=1 (reported as skipped
-// otherwise, never as passed): take the condition out once they are.
+// (issue 23): every generated file (and the harness's own SQL) pinned to search_path = pg_catalog,
+// pg_temp and standard_conforming_strings = on, no password in the log or pg_stat_statements when
+// deploy.sql fails after its password step, and no power left to a squatter that owns the database.
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatReport } from '../../src/harness/report.js';
@@ -14,7 +12,7 @@ const examples = readdirSync('examples').filter((f) => f.endsWith('.yaml')).sort
 const wanted = TEST_MAJORS.filter((m) => m === 14 || m === 18);
 const MAJORS = wanted.length ? wanted : TEST_MAJORS;
 
-describe.skipIf(process.env.PGRANT_HOSTILE_EXAMPLES !== '1')('examples on a hostile server', () => {
+describe('examples on a hostile server', () => {
   it(`pass pgrant test --hostile on PostgreSQL ${MAJORS.join(' and ')}, deployed by the superuser and by a managed service's admin`, async () => {
     const report = await runTests({ plans: examples, majors: MAJORS, deployers: ['superuser', 'managed'], engine: 'embedded', hostile: true });
     const text = formatReport(report).join('\n');
