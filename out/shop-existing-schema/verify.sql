@@ -184,9 +184,18 @@ pgrant_extra_privileges AS (
         AND p.schema IS NOT DISTINCT FROM h.schema
         AND (p.name = h.name OR (p.name IS NULL AND h.kind IN ('table', 'sequence', 'function')))
         AND (h.kind <> 'column' OR p.sub = h.sub)
-        AND (h.kind <> 'function'
-             OR (p.name IS NULL AND (p.sub = 'PROCEDURE') = (h.prokind = 'p'))
-             OR pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(%s)', p.schema, p.name, p.sub)) = h.fn)
+        -- CASE, not OR: a wildcard row has no name to format (OR may evaluate either side first).
+        AND CASE WHEN h.kind <> 'function' THEN true
+                 WHEN p.name IS NULL THEN (p.sub = 'PROCEDURE') = (h.prokind = 'p')
+                 ELSE pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(%s)', p.schema, p.name, p.sub)) = h.fn END
+    )
+    -- What the plan's own default privileges give on an object its owner created: the plan's, not drift.
+    AND NOT EXISTS (
+      SELECT FROM pgrant_defaults d
+      WHERE d.grantee = coalesce(r.rolname, 'public') AND d.privilege = h.privilege AND (d.grantable OR NOT h.grantable)
+        AND h.grantor = h.owner AND coalesce(d.owner, current_user::text) = pg_catalog.pg_get_userbyid(h.owner)::text
+        AND (d.schema IS NULL OR d.schema = h.schema)
+        AND d.objtype = CASE h.kind WHEN 'table' THEN 'r' WHEN 'sequence' THEN 'S' WHEN 'function' THEN 'f' END
     )
 ),
 -- Default privileges granting a managed role in scope, whoever set them (the plan's owners or any other role:

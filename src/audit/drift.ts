@@ -14,9 +14,10 @@ export interface AuditState {
    * `owned_by_schema`, `owned_by_table`: for a sequence behind a serial or identity column, its table.
    * Older audits wrote `owned_by` as "schema.table" instead (ambiguous when a name holds a dot).
    */
-  objects: { kind: string; schema: string | null; name: string; signature: string | null; owner: string; owned_by_schema?: string | null; owned_by_table?: string | null; owned_by?: string | null }[];
+  /** `signature`: a routine's identity arguments, with parameter names; `arguments`: its argument types alone (absent from older audits). */
+  objects: { kind: string; schema: string | null; name: string; signature: string | null; arguments?: string | null; owner: string; owned_by_schema?: string | null; owned_by_table?: string | null; owned_by?: string | null }[];
   /** `public`: the row is PUBLIC's (every role), and `grantee` is null; older audits wrote grantee "PUBLIC" instead. */
-  privileges: { kind: string; schema: string | null; name: string; signature: string | null; column: string | null; grantee: string | null; public?: boolean; privilege: string; grantable: boolean }[];
+  privileges: { kind: string; schema: string | null; name: string; signature: string | null; column: string | null; grantee: string | null; public?: boolean; grantor?: string; privilege: string; grantable: boolean }[];
   default_privileges: { owner: string; schema: string | null; objects: string; grantee: string | null; public?: boolean; privilege: string; grantable: boolean }[];
   row_security: { schema: string; table: string; enabled: boolean; forced: boolean; policies: { name: string; permissive: boolean; command: string; roles: string[] }[] }[];
 }
@@ -45,13 +46,20 @@ const TYPE_ALIASES: Record<string, string> = {
 const normalizeArgs = (args: string) =>
   args.split(',').map((a) => a.trim().toLowerCase().replace(/^(\w+)/, (w) => TYPE_ALIASES[w] ?? w)).filter(Boolean).join(', ');
 
+const isRoutine = (o: { kind: string }) => o.kind === 'function' || o.kind === 'procedure';
+const routineId = (o: { kind: string; schema: string | null; name: string; signature: string | null }) => JSON.stringify([o.kind, o.schema, o.name, o.signature]);
+
 interface Atom {
   grantee: string;
   kind: string;
   object: string;
   privilege: string;
   grantable: boolean;
+  grantor?: string;
 }
+
+/** The kind of objects a default privilege covers, per kind of object in the audit. */
+const DEFAULT_OBJECTS: Record<string, string> = { table: 'tables', sequence: 'sequences', function: 'functions', procedure: 'functions' };
 
 function objectLabel(kind: string, schema: string | null, name: string, extra: string | null): string {
   if (kind === 'column') return `column ${schema}.${name} (${extra})`;
@@ -127,6 +135,9 @@ export function drift(model: Model, state: AuditState): Drift[] {
   const expected = new Map<string, Atom>();
   const add = (grantee: string, kind: string, object: string, privilege: string, grantable: boolean) =>
     expected.set(`${grantee}\0${object}\0${privilege}`, { grantee, kind, object, privilege, grantable });
+  // Routines are named by their argument types, as plans name them: parameter names are not part of the identity.
+  const typesOf = new Map(objects.filter(isRoutine).map((o) => [routineId(o), o.arguments ?? o.signature]));
+  const argumentTypes = (o: { kind: string; schema: string | null; name: string; signature: string | null }) => typesOf.get(routineId(o)) ?? o.signature;
   const expand = (t: Target): { kind: string; label: string }[] => {
     switch (t.kind) {
       case 'table':
@@ -143,12 +154,12 @@ export function drift(model: Model, state: AuditState): Drift[] {
         return t.columns.map((c) => ({ kind: 'column', label: objectLabel('column', t.schema, t.table, c) }));
       case 'function': {
         const kind = t.routine === 'PROCEDURE' ? 'procedure' : 'function';
-        const found = objects.find((o) => (o.kind === 'function' || o.kind === 'procedure') && o.schema === t.schema && o.name === t.name && normalizeArgs(o.signature ?? '') === normalizeArgs(t.args.join(', ')));
-        return [{ kind: found?.kind ?? kind, label: objectLabel(found?.kind ?? kind, t.schema, t.name, found?.signature ?? t.args.join(', ')) }];
+        const found = objects.find((o) => isRoutine(o) && o.schema === t.schema && o.name === t.name && normalizeArgs(argumentTypes(o) ?? '') === normalizeArgs(t.args.join(', ')));
+        return [{ kind: found?.kind ?? kind, label: objectLabel(found?.kind ?? kind, t.schema, t.name, found ? argumentTypes(found) : t.args.join(', ')) }];
       }
       case 'all-functions': {
         const kinds = t.routine === 'PROCEDURE' ? ['procedure'] : ['function'];
-        return objects.filter((o) => kinds.includes(o.kind) && o.schema === t.schema).map((o) => ({ kind: o.kind, label: objectLabel(o.kind, o.schema, o.name, o.signature) }));
+        return objects.filter((o) => kinds.includes(o.kind) && o.schema === t.schema).map((o) => ({ kind: o.kind, label: objectLabel(o.kind, o.schema, o.name, argumentTypes(o)) }));
       }
       case 'schema':
       case 'database':
@@ -165,8 +176,8 @@ export function drift(model: Model, state: AuditState): Drift[] {
     if (grantee === null || !managedNames.has(grantee)) continue;
     const inScope = p.kind === 'database' ? model.scope.databases.includes(p.name) : p.kind === 'schema' ? scope.has(p.name) : scope.has(p.schema ?? '');
     if (!inScope) continue;
-    const label = objectLabel(p.kind, p.schema, p.name, p.kind === 'column' ? p.column : p.signature);
-    actual.set(`${grantee}\0${label}\0${p.privilege}`, { grantee, kind: p.kind, object: label, privilege: p.privilege, grantable: p.grantable });
+    const label = objectLabel(p.kind, p.schema, p.name, p.kind === 'column' ? p.column : isRoutine(p) ? argumentTypes(p) : p.signature);
+    actual.set(`${grantee}\0${label}\0${p.privilege}`, { grantee, kind: p.kind, object: label, privilege: p.privilege, grantable: p.grantable, grantor: p.grantor });
   }
   for (const [key, e] of expected) {
     if (!managedNames.has(e.grantee) && !roles.has(e.grantee)) continue;
@@ -174,7 +185,17 @@ export function drift(model: Model, state: AuditState): Drift[] {
     if (!a) out.push({ kind: 'missing', what: `role ${e.grantee} lacks ${e.privilege} on ${e.object}` });
     else if (a.grantable !== e.grantable) out.push({ kind: 'different', what: `role ${e.grantee}: ${e.privilege} on ${e.object} is ${a.grantable ? '' : 'not '}grantable, the plan says ${e.grantable ? '' : 'not '}grantable` });
   }
-  for (const [key, a] of actual) if (!expected.has(key)) out.push({ kind: 'extra', what: `role ${a.grantee} holds ${a.privilege} on ${a.object}` });
+  // What the plan's own default privileges give on an object their owner created is the plan's (as in verify.sql).
+  const objectByLabel = new Map(objects.map((o) => [objectLabel(o.kind, o.schema, o.name, isRoutine(o) ? argumentTypes(o) : null), o]));
+  const givenByDefault = (a: Atom): boolean => {
+    const o = objectByLabel.get(a.object);
+    if (!o || (a.grantor !== undefined && a.grantor !== o.owner)) return false;
+    return model.defaults.some(
+      (d) => d.grantee === a.grantee && d.privileges.includes(a.privilege) && (d.grantOption || !a.grantable) && (d.owner ?? state.current_user) === o.owner
+        && (d.schema === null || d.schema === o.schema) && d.objects === DEFAULT_OBJECTS[o.kind],
+    );
+  };
+  for (const [key, a] of actual) if (!expected.has(key) && !givenByDefault(a)) out.push({ kind: 'extra', what: `role ${a.grantee} holds ${a.privilege} on ${a.object}` });
 
   // Default privileges for the plan's owners (no owner: the auditing role stands for the deploying one).
   const owners = new Set(model.owners.map((o) => o ?? state.current_user));

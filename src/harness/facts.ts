@@ -5,6 +5,10 @@ import { ident, type Db } from './db.js';
 export interface ColumnFact {
   name: string;
   attnum: number;
+  /** pg_attribute.attidentity: 'a' GENERATED ALWAYS AS IDENTITY, 'd' BY DEFAULT, '' none. */
+  identity: string;
+  /** A generated column (GENERATED ALWAYS AS (…) STORED): only DEFAULT may be written to it. */
+  generated: boolean;
 }
 
 export interface TableFact {
@@ -71,7 +75,7 @@ export async function readFacts(db: Db, schemas: string[], after: Map<string, st
   const relRows = await db.query<{ schema: string; name: string; relkind: string; owner: string; public: string[]; columns: ColumnFact[]; serials: { schema: string; name: string }[]; owned_by: string | null; rls: boolean }>(
     `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, pg_get_userbyid(c.relowner) AS owner, c.relrowsecurity AS rls,
             ARRAY(SELECT a.privilege_type FROM aclexplode(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))) a WHERE a.grantee = 0) AS public,
-            coalesce((SELECT json_agg(json_build_object('name', a.attname, 'attnum', a.attnum) ORDER BY a.attnum)
+            coalesce((SELECT json_agg(json_build_object('name', a.attname, 'attnum', a.attnum, 'identity', a.attidentity, 'generated', a.attgenerated <> '') ORDER BY a.attnum)
                       FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns,
             coalesce((SELECT json_agg(json_build_object('schema', sn.nspname, 'name', s.relname)) FROM pg_depend d
                   JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'

@@ -2,7 +2,7 @@
 // what PostgreSQL allows with what the plan's intent says.
 import type { Db } from './db.js';
 import { ident, literal } from './db.js';
-import type { Facts, TableFact } from './facts.js';
+import type { ColumnFact, Facts, TableFact } from './facts.js';
 import type { Intent } from './intent.js';
 
 export interface Probe {
@@ -52,6 +52,16 @@ const TRUNCATE_ERRORS: Record<string, string> = { '0A000': 'a foreign key from a
 const qualified = (schema: string, name: string) => `${ident(schema)}.${ident(name)}`;
 const isTable = (t: TableFact) => t.relkind === 'r' || t.relkind === 'p';
 
+/**
+ * The column the INSERT probe names: the first one a value may be written to. A generated column takes
+ * only DEFAULT; an identity column GENERATED ALWAYS takes a value with OVERRIDING SYSTEM VALUE, so it is
+ * chosen only when every other column is generated.
+ */
+function insertProbeColumn(t: TableFact): ColumnFact | undefined {
+  const writable = t.columns.filter((c) => !c.generated);
+  return writable.find((c) => c.identity !== 'a') ?? writable[0];
+}
+
 /** The probes for each role on each object in scope, with the intent's expectation. */
 export function buildProbes(intent: Intent, facts: Facts, roles: string[], options: { major: number }): Probe[] {
   const probes: Probe[] = [];
@@ -99,9 +109,11 @@ export function buildProbes(intent: Intent, facts: Facts, roles: string[], optio
         return usage(seq.schema) && (intent.can(role, subjectSeq, 'USAGE') || intent.can(role, subjectSeq, 'UPDATE'));
       });
       const first = t.columns[0];
-      if (first) {
+      const written = insertProbeColumn(t);
+      if (written) {
         // Zero rows: only the INSERT privilege is checked (no defaults evaluated, no constraints).
-        probes.push({ role, capability: `INSERT ${label}`, statement: `INSERT INTO ${name} (${ident(first.name)}) SELECT NULL WHERE false`, expected: can('INSERT'), afterPrivileges: policy });
+        const overriding = written.identity === 'a' ? ' OVERRIDING SYSTEM VALUE' : '';
+        probes.push({ role, capability: `INSERT ${label}`, statement: `INSERT INTO ${name} (${ident(written.name)})${overriding} SELECT NULL WHERE false`, expected: can('INSERT'), afterPrivileges: policy });
       }
       if (t.serialSequences.length) {
         // A real row with serial defaults also needs USAGE on their sequences (the classic trap).

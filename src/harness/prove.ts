@@ -283,12 +283,24 @@ async function objectsCreatedLater(run: Run): PhaseResult {
       await admin!.query(`GRANT CREATE ON SCHEMA ${ident(schema)} TO ${ident(owner)}`);
     }
     const table = `pgrant_after_${++n}`;
-    await admin!.query(`SET ROLE ${ident(owner)}; CREATE TABLE ${ident(schema)}.${ident(table)} (id bigserial PRIMARY KEY, name text); RESET ROLE`);
+    await admin!.query(`SET ROLE ${ident(owner)}; ${await createLaterSql(admin!, owner, schema, table)}; RESET ROLE`);
     run.createdAfter.set(`${schema}.${table}`, owner);
     run.createdAfter.set(`${schema}.${table}_id_seq`, owner);
     made.push(`${schema}.${table} by ${owner}`);
   }
   return made.length ? `created ${made.join(', ')}` : 'the plan sets no default privileges';
+}
+
+/**
+ * What an owner creates after deploy: a table with a bigserial key, so its sequence's default privileges
+ * are exercised too. An index or a serial default looks the schema up, which needs USAGE: an owner with
+ * CREATE only makes a plain table and a sequence of the same name instead, as it could in real life.
+ */
+async function createLaterSql(admin: Db, owner: string, schema: string, table: string): Promise<string> {
+  const usage = (await admin.query<{ ok: boolean }>("SELECT has_schema_privilege($1, $2, 'USAGE') AS ok", [owner, schema])).rows[0]!.ok;
+  const name = `${ident(schema)}.${ident(table)}`;
+  if (usage) return `CREATE TABLE ${name} (id bigserial PRIMARY KEY, name text)`;
+  return `CREATE TABLE ${name} (id bigint, name text); CREATE SEQUENCE ${ident(schema)}.${ident(`${table}_id_seq`)}`;
 }
 
 async function verify(run: Run): PhaseResult {
@@ -319,7 +331,7 @@ async function planCases(run: Run): PhaseResult {
 }
 
 async function verifyCatchesDrift(run: Run): PhaseResult {
-  const tamper = await chooseTamper(run.admin!, run.model);
+  const tamper = await chooseTamper(run.admin!, run.model, run.deployer.name);
   if (!tamper) throw new PhaseSkipped('no managed role with a privilege to add');
   await run.admin!.query(tamper.grant);
   const result = await psqlFile(run, 'verify.sql');
@@ -754,8 +766,10 @@ async function runCases(db: Db, model: Model): Promise<CaseCheck[]> {
 }
 
 /** A privilege to add by hand that the plan does not give a managed role, and the line verify must print. */
-async function chooseTamper(db: Db, model: Model): Promise<{ grant: string; expect: string } | undefined> {
+async function chooseTamper(db: Db, model: Model, deployer: string): Promise<{ grant: string; expect: string } | undefined> {
   const managed = model.roles.filter((r) => !r.attrs.superuser && !model.additiveRoles.includes(r.name)).map((r) => r.name);
+  // What the plan's default privileges give on a table its owner created is the plan's: not a tamper verify.sql must name.
+  const byDefault = model.defaults.filter((d) => d.objects === 'tables').flatMap((d) => d.privileges.map((p) => [d.owner ?? deployer, d.schema, d.grantee, p]));
   const rows = await db.query<{ schema: string; name: string; role: string; privilege: string }>(
     `SELECT n.nspname AS schema, c.relname AS name, r.rolname AS role, p.privilege
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -763,9 +777,11 @@ async function chooseTamper(db: Db, model: Model): Promise<{ grant: string; expe
      CROSS JOIN pg_roles r
      WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') AND r.rolname = ANY($2) AND c.relowner <> r.oid
        AND NOT EXISTS (SELECT FROM aclexplode(c.relacl) a WHERE a.grantee = r.oid AND a.privilege_type = p.privilege)
+       AND NOT EXISTS (SELECT FROM json_array_elements($3::json) d
+                       WHERE d->>0 = pg_get_userbyid(c.relowner) AND (d->>1 IS NULL OR d->>1 = n.nspname) AND d->>2 = r.rolname AND d->>3 = p.privilege)
      ORDER BY array_position($2, r.rolname::text), 1, 2, array_position(ARRAY['TRUNCATE', 'DELETE', 'TRIGGER', 'REFERENCES'], p.privilege)
      LIMIT 1`,
-    [model.scope.schemas, managed],
+    [model.scope.schemas, managed, JSON.stringify(byDefault)],
   );
   const t = rows.rows[0];
   if (t) {

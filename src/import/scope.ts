@@ -3,6 +3,7 @@
 // plus what the plan format cannot say (gaps) and what deploy.sql will leave alone (notes).
 import { UserError } from '../diagnostics.js';
 import { granteeOf } from '../audit/drift.js';
+import { quoteIdent } from '../sql/quote.js';
 import type { ImportState } from './state.js';
 
 export interface ScopeOptions {
@@ -141,6 +142,8 @@ export function scope(state: ImportState, options: ScopeOptions): Scoped {
   for (const r of described) {
     const settings = (r.settings ?? []).filter((s) => !s.startsWith('pgrant.'));
     if (settings.length) notes.push(`role ${r.name} has settings in this database (${settings.join(', ')}): deploy.sql leaves them alone`);
+    const everywhere = r.settings_all_databases ?? [];
+    if (everywhere.length) notes.push(`role ${r.name} has settings in every database (${everywhere.join(', ')}): deploy.sql leaves them alone`);
   }
   const roles = [...facts.values()];
   return { state, major, database: state.database, schemas, roles, byName: facts, objects, publicExtra, publicMissing, gaps, notes };
@@ -198,6 +201,18 @@ function collectPrivileges(state: ImportState, facts: Map<string, RoleFacts>, in
 }
 
 function collectDefaults(state: ImportState, major: number, facts: Map<string, RoleFacts>, inSchemas: Set<string>, gaps: Gap[]): void {
+  // Plans give default privileges to roles only, and never take PostgreSQL's own away (e.g. EXECUTE from PUBLIC).
+  for (const d of state.default_privileges) {
+    if (granteeOf(d) === null && (d.schema === null || inSchemas.has(d.schema))) {
+      gaps.push({ what: `default privilege ${d.privilege} on ${d.objects} created by ${d.owner}${d.schema ? ` in schema ${d.schema}` : ''} to PUBLIC`, why: 'plans cannot state default privileges for PUBLIC' });
+    }
+  }
+  for (const d of state.default_privileges_revoked) {
+    gaps.push({
+      what: `default privilege ${d.privilege} on ${d.objects} created by ${d.owner} revoked from ${d.grantee} in every schema`,
+      why: `plans cannot state it (ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(d.owner)} REVOKE ${d.privilege} ON ${d.objects.toUpperCase()} FROM ${d.grantee === 'PUBLIC' ? 'PUBLIC' : quoteIdent(d.grantee)}): deploy.sql leaves it, verify.sql does not check it`,
+    });
+  }
   for (const d of state.default_privileges) {
     const grantee = granteeOf(d);
     const role = grantee === null ? undefined : facts.get(grantee);

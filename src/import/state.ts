@@ -9,9 +9,9 @@ import { checkAuditState, type AuditState } from '../audit/drift.js';
 export interface ImportState extends AuditState {
   server_version: string;
   bootstrap_superuser?: string;
-  roles: (AuditState['roles'][number] & { comment: string | null; settings: string[] | null })[];
+  /** `settings`: ALTER ROLE … IN DATABASE (this one) SET; `settings_all_databases`: ALTER ROLE … SET. */
+  roles: (AuditState['roles'][number] & { comment: string | null; settings: string[] | null; settings_all_databases: string[] | null })[];
   memberships: (AuditState['memberships'][number] & { grantor: string | null })[];
-  objects: (AuditState['objects'][number] & { arguments?: string | null })[];
   privileges: (AuditState['privileges'][number] & { grantor: string })[];
   row_security: {
     schema: string;
@@ -20,6 +20,8 @@ export interface ImportState extends AuditState {
     forced: boolean;
     policies: { name: string; permissive: boolean; command: string; roles: string[]; using: string | null; with_check: string | null }[];
   }[];
+  /** What global default privileges take away from PostgreSQL's defaults. */
+  default_privileges_revoked: { owner: string; objects: string; grantee: string; privilege: string }[];
   large_objects?: { oid: number; owner: string; acl: string[] }[];
   type_acls?: { schema: string; name: string; owner: string; acl: string[] }[];
   /** The rows of pgrant's bookkeeping table pgrant.managed_role, when the auditing role may read it (absent from older audits). */
@@ -60,10 +62,11 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** An older audit.sql lacks what import needs (grantors, comments, the tables owning sequences): say to use the current one. */
+/** An older audit.sql lacks what import needs (grantors, comments, the tables owning sequences, settings in every database, global default revokes): say to use the current one. */
 function checkImportState(state: AuditState, source: string): ImportState {
   const s = state as ImportState;
-  const current = typeof s.server_version === 'string' && s.privileges.every((p) => 'grantor' in p) && s.roles.every((r) => 'comment' in r) && Array.isArray(s.large_objects) && s.objects.every((o) => o.kind !== 'sequence' || 'owned_by_table' in o || 'owned_by' in o);
+  const current = typeof s.server_version === 'string' && s.privileges.every((p) => 'grantor' in p) && s.roles.every((r) => 'comment' in r) && Array.isArray(s.large_objects) && s.objects.every((o) => o.kind !== 'sequence' || 'owned_by_table' in o || 'owned_by' in o)
+    && Array.isArray(s.default_privileges_revoked) && s.roles.every((r) => 'settings_all_databases' in r);
   if (!current) {
     throw new UserError({ level: 'error', path: '', message: `${source} was printed by an older audit.sql, which lacks facts import needs`, hint: 'write audit.sql again with this pgrant (pgrant audit) and run it again' });
   }

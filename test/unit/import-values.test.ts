@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { planName } from '../../src/import/import.js';
 import { commentValue, functionRef, roleAttributes, tableRef } from '../../src/import/values.js';
 
-const role = { name: 'r', login: false, superuser: false, createdb: false, createrole: false, inherit: true, replication: false, bypassrls: false, connection_limit: -1, valid_until: null, comment: null, settings: null };
+const role = { name: 'r', login: false, superuser: false, createdb: false, createrole: false, inherit: true, replication: false, bypassrls: false, connection_limit: -1, valid_until: null, comment: null, settings: null, settings_all_databases: null };
 
 describe('import values', () => {
   it('names the plan after the output file, else the database as a folder name', () => {
