@@ -128,7 +128,7 @@ describe('pgrant render --from', () => {
       ]),
     );
     const sql = readFileSync(join(dir, 'out', 'conv', 'migrate.sql'), 'utf8');
-    expect(sql).toMatch(/^REVOKE USAGE ON SCHEMA extra FROM c_readers;$/m);
+    expect(sql).toMatch(/^REVOKE USAGE ON SCHEMA extra FROM c_readers CASCADE;$/m);
     expect(sql).toMatch(/^ {4}REASSIGN OWNED BY c_bob TO CURRENT_USER;$/m);
   });
 
@@ -187,10 +187,10 @@ describe('pgrant import -o', () => {
   /** The audit JSON of a database where one group may connect, as audit.sql prints it. */
   const smallAudit = (dir: string): string => {
     const file = join(dir, 'state.json');
-    const role = { name: 'app_reader', login: false, superuser: false, createdb: false, createrole: false, inherit: true, replication: false, bypassrls: false, connection_limit: -1, valid_until: null, comment: null, settings: null };
+    const role = { name: 'app_reader', login: false, superuser: false, createdb: false, createrole: false, inherit: true, replication: false, bypassrls: false, connection_limit: -1, valid_until: null, comment: null, settings: null, settings_all_databases: null };
     const database = { kind: 'database', schema: null, name: 'app', signature: null, arguments: null, owner: 'postgres', owned_by: null };
     const connect = { kind: 'database', schema: null, name: 'app', signature: null, column: null, grantee: 'app_reader', grantor: 'postgres', privilege: 'CONNECT', grantable: false };
-    const state = { pgrant_audit: 1, server_version: '17.0', database: 'app', current_user: 'postgres', bootstrap_superuser: 'postgres', managed_roles: null, roles: [role], memberships: [], objects: [database], privileges: [connect], default_privileges: [], row_security: [], large_objects: [], type_acls: [] };
+    const state = { pgrant_audit: 1, server_version: '17.0', database: 'app', current_user: 'postgres', bootstrap_superuser: 'postgres', managed_roles: null, roles: [role], memberships: [], objects: [database], privileges: [connect], default_privileges: [], default_privileges_revoked: [], row_security: [], large_objects: [], type_acls: [] };
     writeFileSync(file, JSON.stringify(state));
     return file;
   };
